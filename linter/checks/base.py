@@ -1,0 +1,65 @@
+"""What every check is, and small helpers checks share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from ..findings import Violation
+from ..inventory import Inventory
+from ..model import ResourceId, YamlPath
+
+CheckFunction = Callable[[Inventory, Mapping[str, Any]], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A pure function over the inventory, the JSON Schema of its params, and the template
+    fields its violations carry (rule messages and hints may use only these)."""
+
+    name: str
+    run: CheckFunction
+    params_schema: Mapping[str, Any]
+    fields: frozenset[str]
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
+
+
+def parse_path(text: str) -> list[str | int]:
+    """"spec.volumes[*].name" → ["spec", "volumes", "*", "name"]."""
+    steps: list[str | int] = []
+    for name, index in _STEP.findall(text):
+        if name:
+            steps.append(name)
+        else:
+            steps.append(index if index == "*" else int(index))
+    return steps
+
+
+def expand_path(data: Any, text: str) -> Iterator[YamlPath]:
+    """Concrete paths to the existing nodes `text` names; `[*]` expands over list items."""
+
+    def walk(node: Any, steps: list[str | int], prefix: YamlPath) -> Iterator[YamlPath]:
+        if not steps:
+            yield prefix
+            return
+        head, rest = steps[0], steps[1:]
+        if head == "*":
+            if isinstance(node, list):
+                for index, child in enumerate(node):
+                    yield from walk(child, rest, prefix + (index,))
+        elif isinstance(head, int):
+            if isinstance(node, list) and 0 <= head < len(node):
+                yield from walk(node[head], rest, prefix + (head,))
+        elif isinstance(node, dict) and head in node and node[head] is not None:
+            yield from walk(node[head], rest, prefix + (head,))
+
+    yield from walk(data, parse_path(text), ())
+
+
+def kind_matches(selector: str, rid: ResourceId) -> bool:
+    """"Kind" matches any group; "group/Kind" (e.g. postgresql.cnpg.io/Cluster) only that group."""
+    group, _, kind = selector.rpartition("/")
+    return rid.kind == kind and (not group or rid.group == group)

@@ -1,0 +1,215 @@
+"""Command line. Exit codes are decided here and only here:
+
+0  no error-severity findings (and no warnings with --strict)
+1  error findings (or warnings with --strict)
+2  usage, configuration, rule-file or internal error
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from . import __version__
+from .errors import LintError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class DefaultGroup(click.Group):
+    """`m0sh1-lint apps/` means `m0sh1-lint lint apps/`: unknown first words go to `lint`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["lint", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="m0sh1-lint")
+def cli() -> None:
+    """Lint a GitOps repository (Argo CD, Helm wrapper charts, SealedSecrets, CNPG) before merge."""
+
+
+def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class _Run:
+    root: Path
+    config: Any
+    rules: list
+    scope: tuple[str, ...]
+
+
+def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
+             select: tuple[str, ...], ignore: tuple[str, ...]) -> _Run:
+    from .config import find_config, load_config
+    from .engine import load_rules, select_rules
+    from .loaders.files import find_root
+
+    for path in paths:
+        if not Path(path).exists():
+            raise LintError(f"path `{path}` does not exist")
+    repo_root = Path(root).resolve() if root else find_root(Path(paths[0]) if paths else Path.cwd())
+    if not repo_root.is_dir():
+        raise LintError(f"--root `{root}` is not a directory")
+    cfg_file = Path(config_path) if config_path else find_config(repo_root)
+    if config_path and not cfg_file.is_file():  # type: ignore[union-attr]
+        raise LintError(f"--config `{config_path}` does not exist")
+    shown = _relative(cfg_file, repo_root) if cfg_file else None
+    config = load_config(cfg_file, shown)
+    rules = select_rules(load_rules(config.rule_dirs), config, _csv(select), _csv(ignore))
+    scope = tuple(_relative(Path(p), repo_root) for p in paths)
+    for path, rel in zip(paths, scope):
+        if rel.startswith("../"):
+            raise LintError(f"path `{path}` is outside the repository root `{repo_root}`")
+    return _Run(repo_root, config, rules, tuple(s for s in scope if s not in ("", ".")))
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return "../" + resolved.as_posix()
+
+
+def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
+    return not scope or any(path == s or path.startswith(s.rstrip("/") + "/") for s in scope)
+
+
+@cli.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Only these rules: ids, names or prefixes, comma-separated (SC,PG001).")
+@click.option("--ignore", multiple=True, help="Skip these rules: ids, names or prefixes, comma-separated.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option("-v", "--verbose", count=True, help="Say what was loaded, skipped and how long it took (stderr).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the finding lines: no hints, no summary.")
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal (NO_COLOR is honoured too).")
+def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str,
+                 select: tuple[str, ...], ignore: tuple[str, ...], strict: bool, verbose: int, quiet: bool,
+                 no_color: bool) -> None:
+    """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
+    PATHS only restrict where findings are reported."""
+    from .engine import run
+    from .inventory import build_inventory
+    from .loaders.repo import load_repo
+    from .report import json_report, text
+
+    started = time.perf_counter()
+    prepared = _prepare(paths, root, config_path, select, ignore)
+    model = load_repo(prepared.root, prepared.config)
+    loaded = time.perf_counter()
+    inventory = build_inventory(model, prepared.config)
+    findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
+    finished = time.perf_counter()
+    if verbose:
+        _explain(model, prepared, loaded - started, finished - loaded)
+
+    if output_format == "json":
+        click.echo(json_report.render(findings), nl=False)
+    else:
+        console = text.make_console(sys.stdout, False if no_color else None)
+        if quiet:
+            for f in findings:
+                if f.suppressed is None:
+                    console.print(f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {f.name} {f.message}", markup=False)
+        else:
+            text.render(findings, console)
+    active = [f for f in findings if f.suppressed is None]
+    failing = {"error", "warning"} if strict else {"error"}
+    raise SystemExit(EXIT_FINDINGS if any(f.severity.value in failing for f in active) else EXIT_OK)
+
+
+def _explain(model: Any, prepared: _Run, load_seconds: float, check_seconds: float) -> None:
+    err = click.get_text_stream("stderr")
+    enabled = sum(1 for a in model.applications if a.enabled)
+    click.echo(f"root: {model.root}", file=err)
+    click.echo(f"config: {prepared.config.source or '(defaults)'}", file=err)
+    click.echo(f"applications: {enabled} enabled, {len(model.applications) - enabled} disabled", file=err)
+    for chart in model.charts:
+        missing = [str(d.get("alias") or d.get("name")) for d in chart.dependencies if str(d.get("alias") or d.get("name")) not in chart.vendored]
+        if missing:
+            click.echo(f"chart {chart.dir}: dependencies not vendored under charts/, skipped: {', '.join(missing)} "
+                       "(the wrapper's own templates render; their values are checked as values)", file=err)
+    rendered = sum(1 for r in model.resources if r.render is not None)
+    click.echo(f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
+               f"{len(prepared.rules)} rules", file=err)
+    click.echo(f"time: load {load_seconds:.3f}s, checks {check_seconds:.3f}s", file=err)
+
+
+@cli.command("rules")
+def rules_command() -> None:
+    """List every rule: id, name, severity and summary."""
+    from .engine import load_rules
+
+    for rule in load_rules():
+        click.echo(f"{rule.id}  {rule.name:<40} {rule.severity.value:<8} {rule.summary}")
+
+
+@cli.command("rule")
+@click.argument("rule_id")
+def rule_command(rule_id: str) -> None:
+    """Print one rule's documentation (by id or name)."""
+    import difflib
+
+    from .docs import rule_markdown
+    from .engine import load_rules
+
+    rules = load_rules()
+    wanted = rule_id.strip()
+    for rule in rules:
+        if wanted.upper() == rule.id or wanted == rule.name or wanted in rule.aliases:
+            click.echo(rule_markdown(rule), nl=False)
+            return
+    close = difflib.get_close_matches(wanted, [r.id for r in rules] + [r.name for r in rules], n=1)
+    raise LintError(f"unknown rule `{rule_id}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+
+
+@cli.command("docs")
+@click.option("--out", type=click.Path(), default="docs/rules", show_default=True)
+def docs_command(out: str) -> None:
+    """Write docs/rules/*.md from rule metadata."""
+    from .docs import write_docs
+    from .engine import load_rules
+
+    for path in write_docs(load_rules(), Path(out)):
+        click.echo(str(path))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: returns the exit code instead of raising, so tests can call it directly."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="m0sh1-lint", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except click.exceptions.Abort:
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except LintError as exc:
+        click.echo(f"m0sh1-lint: error: {exc}", err=True)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("M0SH1_LINT_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"m0sh1-lint: internal error: {type(exc).__name__}: {exc} (set M0SH1_LINT_DEBUG=1 for a traceback)", err=True)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

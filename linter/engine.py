@@ -1,0 +1,176 @@
+"""Load and validate rules, run their checks over the inventory, turn violations into findings."""
+
+from __future__ import annotations
+
+import difflib
+import string
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .checks import REGISTRY
+from .config import Config
+from .errors import LintError
+from .findings import Finding, Severity, Violation
+from .globs import any_match
+from .inventory import Inventory
+from .loaders.yaml import decode, parse_documents
+from .resources import rules_dir, schema
+from .schema_errors import first_error
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    summary: str
+    severity: Severity
+    check: str
+    params: Mapping[str, Any]
+    message: str
+    hint: str
+    docs: Mapping[str, Any]
+    fixable: bool
+    aliases: tuple[str, ...]
+    source: str
+
+    @property
+    def family(self) -> str:
+        return self.id[:2]
+
+
+def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
+    """Every rule file under the bundled rules/ and the config's ruleDirs, validated."""
+    rules: dict[str, Rule] = {}
+    for directory in (rules_dir(), *extra_dirs):
+        if not directory.is_dir():
+            raise LintError(f"{directory}: rule directory does not exist")
+        for path in sorted(directory.rglob("*.yaml")):
+            rule = _load_rule(path)
+            if rule.id in rules:
+                raise LintError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
+            rules[rule.id] = rule
+    names = [r.name for r in rules.values()]
+    if len(names) != len(set(names)):
+        duplicate = next(n for n in names if names.count(n) > 1)
+        raise LintError(f"rule name `{duplicate}` is used by two rules")
+    return sorted(rules.values(), key=lambda r: r.id)
+
+
+def _load_rule(path: Path) -> Rule:
+    text = decode(path.read_bytes())
+    docs, problems = parse_documents(text or "", str(path))
+    if text is None or problems or not docs:
+        reason = problems[0].fields.get("reason", "invalid YAML") if problems else "empty or not UTF-8"
+        raise LintError(f"{path}: cannot read rule: {reason}")
+    data = docs[0].data
+    error = first_error(schema("rule.schema.json"), data)
+    if error:
+        raise LintError(f"{path}: invalid rule: {error}")
+    check = REGISTRY.get(data["check"])
+    if check is None:
+        close = difflib.get_close_matches(data["check"], list(REGISTRY), n=1)
+        tip = f" (did you mean `{close[0]}`?)" if close else ""
+        raise LintError(f"{path}: check: unknown check `{data['check']}`{tip}")
+    params = data.get("params") or {}
+    error = first_error(dict(check.params_schema), params)
+    if error:
+        raise LintError(f"{path}: params: {error}")
+    for key in ("message", "hint"):
+        for field in template_fields(data[key]):
+            if field not in check.fields:
+                close = difflib.get_close_matches(field, sorted(check.fields), n=1)
+                tip = f" (did you mean `{close[0]}`?)" if close else f" (available: {', '.join(sorted(check.fields))})"
+                raise LintError(f"{path}: {key}: unknown field `{{{field}}}`{tip}")
+    return Rule(
+        data["id"], data["name"], data["summary"], Severity(data["severity"]), data["check"], params,
+        data["message"], data["hint"], data["docs"], bool(data.get("fixable", False)),
+        tuple(data.get("aliases") or ()), str(path),
+    )
+
+
+def template_fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+# --- selection ------------------------------------------------------------------------------
+
+
+def _matches(selector: str, rule: Rule) -> bool:
+    return selector in (rule.id, rule.name) or selector in rule.aliases or (
+        selector.isalnum() and selector.isupper() and rule.id.startswith(selector)
+    )
+
+
+def validate_selectors(selectors: Iterable[str], rules: list[Rule], where: str) -> None:
+    known = [r.id for r in rules] + [r.name for r in rules]
+    for selector in selectors:
+        if not any(_matches(selector, rule) for rule in rules):
+            close = difflib.get_close_matches(selector, known, n=1)
+            tip = f" (did you mean `{close[0]}`?)" if close else ""
+            raise LintError(f"{where}: unknown rule `{selector}`{tip}")
+
+
+def select_rules(rules: list[Rule], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> list[Rule]:
+    """Command-line --select replaces the config's select; --ignore adds to its ignore."""
+    source = config.source or ".m0sh1-lint.yaml"
+    validate_selectors(config.select, rules, f"{source}: select")
+    validate_selectors(config.ignore, rules, f"{source}: ignore")
+    validate_selectors(config.severity, rules, f"{source}: severity")
+    for entry in config.ignore_paths:
+        validate_selectors(entry.rules, rules, f"{source}: ignorePaths.rules")
+    validate_selectors(select, rules, "--select")
+    validate_selectors(ignore, rules, "--ignore")
+    chosen = select or config.select
+    dropped = ignore + config.ignore
+    selected = []
+    for rule in rules:
+        if chosen and not any(_matches(s, rule) for s in chosen):
+            continue
+        if any(_matches(s, rule) for s in dropped):
+            continue
+        override = next((v for k, v in config.severity.items() if _matches(k, rule)), None)
+        selected.append(replace(rule, severity=Severity(override)) if override else rule)
+    return selected
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+class _Fields(dict):
+    """Missing template fields render as `?` instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def to_finding(rule: Rule, violation: Violation) -> Finding:
+    fields = _Fields(violation.fields)
+    return Finding(
+        rule.id, rule.name, rule.severity, violation.location,
+        rule.message.format_map(fields), rule.hint.format_map(fields),
+        violation.suggestions, violation.resource, violation.fix,
+    )
+
+
+def run(inventory: Inventory, rules: list[Rule]) -> list[Finding]:
+    findings: dict[tuple, Finding] = {}
+    for rule in rules:
+        check = REGISTRY[rule.check]
+        for violation in check.run(inventory, rule.params):
+            finding = to_finding(rule, violation)
+            findings.setdefault(finding.sort_key(), finding)  # one chart rendered twice: report once
+    return sorted(_path_ignores(findings.values(), inventory.config), key=Finding.sort_key)
+
+
+def _path_ignores(findings: Iterable[Finding], config: Config) -> Iterable[Finding]:
+    for finding in findings:
+        reason = next(
+            (
+                entry.reason for entry in config.ignore_paths
+                if any_match(entry.paths, finding.location.path)
+                and (not entry.rules or any(finding.rule == r or finding.name == r or finding.rule.startswith(r) for r in entry.rules))
+            ),
+            None,
+        )
+        yield replace(finding, suppressed=reason) if reason else finding

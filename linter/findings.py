@@ -1,0 +1,75 @@
+"""What a check reports (Violation) and what the user sees (Finding)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Mapping
+
+from .model import Location, ResourceId
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A proposed edit: replace the scalar at `ypath` in `path` (or `old` on `line`) with `new`."""
+
+    path: str
+    line: int
+    old: str
+    new: str
+    ypath: tuple[str | int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A check's raw result; the engine turns it into a Finding with the rule's texts."""
+
+    location: Location
+    fields: Mapping[str, Any]
+    resource: ResourceId | None = None
+    suggestions: tuple[str, ...] = ()
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    location: Location
+    message: str
+    hint: str
+    suggestions: tuple[str, ...] = ()
+    resource: ResourceId | None = None
+    fix: Fix | None = None
+    suppressed: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity.value,
+            "file": self.location.path,
+            "line": self.location.line,
+            "column": self.location.column,
+            "message": self.message,
+            "hint": self.hint,
+            "suggestions": list(self.suggestions),
+            "resource": self.resource.as_dict() if self.resource else None,
+            "suppressed": self.suppressed,
+        }

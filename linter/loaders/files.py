@@ -1,0 +1,155 @@
+"""The only code that reads the repository's files.
+
+It walks the tree once without following symbolic links, refuses links that leave the repo,
+bounds file sizes, decodes text and caches parsed YAML, so no file is read or parsed twice.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ..model import Location, Problem, YamlDoc
+from .yaml import decode, parse_documents
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def find_root(start: Path, markers: tuple[str, ...] = (".git", ".m0sh1-lint.yaml", ".m0sh1-lint.yml")) -> Path:
+    """The nearest directory above `start` holding `.git` or a config file, else `start` itself.
+
+    A config file marks a GitOps tree nested in another repository (examples/homelab here).
+    """
+    start = start.resolve()
+    base = start if start.is_dir() else start.parent
+    for candidate in (base, *base.parents):
+        if any((candidate / marker).exists() for marker in markers):
+            return candidate
+    return base
+
+
+@dataclass
+class RepoFiles:
+    """A read-only view of the files under `root`, with parse caches."""
+
+    root: Path
+    exclude: tuple[str, ...] = (".*", "node_modules", "venv", "__pycache__")
+    files: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    _file_set: set[str] = field(default_factory=set)
+    _links: dict[str, str] = field(default_factory=dict)
+    _text: dict[str, str | None] = field(default_factory=dict)
+    _yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+        self._scan()
+
+    def _excluded(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude)
+
+    def _scan(self) -> None:
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not self._excluded(d))
+            rel_dir = Path(dirpath).relative_to(self.root)
+            for name in filenames:
+                rel = (rel_dir / name).as_posix()
+                full = Path(dirpath) / name
+                if full.is_symlink():
+                    target = self._inside_target(full)
+                    if target is None:
+                        self.problems.append(
+                            Problem("LD003", Location(rel), {"reason": "it is a symbolic link that points outside the repository, so it was not followed"})
+                        )
+                        continue
+                    self._links[rel] = target
+                found.append(rel)
+        self.files = sorted(found)
+        self._file_set = set(found)
+
+    def _inside_target(self, link: Path) -> str | None:
+        """The repo-relative target of a link, or None when it leaves the repo or dangles."""
+        try:
+            target = link.resolve(strict=True)
+            rel = target.relative_to(self.root)
+        except (OSError, ValueError, RuntimeError):
+            return None
+        return rel.as_posix() if target.is_file() else None
+
+    # --- queries -------------------------------------------------------------------------
+
+    def exists(self, rel: str) -> bool:
+        return rel in self._file_set
+
+    def is_dir(self, rel: str) -> bool:
+        prefix = rel.rstrip("/") + "/"
+        return rel in ("", ".") or any(f.startswith(prefix) for f in self.files)
+
+    def under(self, rel_dir: str) -> list[str]:
+        """Files below a directory (recursively), sorted."""
+        if rel_dir in ("", "."):
+            return list(self.files)
+        prefix = rel_dir.rstrip("/") + "/"
+        return [f for f in self.files if f.startswith(prefix)]
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        """Raw bytes, or None (with an LD003 problem recorded) when unreadable or too large."""
+        real = self.root / self._links.get(rel, rel)
+        try:
+            size = real.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self._problem(rel, f"it is {size} bytes, more than the {MAX_FILE_BYTES}-byte limit")
+                return None
+            return real.read_bytes()
+        except OSError as exc:
+            self._problem(rel, f"it cannot be read ({exc.strerror or exc})")
+            return None
+
+    def read_text(self, rel: str) -> str | None:
+        if rel not in self._text:
+            raw = self.read_bytes(rel)
+            text = None if raw is None else decode(raw)
+            if raw is not None and text is None:
+                self._problem(rel, "it is not UTF-8 text (or holds NUL bytes)")
+            self._text[rel] = text
+        return self._text[rel]
+
+    def yaml(self, rel: str) -> list[YamlDoc]:
+        """Parsed documents of a YAML file (cached); problems go to `self.problems`."""
+        if rel not in self._yaml:
+            text = self.read_text(rel)
+            docs: list[YamlDoc] = []
+            if text is not None:
+                docs, problems = parse_documents(text, rel)
+                self.problems.extend(problems)
+            self._yaml[rel] = docs
+        return self._yaml[rel]
+
+    def _problem(self, rel: str, reason: str) -> None:
+        self.problems.append(Problem("LD003", Location(rel), {"reason": reason}))
+
+
+def is_yaml(rel: str) -> bool:
+    return rel.endswith(YAML_SUFFIXES)
+
+
+def posix_join(*parts: str) -> str:
+    """Join and normalise repo-relative parts; '..' that would leave the repo yields ''."""
+    joined = PurePosixPath(*[p for p in parts if p])
+    out: list[str] = []
+    for part in joined.parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not out:
+                return ""
+            out.pop()
+        elif part == "/":
+            continue
+        else:
+            out.append(part)
+    return "/".join(out)

@@ -1,0 +1,176 @@
+"""Which manifests an Argo CD directory source deploys, built the way Argo CD builds them.
+
+A directory with a kustomization deploys only what its `resources` list (recursively) plus what
+its generators make; any other manifest beside it is NOT deployed. Without a kustomization, Argo
+CD applies every YAML/JSON file (recursing when asked). No kustomize binary is involved: this
+implements the subset Argo CD needs here, and reports unsupported fields once instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..globs import glob_match
+from ..model import Location, Problem, YamlDoc
+from .files import RepoFiles, posix_join
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# Fields that change nothing the linter looks at, or that it applies itself.
+SUPPORTED = {
+    "apiVersion", "kind", "metadata", "resources", "bases", "namespace", "namePrefix",
+    "nameSuffix", "secretGenerator", "configMapGenerator", "generatorOptions",
+    "commonLabels", "labels", "commonAnnotations", "buildMetadata", "sortOptions",
+}
+
+
+@dataclass(frozen=True)
+class Included:
+    """A manifest document a directory source deploys, with kustomize's edits to its identity."""
+
+    doc: YamlDoc
+    namespace: str | None = None  # kustomize `namespace:` override
+    name_prefix: str = ""
+    name_suffix: str = ""
+    via: str | None = None  # the kustomization that lists it
+
+
+@dataclass
+class Build:
+    included: list[Included] = field(default_factory=list)
+    generated: list[Included] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    kustomizations: list[str] = field(default_factory=list)  # every kustomization file read
+
+
+def kustomization_file(files: RepoFiles, directory: str) -> str | None:
+    for name in KUSTOMIZATION_NAMES:
+        candidate = posix_join(directory, name)
+        if files.exists(candidate):
+            return candidate
+    return None
+
+
+def build_directory(files: RepoFiles, directory: str, recurse: bool = False,
+                    include: str | None = None, exclude: str | None = None) -> Build:
+    build = Build()
+    kfile = kustomization_file(files, directory)
+    if kfile is not None:
+        _build_kustomization(files, kfile, build, visiting=set(), outer=_Transform())
+        return build
+    for rel in files.under(directory):
+        inner = rel[len(directory) + 1:] if directory else rel
+        if not rel.endswith(MANIFEST_SUFFIXES) or (not recurse and "/" in inner):
+            continue
+        if include and not _argo_glob(include, inner):
+            continue
+        if exclude and _argo_glob(exclude, inner):
+            continue
+        build.included.extend(Included(doc) for doc in files.yaml(rel))
+    return build
+
+
+def _argo_glob(pattern: str, path: str) -> bool:
+    """Argo CD include/exclude: a glob or a `{a,b}` list of globs, matched against the path."""
+    alternatives = pattern[1:-1].split(",") if pattern.startswith("{") and pattern.endswith("}") else [pattern]
+    return any(glob_match(p.strip(), path) or glob_match(p.strip(), path.rsplit("/", 1)[-1]) for p in alternatives)
+
+
+@dataclass(frozen=True)
+class _Transform:
+    namespace: str | None = None
+    prefix: str = ""
+    suffix: str = ""
+
+    def inside(self, kustomization: dict) -> _Transform:
+        """Outer kustomizations apply after inner ones: the outer namespace wins."""
+        return _Transform(
+            self.namespace or _str(kustomization.get("namespace")),
+            self.prefix + (_str(kustomization.get("namePrefix")) or ""),
+            (_str(kustomization.get("nameSuffix")) or "") + self.suffix,
+        )
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: set[str], outer: _Transform) -> None:
+    if kfile in visiting:
+        build.problems.append(Problem("LD008", Location(kfile), {"reason": "it includes itself through its resources"}))
+        return
+    visiting = visiting | {kfile}
+    build.kustomizations.append(kfile)
+    docs = files.yaml(kfile)
+    if not docs or not isinstance(docs[0].data, dict):
+        return
+    doc = docs[0]
+    data: dict = doc.data
+    here = kfile.rsplit("/", 1)[0] if "/" in kfile else ""
+    transform = outer.inside(data)
+
+    unsupported = sorted(k for k in data if k not in SUPPORTED)
+    if unsupported:
+        build.problems.append(Problem("LD007", doc.location((unsupported[0],)), {"fields": ", ".join(f"`{k}`" for k in unsupported)}))
+
+    for key in ("resources", "bases"):
+        for index, entry in enumerate(data.get(key) or []):
+            _resource(files, str(entry), here, doc, (key, index), build, visiting, transform, kfile)
+
+    options = data.get("generatorOptions") or {}
+    for kind, key in (("Secret", "secretGenerator"), ("ConfigMap", "configMapGenerator")):
+        for index, generator in enumerate(data.get(key) or []):
+            if isinstance(generator, dict) and generator.get("name"):
+                build.generated.append(_generated(kind, generator, doc, (key, index), files, here, transform, options))
+
+
+def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: tuple, build: Build,
+              visiting: set[str], transform: _Transform, kfile: str) -> None:
+    if "://" in entry or entry.startswith(("github.com/", "git@")):
+        build.problems.append(Problem("LD007", doc.location(where), {"fields": f"remote resource `{entry}`"}))
+        return
+    rel = posix_join(here, entry)
+    if rel and files.exists(rel):
+        for item in files.yaml(rel):
+            build.included.append(Included(item, transform.namespace, transform.prefix, transform.suffix, kfile))
+        return
+    inner = kustomization_file(files, rel) if rel else None
+    if inner is not None:
+        _build_kustomization(files, inner, build, visiting, transform)
+        return
+    reason = "it is a directory without a kustomization" if rel and files.is_dir(rel) else "it does not exist"
+    build.problems.append(Problem("LD008", doc.location(where), {"reason": f"resource `{entry}` cannot be built: {reason}"}))
+
+
+def _generated(kind: str, generator: dict, doc: YamlDoc, where: tuple, files: RepoFiles, here: str,
+               transform: _Transform, options: dict) -> Included:
+    """The object a generator makes. Only key names are kept: values never enter the linter."""
+    keys: list[str] = []
+    for literal in generator.get("literals") or []:
+        keys.append(str(literal).split("=", 1)[0])
+    for entry in generator.get("files") or []:
+        entry = str(entry)
+        keys.append(entry.split("=", 1)[0] if "=" in entry else entry.rsplit("/", 1)[-1])
+    env_files = list(generator.get("envs") or []) + ([generator["env"]] if generator.get("env") else [])
+    for env in env_files:
+        text = files.read_text(posix_join(here, str(env))) or ""
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                keys.append(line.split("=", 1)[0].strip())
+    data: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": kind,
+        "metadata": {"name": generator["name"]},
+        "data": {key: "" for key in keys},
+    }
+    if generator.get("namespace"):
+        data["metadata"]["namespace"] = generator["namespace"]
+    if kind == "Secret" and generator.get("type"):
+        data["type"] = generator["type"]
+    hashed = not ((generator.get("options") or {}).get("disableNameSuffixHash") or options.get("disableNameSuffixHash"))
+    data["metadata"]["annotations"] = {"m0sh1-lint/name-suffix-hash": "true" if hashed else "false"}
+    line, column = doc.location(where).line, doc.location(where).column
+    synthetic = YamlDoc(doc.path, doc.index, data, {(): (line, column)}, line)
+    return Included(synthetic, transform.namespace, transform.prefix, transform.suffix, doc.path)

@@ -1,0 +1,1 @@
+"""Reporters turn findings into text. They never decide exit codes (the CLI does)."""

@@ -1,0 +1,42 @@
+"""Turn jsonschema errors into one-line messages that name the field and the closest valid name."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterable
+
+import jsonschema
+
+
+def _field(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """`field: problem (did you mean `x`?)` for the most useful error."""
+    if error.validator == "additionalProperties" and isinstance(error.schema, dict):
+        allowed = sorted((error.schema.get("properties") or {}).keys())
+        extra = re.findall(r"'([^']+)'", error.message.split("(")[-1]) or ["?"]
+        unknown = [e for e in extra if e not in allowed] or extra
+        where = _field(error)
+        parts = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.5)
+            tip = f" (did you mean `{close[0]}`?)" if close else f" (valid: {', '.join(allowed)})"
+            parts.append(f"unknown key `{name}` in {where}{tip}")
+        return "; ".join(parts)
+    if error.validator == "enum":
+        options = ", ".join(f"`{o}`" for o in error.validator_value)
+        close = difflib.get_close_matches(str(error.instance), [str(o) for o in error.validator_value], n=1)
+        tip = f" (did you mean `{close[0]}`?)" if close else ""
+        return f"{_field(error)}: `{error.instance}` is not one of {options}{tip}"
+    return f"{_field(error)}: {error.message}"
+
+
+def first_error(schema: dict[str, Any], instance: Any) -> str | None:
+    """The message of the most relevant validation error, or None when valid."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors: Iterable[jsonschema.ValidationError] = validator.iter_errors(instance)
+    best = jsonschema.exceptions.best_match(errors)
+    return None if best is None else describe(best)
