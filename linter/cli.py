@@ -134,20 +134,19 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
 
 
 def _explain(model: Any, prepared: _Run, load_seconds: float, check_seconds: float) -> None:
-    err = click.get_text_stream("stderr")
     enabled = sum(1 for a in model.applications if a.enabled)
-    click.echo(f"root: {model.root}", file=err)
-    click.echo(f"config: {prepared.config.source or '(defaults)'}", file=err)
-    click.echo(f"applications: {enabled} enabled, {len(model.applications) - enabled} disabled", file=err)
+    click.echo(f"root: {model.root}", err=True)
+    click.echo(f"config: {prepared.config.source or '(defaults)'}", err=True)
+    click.echo(f"applications: {enabled} enabled, {len(model.applications) - enabled} disabled", err=True)
     for chart in model.charts:
         missing = [str(d.get("alias") or d.get("name")) for d in chart.dependencies if str(d.get("alias") or d.get("name")) not in chart.vendored]
         if missing:
             click.echo(f"chart {chart.dir}: dependencies not vendored under charts/, skipped: {', '.join(missing)} "
-                       "(the wrapper's own templates render; their values are checked as values)", file=err)
+                       "(the wrapper's own templates render; their values are checked as values)", err=True)
     rendered = sum(1 for r in model.resources if r.render is not None)
     click.echo(f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
-               f"{len(prepared.rules)} rules", file=err)
-    click.echo(f"time: load {load_seconds:.3f}s, checks {check_seconds:.3f}s", file=err)
+               f"{len(prepared.rules)} rules", err=True)
+    click.echo(f"time: load {load_seconds:.3f}s, checks {check_seconds:.3f}s", err=True)
 
 
 @cli.command("rules")

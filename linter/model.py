@@ -192,6 +192,7 @@ class Chart:
     dependencies: tuple[Mapping[str, Any], ...] = ()
     vendored: tuple[str, ...] = ()  # names/aliases of dependencies present under charts/
     templates: tuple[Template, ...] = ()  # the chart's own templates/ files, scanned
+    values_ok: bool = True  # False when values.yaml is unreadable, unparsable or not a mapping
 
 
 @dataclass(frozen=True)

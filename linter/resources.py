@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
-def _data_dir(package: str, checkout_name: str) -> Path:
-    try:
-        found = Path(str(resources.files(package)))
-        if found.is_dir():
-            return found
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return _CHECKOUT / checkout_name
+def _data_dir(installed_name: str, checkout_name: str) -> Path:
+    """linter/_rules in an installed wheel; rules/ at the top of a checkout (editable install)."""
+    inside = Path(__file__).resolve().parent / installed_name
+    return inside if inside.is_dir() else _CHECKOUT / checkout_name
 
 
 def rules_dir() -> Path:
-    return _data_dir("linter._rules", "rules")
+    return _data_dir("_rules", "rules")
 
 
 def schemas_dir() -> Path:
-    return _data_dir("linter._schemas", "schemas")
+    return _data_dir("_schemas", "schemas")
 
 
 @lru_cache(maxsize=None)

@@ -40,6 +40,7 @@ class RepoFiles:
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _file_set: set[str] = field(default_factory=set)
+    _below: dict[str, list[str]] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)
     _text: dict[str, str | None] = field(default_factory=dict)
     _yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
@@ -70,6 +71,10 @@ class RepoFiles:
                 found.append(rel)
         self.files = sorted(found)
         self._file_set = set(found)
+        for rel in self.files:  # every directory → the files below it, so lookups stay linear
+            parts = rel.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                self._below.setdefault("/".join(parts[:depth]), []).append(rel)
 
     def _inside_target(self, link: Path) -> str | None:
         """The repo-relative target of a link, or None when it leaves the repo or dangles."""
@@ -86,15 +91,13 @@ class RepoFiles:
         return rel in self._file_set
 
     def is_dir(self, rel: str) -> bool:
-        prefix = rel.rstrip("/") + "/"
-        return rel in ("", ".") or any(f.startswith(prefix) for f in self.files)
+        return rel in ("", ".") or rel.rstrip("/") in self._below
 
     def under(self, rel_dir: str) -> list[str]:
         """Files below a directory (recursively), sorted."""
         if rel_dir in ("", "."):
             return list(self.files)
-        prefix = rel_dir.rstrip("/") + "/"
-        return [f for f in self.files if f.startswith(prefix)]
+        return list(self._below.get(rel_dir.rstrip("/"), ()))
 
     def read_bytes(self, rel: str) -> bytes | None:
         """Raw bytes, or None (with an LD003 problem recorded) when unreadable or too large."""

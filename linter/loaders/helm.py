@@ -22,6 +22,8 @@ from .files import RepoFiles, posix_join
 from .yaml import parse_documents
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
+# `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
+_EXECUTION_ERROR = re.compile(r"execution error at \((?P<file>[^\s():]+):(?P<line>\d+):(?P<col>\d+)\):\s*(?P<rest>.*)", re.S)
 _KEY = re.compile(r"^(-\s+)?([^\s:#][^:#]*?):(\s|$)")
 
 
@@ -168,7 +170,9 @@ def _repo_path(files: RepoFiles, chart_dir: str, key: str) -> tuple[str, bool]:
 def _render_problem(chart_dir: str, chart_handle: Any, exc: Any) -> Problem:
     detail = str(getattr(exc, "detail", None) or exc)
     first, _, rest = detail.partition("\n")
-    match = _ERROR_AT.match(first.strip())
+    match = _EXECUTION_ERROR.search(detail) or _ERROR_AT.match(first.strip())
+    if match and match.re is _EXECUTION_ERROR:
+        rest = ""
     if match and "/" in match.group("file"):
         inner = match.group("file").split("/", 1)[1]
         reason = " ".join((match.group("rest") + " " + rest).split())

@@ -112,7 +112,10 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
     chart_path = posix_join(chart_dir, "Chart.yaml")
     docs = files.yaml(chart_path)
     if not docs:
-        return None, []  # unparsable: LD001 is already recorded
+        text = files.read_text(chart_path)
+        if text is not None and not text.strip():
+            return None, [Problem("LD005", Location(chart_path), {"reason": "Chart.yaml is empty"})]
+        return None, []  # unparsable or unreadable: LD001/LD003 is already recorded
     meta = docs[0].data
     if not isinstance(meta, dict):
         return None, [Problem("LD005", Location(chart_path), {"reason": "Chart.yaml is not a mapping"})]
@@ -122,12 +125,17 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
             problems.append(Problem("LD005", docs[0].location(), {"reason": f"Chart.yaml has no `{key}`, so Helm cannot load the chart"}))
     values_path = posix_join(chart_dir, "values.yaml")
     values_doc = None
+    values_ok = True
     if files.exists(values_path):
         values_docs = files.yaml(values_path)
+        text = files.read_text(values_path)
         if values_docs and values_docs[0].data is not None and not isinstance(values_docs[0].data, dict):
             problems.append(Problem("LD005", values_docs[0].location(), {"reason": "values.yaml is not a mapping of keys to values"}))
+            values_ok = False
         elif values_docs:
             values_doc = values_docs[0]
+        elif text is None or text.strip() and not _only_comments(text):
+            values_ok = False  # unreadable or unparsable: LD001/LD003 is already recorded
     dependencies = tuple(d for d in meta.get("dependencies") or [] if isinstance(d, dict))
     vendored = _vendored(files, chart_dir, dependencies)
     templates = tuple(
@@ -136,8 +144,12 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
         if (text := files.read_text(rel)) is not None
     )
     name = str(meta.get("name") or chart_dir.rsplit("/", 1)[-1])
-    chart = Chart(chart_dir, name, meta.get("version"), docs[0], values_doc, dependencies, vendored, templates)
+    chart = Chart(chart_dir, name, meta.get("version"), docs[0], values_doc, dependencies, vendored, templates, values_ok)
     return (None if problems and any("cannot load" in p.fields.get("reason", "") for p in problems) else chart), problems
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") or line.strip() == "---" for line in text.splitlines())
 
 
 def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[dict, ...]) -> tuple[str, ...]:
@@ -187,6 +199,8 @@ def _file_layer(files: RepoFiles, path: str) -> ValuesLayer | None:
 def _render(files: RepoFiles, chart: Chart, apps: list[Application]) -> tuple[list[Rendering], list[Resource], list[Problem]]:
     import helm_python
 
+    if not chart.values_ok:
+        return [], [], []  # Helm would fail on the same values.yaml; its problem is reported
     try:
         handle = helm_python.Chart.load_archive(build_archive(files, chart.dir))
     except helm_python.HelmError as exc:

@@ -136,8 +136,8 @@ def parse_documents(text: str, path: str, line_offset: int = 0) -> tuple[list[Ya
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or exc.context or "invalid YAML"
-        if "\t" in reason or "'\\t'" in reason:
-            reason += " (YAML forbids tabs for indentation)"
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            reason += " (a tab: YAML forbids tabs for indentation)"
         problems.append(Problem("LD001", Location(path, line + line_offset, col), {"reason": reason}))
     except yaml.YAMLError as exc:
         problems.append(Problem("LD001", Location(path, 1 + line_offset, 1), {"reason": str(exc).splitlines()[0]}))
@@ -154,6 +154,11 @@ def parse_documents(text: str, path: str, line_offset: int = 0) -> tuple[list[Ya
         problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), {"reason": reason}))
         return [], problems
     return docs, problems
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
 def decode(raw: bytes) -> str | None:
