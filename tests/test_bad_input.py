@@ -1,0 +1,165 @@
+"""Bad input never crashes: each case is a finding or a one-line error, in bounded time."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import lint_json
+from linter.cli import main
+
+APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+spec:
+  source:
+    path: apps/web
+  destination:
+    namespace: apps
+"""
+PVC = """apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  storageClassName: ""
+"""
+
+
+def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
+    (root / ".git").mkdir(parents=True)
+    base = {"argocd/apps/web.yaml": APP, "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "apps/web/templates/pvc.yaml": PVC}
+    for rel, content in {**base, **files}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def findings(root: Path, capsys: pytest.CaptureFixture[str]) -> list[tuple[str, int, str, str]]:
+    code, document = lint_json(root, capsys=capsys)
+    assert code in (0, 1)
+    return [(f["file"], f["line"], f["rule"], f["message"]) for f in document["findings"]]
+
+
+def test_symlink_out_of_repo_is_not_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "outside.yaml"
+    secret.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaked-s3cr3t\n")
+    repo = make_repo(tmp_path / "repo", {})
+    os.symlink(secret, repo / "apps/web/templates/evil.yaml")
+    os.symlink(secret, repo / "leak.yaml")
+    code, document = lint_json(repo, capsys=capsys)
+    text = str(document)
+    assert "leaked-s3cr3t" not in text
+    reason = "file skipped: it is a symbolic link that points outside the repository, so it was not followed"
+    assert [(f["file"], f["rule"], f["message"]) for f in document["findings"]] == [
+        ("apps/web/templates/evil.yaml", "LD003", reason),
+        ("leak.yaml", "LD003", reason),
+    ]
+    assert code == 1
+
+
+def test_symlink_inside_repo_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {"shared/pvc.yaml": PVC.replace('""', "missing-class").replace("name: data", "name: shared")})
+    os.symlink(repo / "shared/pvc.yaml", repo / "apps/web/templates/shared.yaml")
+    assert ("apps/web/templates/shared.yaml", 6, "SC001") in [f[:3] for f in findings(repo, capsys)]
+
+
+def test_alias_bomb_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghi":
+        prev = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{prev}"] * 9) + "]")
+    repo = make_repo(tmp_path, {"manifests/bomb.yaml": "\n".join(lines) + "\n"})
+    started = time.perf_counter()
+    result = findings(repo, capsys)
+    assert time.perf_counter() - started < 10
+    assert result == [("manifests/bomb.yaml", 1, "LD006", "file skipped: aliases expand to more than 200000 nodes")]
+
+
+def test_recursive_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {"manifests/loop.yaml": "a: &x\n  b: *x\n"})
+    assert findings(repo, capsys) == [("manifests/loop.yaml", 1, "LD006", "file skipped: an alias refers to itself")]
+
+
+def test_tabs_syntax_errors_and_duplicates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {
+        "manifests/tabs.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
+        "apps/web/values.yaml": "a: [1, 2\n",
+        "manifests/dup.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
+    })
+    result = findings(repo, capsys)
+    assert [(f, line, rule) for f, line, rule, _ in result] == [
+        ("apps/web/values.yaml", 2, "LD001"),
+        ("manifests/dup.yaml", 5, "LD002"),
+        ("manifests/tabs.yaml", 4, "LD001"),
+    ]
+    assert "YAML forbids tabs" in result[2][3]
+    assert result[1][3] == "key `name` appears again (first at line 4); the last one wins"
+
+
+def test_encodings_empty_files_and_wrong_shapes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {
+        "manifests/latin1.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+        "manifests/utf16.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n".encode("utf-16"),
+        "manifests/empty.yaml": "",
+        "manifests/binary.yaml": b"\x00\x01\x02",
+        "apps/web/values.yaml": "- not\n- a mapping\n",
+        "apps/other/Chart.yaml": "apiVersion: v2\nname: other\n",
+        "apps/other/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        "apps/empty/Chart.yaml": "",
+    })
+    assert findings(repo, capsys) == [
+        ("apps/empty/Chart.yaml", 1, "LD005", "chart skipped: Chart.yaml is empty"),
+        ("apps/other/Chart.yaml", 1, "LD005", "chart skipped: Chart.yaml has no `version`, so Helm cannot load the chart"),
+        ("apps/web/values.yaml", 1, "LD005", "chart skipped: values.yaml is not a mapping of keys to values"),
+        ("manifests/binary.yaml", 1, "LD003", "file skipped: it is not UTF-8 text (or holds NUL bytes)"),
+        ("manifests/latin1.yaml", 1, "LD003", "file skipped: it is not UTF-8 text (or holds NUL bytes)"),
+    ]
+
+
+def test_unrenderable_template_keeps_linting_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {
+        "apps/web/templates/broken.yaml": "a: {{ .Values.missing.deep.value }}\n",
+        "manifests/pvc.yaml": PVC.replace('""', "nope"),
+    })
+    result = findings(repo, capsys)
+    assert [(f, line, rule) for f, line, rule, _ in result] == [
+        ("apps/web/templates/broken.yaml", 1, "LD004"),
+        ("manifests/pvc.yaml", 6, "SC001"),
+    ]
+    assert result[0][3] == "Helm cannot render this template: at <.Values.missing.deep.value>: nil pointer evaluating interface {}.deep"
+
+
+def test_large_file_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {"manifests/huge.yaml": "# " + "x" * (5 * 1024 * 1024) + "\n"})
+    [(path, _, rule, message)] = findings(repo, capsys)
+    assert (path, rule) == ("manifests/huge.yaml", "LD003")
+    assert "more than the 4194304-byte limit" in message
+
+
+def test_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, {"manifests/deep.yaml": "a: " + "[" * 5000 + "]" * 5000 + "\n"})
+    result = findings(repo, capsys)
+    assert [r[2] for r in result] in (["LD006"], ["LD001"])
+
+
+def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import linter.engine
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(linter.engine, "run", boom)
+    repo = make_repo(tmp_path, {})
+    assert main([str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "m0sh1-lint: internal error: RuntimeError: kaput (set M0SH1_LINT_DEBUG=1 for a traceback)"

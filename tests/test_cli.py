@@ -1,0 +1,161 @@
+"""The command line as a user drives it: exit codes, formats, selection, scope, config errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from linter.cli import cli, main
+from linter.resources import schema
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
+AFTER = Path(__file__).parent / "fixtures" / "e2e" / "seed.after"
+
+
+def test_click_runner_entry_point() -> None:
+    outcome = CliRunner().invoke(cli, ["--select", "SC003", "--no-color", str(EXAMPLE)])
+    assert outcome.exit_code == 1
+    assert "apps/user/harbor/templates/postgres-cluster.yaml:20:72 SC003" in outcome.stdout
+
+
+def test_findings_exit_1_and_json_matches_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--format", "json", str(EXAMPLE)])
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, schema("findings.schema.json"))
+    assert code == 1
+    assert document["summary"]["error"] == len([f for f in document["findings"] if f["severity"] == "error"])
+
+
+def test_clean_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(AFTER)]) == 0
+    assert capsys.readouterr().out.strip() == "No problems found."
+
+
+def test_text_output_is_plain_and_grouped(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--select", "SC001", "--no-color", str(EXAMPLE)])
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
+    first = out.splitlines()[0]
+    assert first.startswith("apps/user/harbor/templates/pvc.yaml:11:3 SC001 storage-class-unknown PersistentVolumeClaim `harbor-registry`")
+    assert "  error: Use one of the classes defined in apps/cluster/proxmox-csi/templates/storageclasses.yaml" in out
+    assert "  did you mean `proxmox-csi-zfs-sata-object-retain`?" in out
+    assert out.rstrip().endswith("Found 6 problems: 6 errors.")
+
+
+def test_select_ignore_by_id_name_and_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    def rules_for(*args: str) -> set[str]:
+        main(["--format", "json", *args, str(EXAMPLE)])
+        return {f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]}
+
+    assert rules_for("--select", "SC003") == {"SC003"}
+    assert rules_for("--select", "values-storage-class-unknown") == {"SC002"}
+    assert rules_for("--select", "SC", "--ignore", "SC001,SC002") == {"SC003"}
+
+
+def test_strict_turns_warnings_into_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(AFTER, tree)
+    # only the warning rule: the default class annotation is removed
+    sc = tree / "apps/cluster/proxmox-csi/values.yaml"
+    sc.write_text(sc.read_text().replace("default: true", "default: false"))
+    pvc = tree / "apps/user/harbor/templates/pvc.yaml"
+    lines = pvc.read_text().splitlines(keepends=True)
+    assert "storageClassName" in lines[10]
+    pvc.write_text("".join(lines[:10] + lines[11:]))
+    assert main(["--select", "SC005", str(tree)]) == 0
+    assert "SC005" in capsys.readouterr().out
+    assert main(["--select", "SC005", "--strict", str(tree)]) == 1
+
+
+def test_paths_restrict_reporting_not_inventory(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--format", "json", str(EXAMPLE / "apps/user/harbor/templates")])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert code == 1
+    assert {f["file"] for f in findings} == {
+        "apps/user/harbor/templates/pvc.yaml",
+        "apps/user/harbor/templates/postgres-cluster.yaml",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--select", "SC01"], "unknown rule `SC01`"),
+        (["--select", "storage-class-unknwn"], "(did you mean `storage-class-unknown`?)"),
+        (["no/such/path"], "path `no/such/path` does not exist"),
+        (["--config", "missing.yaml", "."], "--config `missing.yaml` does not exist"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_bad_config_names_file_field_and_closest_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".m0sh1-lint.yaml").write_text("cluster:\n  storageClass: [local-path]\n")
+    assert main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "m0sh1-lint: error: .m0sh1-lint.yaml: invalid config: unknown key `storageClass` in cluster "
+        "(did you mean `storageClasses`?)"
+    )
+
+
+def test_bad_severity_value_in_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".m0sh1-lint.yaml").write_text("severity:\n  SC001: eror\n")
+    assert main([str(tmp_path)]) == 2
+    assert "severity.SC001: `eror` is not one of `error`, `warning`, `info` (did you mean `error`?)" in capsys.readouterr().err
+
+
+def test_config_severity_override_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, tree)
+    (tree / ".m0sh1-lint.yaml").write_text("severity:\n  SC: warning\nignore: [SC002]\n")
+    assert main(["--format", "json", str(tree)]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["severity"] for f in findings} == {"warning"}
+    assert "SC002" not in {f["rule"] for f in findings}
+
+
+def test_ignore_paths_keep_findings_marked_suppressed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, tree)
+    (tree / ".m0sh1-lint.yaml").write_text(
+        "ignorePaths:\n  - paths: ['apps/user/harbor/**']\n    rules: [SC]\n    reason: migration in progress\n"
+    )
+    main(["--format", "json", str(tree)])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    harbor = [f for f in findings if f["file"].startswith("apps/user/harbor/")]
+    assert harbor and all(f["suppressed"] == "migration in progress" for f in harbor)
+
+
+def test_rules_and_rule_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    listing = capsys.readouterr().out
+    assert "SC001  storage-class-unknown" in listing
+    assert main(["rule", "SC001"]) == 0
+    page = capsys.readouterr().out
+    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix", "## Options", "## Suppression", "## References"):
+        assert section in page
+    assert main(["rule", "SC01"]) == 2
+
+
+def test_verbose_reports_skipped_dependencies(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["-v", str(EXAMPLE)])
+    err = capsys.readouterr().err
+    assert "chart apps/cluster/valkey: dependencies not vendored under charts/, skipped: valkey" in err
+
+
+def test_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--format", "json", str(EXAMPLE)])
+    first = capsys.readouterr().out
+    main(["--format", "json", str(EXAMPLE)])
+    assert capsys.readouterr().out == first
