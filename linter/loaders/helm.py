@@ -32,6 +32,7 @@ class RenderedFile:
     template: Template
     docs: list[YamlDoc]
     from_archive: bool
+    subcharts: tuple[str, ...] = ()  # chart names from the parent down, for a subchart's template
 
 
 def build_archive(files: RepoFiles, chart_dir: str) -> bytes:
@@ -125,20 +126,27 @@ def render_chart(
         name = key.rsplit("/", 1)[-1]
         if name.startswith("_") or name == "NOTES.txt" or not text.strip():
             continue
-        path, from_archive = _repo_path(files, chart_dir, key)
-        template = templates.get(path) or _template(files, path, from_archive)
+        path, from_archive = _repo_path(files, chart, key)
+        template = templates.get(path) or _template(files, path, from_archive, key)
         source = template.source
         docs, parse_problems = parse_documents(text, path)
         for problem in parse_problems:  # rendered output that is not YAML: blame the template
             problems.append(Problem("LD004", Location(path, 1, 1), {"reason": f"renders invalid YAML ({problem.fields.get('reason', 'unparsable')})"}))
         line_map = align(text, source) if source else None
-        rendered.append(RenderedFile(template, [_remap(doc, line_map, source) for doc in docs], from_archive))
+        docs = [_remap(doc, line_map, source) for doc in docs]
+        rendered.append(RenderedFile(template, docs, from_archive, _subcharts(key)))
     return rendered, problems
 
 
-def _template(files: RepoFiles, path: str, from_archive: bool) -> Template:
-    """A template outside the chart's own templates/ (an unpacked subchart's), or an archive."""
-    source = "" if from_archive else (files.read_text(path) or "")
+def _subcharts(key: str) -> tuple[str, ...]:
+    """`parent/charts/a/charts/b/templates/x.yaml` → ("a", "b")."""
+    parts = key.split("/")
+    return tuple(parts[i + 1] for i, part in enumerate(parts[:-1]) if part == "charts" and i % 2 == 1)
+
+
+def _template(files: RepoFiles, path: str, from_archive: bool, key: str) -> Template:
+    """A template outside the chart's own templates/: an unpacked subchart's, or one in a .tgz."""
+    source = _archive_template(files, path, key) if from_archive else (files.read_text(path) or "")
     return Template(path, source, scan(source) if source else {})
 
 
@@ -153,18 +161,40 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-def _repo_path(files: RepoFiles, chart_dir: str, key: str) -> tuple[str, bool]:
-    """Helm's `<chart>/templates/x.yaml` or `<chart>/charts/<sub>/templates/x.yaml` → repo path."""
+def _repo_path(files: RepoFiles, chart: Chart, key: str) -> tuple[str, bool]:
+    """Helm's `<chart>/templates/x.yaml` or `<chart>/charts/<sub>/templates/x.yaml` → repo path.
+
+    For a subchart vendored as a .tgz the path is the archive's; `<sub>` may be an alias.
+    """
     inner = key.split("/", 1)[1] if "/" in key else key
-    path = posix_join(chart_dir, inner)
+    path = posix_join(chart.dir, inner)
     if files.exists(path):
         return path, False
-    if inner.startswith("charts/"):  # a subchart that came from a .tgz: point at the archive
+    if inner.startswith("charts/"):
         sub = inner.split("/")[1]
-        for candidate in files.under(posix_join(chart_dir, "charts")):
-            if candidate.rsplit("/", 1)[-1].startswith(sub) and candidate.endswith(".tgz"):
+        names = {sub} | {str(d.get("name")) for d in chart.dependencies if d.get("alias") == sub}
+        for candidate in files.under(posix_join(chart.dir, "charts")):
+            base = candidate.rsplit("/", 1)[-1]
+            if candidate.endswith(".tgz") and any(base.startswith(name + "-") for name in names):
                 return candidate, True
     return path, True
+
+
+def _archive_template(files: RepoFiles, archive: str, key: str) -> str:
+    """The source of a subchart template inside a vendored .tgz ("" when it cannot be read)."""
+    raw = files.read_bytes(archive)
+    if raw is None:
+        return ""
+    wanted = "/templates/" + key.split("/templates/", 1)[-1]
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                if member.isfile() and member.name.endswith(wanted) and member.name.count("/templates/") == 1 and member.size < 1_000_000:
+                    extracted = tar.extractfile(member)
+                    return extracted.read().decode("utf-8", "replace") if extracted else ""
+    except (tarfile.TarError, OSError, EOFError):
+        return ""
+    return ""
 
 
 def _render_problem(chart_dir: str, chart_handle: Any, exc: Any) -> Problem:

@@ -20,6 +20,7 @@ from ..model import (
     Template,
     ValuesLayer,
     YamlDoc,
+    get_path,
 )
 from ..templates import all_paths, scan
 from .argocd import is_application, load_applications
@@ -222,12 +223,25 @@ def _render(files: RepoFiles, chart: Chart, apps: list[Application]) -> tuple[li
             rendered, render_problems = render_chart(files, handle, chart, user_layers, release.release_name, release.namespace)
             problems += render_problems
             for item in rendered:
-                origin = RenderOrigin(chart.dir, item.template, layers, item.from_archive)
+                origin = RenderOrigin(chart.dir, item.template, _scoped(layers, item.subcharts, chart), item.from_archive)
                 for doc in item.docs:
                     resource = _resource(doc, SourceKind.RENDERED, release.deployed, release.app, release.namespace, origin)
                     if resource is not None:
                         resources.append(resource)
     return renderings, resources, problems
+
+
+def _scoped(layers: tuple[ValuesLayer, ...], subcharts: tuple[str, ...], chart: Chart) -> tuple[ValuesLayer, ...]:
+    """A subchart sees only the parent's values under its name (or alias): scope the layers."""
+    if not subcharts:
+        return layers
+    path = subcharts  # Helm names a subchart's templates by its alias, which is also its values key
+    scoped = []
+    for layer in layers:
+        data = get_path(layer.data, path)
+        if isinstance(data, dict):
+            scoped.append(ValuesLayer(layer.label, data, layer.doc, layer.prefix + path, layer.location))
+    return tuple(scoped)
 
 
 def _used_values(chart: Chart) -> set[tuple[str, ...]]:

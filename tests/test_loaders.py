@@ -1,0 +1,175 @@
+"""What the loaders make of a repo: kustomize builds, Argo CD value layers, vendored subcharts."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from conftest import lint_json
+from linter.config import Config
+from linter.loaders.repo import load_repo
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (root / ".git").mkdir(exist_ok=True)
+    return root
+
+
+def app(name: str, path: str, namespace: str = "apps", helm: str = "") -> str:
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
+            f"  source:\n    path: {path}\n{helm}  destination:\n    namespace: {namespace}\n")
+
+
+SEALED = """apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: {name}
+spec:
+  encryptedData:
+    password: AgBx
+"""
+
+
+def test_kustomize_builds_only_listed_resources(tmp_path: Path) -> None:
+    repo = write(tmp_path, {
+        "argocd/apps/secrets.yaml": app("secrets", "secrets", namespace="default"),
+        "secrets/kustomization.yaml": "namespace: apps\nnamePrefix: p-\nresources:\n  - listed.yaml\n  - nested\n"
+                                      "secretGenerator:\n  - name: gen\n    literals: [USER=admin, PASSWORD=x]\n"
+                                      "    envs: [creds.env]\n",
+        "secrets/creds.env": "# comment\nTOKEN=abc\n",
+        "secrets/listed.yaml": SEALED.format(name="listed"),
+        "secrets/forgotten.yaml": SEALED.format(name="forgotten"),
+        "secrets/nested/kustomization.yaml": "resources: [inner.yaml]\n",
+        "secrets/nested/inner.yaml": SEALED.format(name="inner"),
+    })
+    model = load_repo(repo, Config())
+    by_name = {r.id.name: r for r in model.resources}
+    assert by_name["p-listed"].deployed and by_name["p-listed"].id.namespace == "apps"
+    assert by_name["p-inner"].deployed and by_name["p-inner"].id.namespace == "apps"
+    forgotten = by_name["forgotten"]
+    assert not forgotten.deployed
+    assert forgotten.note == "`secrets/kustomization.yaml` does not list it under `resources`"
+    generated = by_name["p-gen"]
+    assert generated.id.kind == "Secret" and generated.deployed
+    assert sorted(generated.data["data"]) == ["PASSWORD", "TOKEN", "USER"]
+    assert set(generated.data["data"].values()) == {""}  # key names only, never values
+    assert generated.doc.location().line == 7  # the generator entry in the kustomization
+
+
+def test_disabled_application_deploys_nothing(tmp_path: Path) -> None:
+    repo = write(tmp_path, {
+        "argocd/disabled/secrets.yaml": app("secrets", "secrets"),
+        "secrets/one.yaml": SEALED.format(name="one"),
+    })
+    [resource] = load_repo(repo, Config()).resources
+    assert not resource.deployed
+    assert resource.note == "only the disabled Application `secrets` deploys it"
+
+
+HELM_APP = """    helm:
+      valueFiles:
+        - values.yaml
+        - $values/env/prod.yaml
+      values: |
+        inline:
+          storageClass: from-inline
+      valuesObject:
+        object:
+          storageClass: from-object
+      parameters:
+        - name: param.storageClass
+          value: from-param
+"""
+PVCS = "".join(
+    f"---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {key}\nspec:\n  storageClassName: {{{{ .Values.{key}.storageClass }}}}\n"
+    for key in ("base", "prod", "inline", "object", "param")
+)
+
+
+def test_values_layers_point_at_the_line_that_set_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write(tmp_path, {
+        "argocd/apps/web.yaml": app("web", "apps/web", helm=HELM_APP),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": "base:\n  storageClass: from-base\nprod:\n  storageClass: overridden\n",
+        "env/prod.yaml": "prod:\n  storageClass: from-prod\n",
+        "apps/web/templates/pvc.yaml": PVCS,
+    })
+    _, document = lint_json(repo, "--select", "SC001", capsys=capsys)
+    assert [(f["file"], f["line"], f["message"].split("`")[3]) for f in document["findings"]] == [
+        ("apps/web/values.yaml", 2, "from-base"),
+        ("argocd/apps/web.yaml", 14, "from-inline"),
+        ("argocd/apps/web.yaml", 17, "from-object"),
+        ("argocd/apps/web.yaml", 20, "from-param"),
+        ("env/prod.yaml", 2, "from-prod"),
+    ]
+
+
+def _tgz(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_vendored_subchart_renders_and_traces_to_parent_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write(tmp_path, {
+        "argocd/apps/web.yaml": app("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+                               "  - name: cache\n    version: 1.0.0\n    repository: https://charts.example.com\n    alias: redis\n",
+        "apps/web/values.yaml": "redis:\n  persistence:\n    storageClass: stale-class\n",
+    })
+    archive = _tgz({
+        "cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+        "cache/values.yaml": "persistence:\n  storageClass: ''\n",
+        "cache/templates/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: cache\n"
+                                    "spec:\n  storageClassName: {{ .Values.persistence.storageClass }}\n",
+    })
+    (repo / "apps/web/charts").mkdir()
+    (repo / "apps/web/charts/cache-1.0.0.tgz").write_bytes(archive)
+    _, document = lint_json(repo, capsys=capsys)
+    # rendered by the vendored subchart, reported once (SC001, not SC002), at the parent's values line
+    assert [(f["rule"], f["file"], f["line"]) for f in document["findings"]] == [("SC001", "apps/web/values.yaml", 3)]
+
+
+def test_custom_rule_dir_adds_a_storage_class_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write(tmp_path, {
+        ".m0sh1-lint.yaml": "ruleDirs: [policy]\nselect: [SC901]\n",
+        "policy/SC901-volsync-storage-class-unknown.yaml": (
+            "id: SC901\nname: volsync-storage-class-unknown\nsummary: VolSync cache class.\nseverity: error\n"
+            "check: storage-class-reference\nparams:\n  match: undefined\n  additionalReferences:\n"
+            "    - kinds: [volsync.backube/ReplicationSource]\n      at: spec.restic\n      fields: [cacheStorageClassName]\n"
+            "message: \"{kind} `{name}` uses class `{class}`\"\nhint: \"Use one of: {defined}.\"\n"
+            "docs: {what: w, why: w, fail: f, pass: p, how: h}\n"
+        ),
+        "argocd/apps/backup.yaml": app("backup", "backup"),
+        "backup/rs.yaml": "apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\nmetadata:\n  name: db\n"
+                          "spec:\n  restic:\n    cacheStorageClassName: nope\n",
+    })
+    _, document = lint_json(repo, capsys=capsys)
+    assert [(f["rule"], f["file"], f["line"], f["message"]) for f in document["findings"]] == [
+        ("SC901", "backup/rs.yaml", 7, "ReplicationSource `db` uses class `nope`"),
+    ]
+
+
+def test_bad_custom_rule_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from linter.cli import main
+
+    repo = write(tmp_path, {
+        ".m0sh1-lint.yaml": "ruleDirs: [policy]\n",
+        "policy/SC902-x.yaml": "id: SC902\nname: x\nsummary: s\nseverity: error\ncheck: storage-class-referenc\n"
+                               "message: m\nhint: h.\ndocs: {what: w, why: w, fail: f, pass: p, how: h}\n",
+    })
+    assert main([str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith("policy/SC902-x.yaml: check: unknown check `storage-class-referenc` (did you mean `storage-class-reference`?)")
