@@ -40,6 +40,8 @@ class Config:
     cluster_storage_classes: tuple[str, ...] = ()
     default_storage_class: str | None = None
     storage_class_renames: Mapping[str, str] = field(default_factory=dict)
+    cluster_secrets: tuple[Mapping[str, Any], ...] = ()  # {namespace, name, keys?}
+    kubernetes_version: str = "1.34"
 
 
 def find_config(root: Path) -> Path | None:
@@ -96,4 +98,6 @@ def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
         cluster_storage_classes=tuple(cluster.get("storageClasses") or ()),
         default_storage_class=cluster.get("defaultStorageClass"),
         storage_class_renames=dict((data.get("renames") or {}).get("storageClasses") or {}),
+        cluster_secrets=tuple(cluster.get("secrets") or ()),
+        kubernetes_version=str(data.get("kubernetesVersion") or defaults.kubernetes_version).lstrip("v"),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import loading, storage_classes
+from . import cnpg, loading, schema, storage_classes
 from .base import Check
 
-REGISTRY: dict[str, Check] = {check.name: check for module in (loading, storage_classes) for check in module.CHECKS}
+REGISTRY: dict[str, Check] = {check.name: check for module in (loading, storage_classes, cnpg, schema) for check in module.CHECKS}
 
 __all__ = ["Check", "REGISTRY"]

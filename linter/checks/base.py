@@ -24,6 +24,17 @@ class Check:
     fields: frozenset[str]
 
 
+# Where each workload kind keeps its pod spec.
+POD_SPECS: dict[str, str] = {
+    "Pod": "spec",
+    "Deployment": "spec.template.spec",
+    "StatefulSet": "spec.template.spec",
+    "DaemonSet": "spec.template.spec",
+    "ReplicaSet": "spec.template.spec",
+    "Job": "spec.template.spec",
+    "CronJob": "spec.jobTemplate.spec.template.spec",
+}
+
 _STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
 
 

@@ -11,20 +11,11 @@ from ..findings import Violation
 from ..inventory import Inventory
 from ..model import Location, Resource, YamlPath, format_path, get_path
 from ..provenance import locate
-from .base import Check, expand_path, kind_matches
+from .base import POD_SPECS, Check, expand_path, kind_matches
 
 # Where objects name a StorageClass (domain.md C.3). `at` holds the claim spec; `fields` are tried
 # in order (CNPG: storageClass wins over pvcTemplate.storageClassName); `omitted` says what a
 # missing field means: the default class, or no class at all (PersistentVolume).
-POD_SPECS = {
-    "Pod": "spec",
-    "Deployment": "spec.template.spec",
-    "StatefulSet": "spec.template.spec",
-    "DaemonSet": "spec.template.spec",
-    "ReplicaSet": "spec.template.spec",
-    "Job": "spec.template.spec",
-    "CronJob": "spec.jobTemplate.spec.template.spec",
-}
 DEFAULT_REFERENCES: list[dict[str, Any]] = [
     {"kinds": ["PersistentVolumeClaim"], "at": "spec", "fields": ["storageClassName"], "omitted": "default"},
     {"kinds": ["PersistentVolume"], "at": "spec", "fields": ["storageClassName"], "omitted": "none"},

@@ -1,0 +1,7 @@
+"""CloudNativePG rules (PG): backups, plugin wiring, scheduled backups, parameters, recovery."""
+
+from __future__ import annotations
+
+from .base import Check
+
+CHECKS: list[Check] = []
