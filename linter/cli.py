@@ -48,12 +48,13 @@ class _Run:
     config: Any
     rules: list
     scope: tuple[str, ...]
+    catalog: Any
 
 
 def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
              select: tuple[str, ...], ignore: tuple[str, ...]) -> _Run:
     from .config import find_config, load_config
-    from .engine import load_rules, select_rules
+    from .engine import load_catalog, select_rules
     from .loaders.files import find_root
 
     for path in paths:
@@ -67,12 +68,13 @@ def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
         raise LintError(f"--config `{config_path}` does not exist")
     shown = _relative(cfg_file, repo_root) if cfg_file else None
     config = load_config(cfg_file, shown)
-    rules = select_rules(load_rules(config.rule_dirs), config, _csv(select), _csv(ignore))
+    catalog = load_catalog(config.rule_dirs)
+    rules = select_rules(catalog.rules, config, _csv(select), _csv(ignore))
     scope = tuple(_relative(Path(p), repo_root) for p in paths)
     for path, rel in zip(paths, scope):
         if rel.startswith("../"):
             raise LintError(f"path `{path}` is outside the repository root `{repo_root}`")
-    return _Run(repo_root, config, rules, tuple(s for s in scope if s not in ("", ".")))
+    return _Run(repo_root, config, rules, tuple(s for s in scope if s not in ("", ".")), catalog)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -112,7 +114,7 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
     prepared = _prepare(paths, root, config_path, select, ignore)
     model = load_repo(prepared.root, prepared.config)
     loaded = time.perf_counter()
-    inventory = build_inventory(model, prepared.config)
+    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references)
     findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
     finished = time.perf_counter()
     if verbose:
@@ -147,6 +149,35 @@ def _explain(model: Any, prepared: _Run, load_seconds: float, check_seconds: flo
     click.echo(f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
                f"{len(prepared.rules)} rules", err=True)
     click.echo(f"time: load {load_seconds:.3f}s, checks {check_seconds:.3f}s", err=True)
+
+
+@cli.group("inventory")
+def inventory_group() -> None:
+    """Show what the repository will put in the cluster."""
+
+
+@inventory_group.command("secrets")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@click.option("--namespace", help="Only this namespace.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+def inventory_secrets(paths: tuple[str, ...], root: str | None, config_path: str | None, namespace: str | None,
+                      output_format: str, no_color: bool) -> None:
+    """Every Secret the repo produces or references: producer, keys, referrers, status."""
+    from .inventory import build_inventory
+    from .loaders.repo import load_repo
+    from .report import secrets_table
+
+    prepared = _prepare(paths, root, config_path, (), ())
+    model = load_repo(prepared.root, prepared.config)
+    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references)
+    table = secrets_table.rows(inventory, namespace)
+    if output_format == "json":
+        click.echo(secrets_table.render_json(table), nl=False)
+    else:
+        secrets_table.render_text(table, sys.stdout, False if no_color else None)
 
 
 @cli.command("rules")

@@ -16,7 +16,8 @@ def rule_markdown(rule: Rule) -> str:
     parts = [
         f"# {rule.id} `{rule.name}`",
         f"{rule.summary}\n\nSeverity: **{rule.severity.value}** · Check: `{rule.check}`"
-        + (" · Fixable with `--fix`" if rule.fixable else ""),
+        + (" · Fixable with `--fix`" if rule.fixable else "")
+        + (" · **Opt-in**: runs only when selected by id or name" if not rule.enabled else ""),
         "## What it does\n\n" + docs["what"].strip(),
         "## Why is this bad?\n\n" + docs["why"].strip(),
         "## Example\n\n" + _fence(docs["fail"]),

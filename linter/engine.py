@@ -33,20 +33,39 @@ class Rule:
     fixable: bool
     aliases: tuple[str, ...]
     source: str
+    enabled: bool = True  # False: opt-in, runs only when selected by id or name
 
     @property
     def family(self) -> str:
         return self.id[:2]
 
 
-def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
-    """Every rule file under the bundled rules/ and the config's ruleDirs, validated."""
+@dataclass(frozen=True)
+class Catalog:
+    """Everything under the rule directories: rules, and the secret producer/reference specs."""
+
+    rules: list[Rule]
+    producers: list[Mapping[str, Any]]
+    references: list[Mapping[str, Any]]
+
+
+# Files under rule directories that are not rules say what they are with `kind:`.
+SPEC_SCHEMAS = {"SecretProducer": "secret-producer.schema.json", "SecretReference": "secret-reference.schema.json"}
+
+
+def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
+    """Every rule and spec file under the bundled rules/ and the config's ruleDirs, validated."""
     rules: dict[str, Rule] = {}
+    specs: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in SPEC_SCHEMAS}
     for directory in (rules_dir(), *extra_dirs):
         if not directory.is_dir():
             raise LintError(f"{directory}: rule directory does not exist")
         for path in sorted(directory.rglob("*.yaml")):
-            rule = _load_rule(path)
+            data = _read(path)
+            if isinstance(data, dict) and data.get("kind") in SPEC_SCHEMAS:
+                specs[data["kind"]].append(_spec(path, data))
+                continue
+            rule = _load_rule(path, data)
             if rule.id in rules:
                 raise LintError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
             rules[rule.id] = rule
@@ -54,16 +73,30 @@ def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
     if len(names) != len(set(names)):
         duplicate = next(n for n in names if names.count(n) > 1)
         raise LintError(f"rule name `{duplicate}` is used by two rules")
-    return sorted(rules.values(), key=lambda r: r.id)
+    return Catalog(sorted(rules.values(), key=lambda r: r.id), specs["SecretProducer"], specs["SecretReference"])
 
 
-def _load_rule(path: Path) -> Rule:
+def load_rules(extra_dirs: Iterable[Path] = ()) -> list[Rule]:
+    return load_catalog(extra_dirs).rules
+
+
+def _read(path: Path) -> Any:
     text = decode(path.read_bytes())
     docs, problems = parse_documents(text or "", str(path))
     if text is None or problems or not docs:
         reason = problems[0].fields.get("reason", "invalid YAML") if problems else "empty or not UTF-8"
         raise LintError(f"{path}: cannot read rule: {reason}")
-    data = docs[0].data
+    return docs[0].data
+
+
+def _spec(path: Path, data: dict) -> Mapping[str, Any]:
+    error = first_error(schema(SPEC_SCHEMAS[data["kind"]]), data)
+    if error:
+        raise LintError(f"{path}: invalid {data['kind']}: {error}")
+    return data
+
+
+def _load_rule(path: Path, data: Any) -> Rule:
     error = first_error(schema("rule.schema.json"), data)
     if error:
         raise LintError(f"{path}: invalid rule: {error}")
@@ -85,7 +118,7 @@ def _load_rule(path: Path) -> Rule:
     return Rule(
         data["id"], data["name"], data["summary"], Severity(data["severity"]), data["check"], params,
         data["message"], data["hint"], data["docs"], bool(data.get("fixable", False)),
-        tuple(data.get("aliases") or ()), str(path),
+        tuple(data.get("aliases") or ()), str(path), bool(data.get("enabled", True)),
     )
 
 
@@ -126,6 +159,8 @@ def select_rules(rules: list[Rule], config: Config, select: tuple[str, ...] = ()
     selected = []
     for rule in rules:
         if chosen and not any(_matches(s, rule) for s in chosen):
+            continue
+        if not rule.enabled and not any(s in (rule.id, rule.name) for s in chosen):
             continue
         if any(_matches(s, rule) for s in dropped):
             continue

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from .config import Config
 from .loaders.repo import RepoModel
 from .model import Resource
+from .secrets import ProducedSecret, SecretRef, index, produced_secrets, secret_references
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
@@ -22,6 +23,13 @@ class Inventory:
     storage_classes: Mapping[str, tuple[Resource, ...]]
     undeployed_storage_classes: Mapping[str, tuple[Resource, ...]]
     default_storage_classes: tuple[str, ...]
+    # (namespace, name) → every Secret some object would produce (deployed or not), and references
+    secrets: Mapping[tuple[str | None, str], tuple[ProducedSecret, ...]] = field(default_factory=dict)
+    secret_refs: tuple[SecretRef, ...] = ()
+
+    def secrets_for(self, namespace: str | None, name: str, app: str | None = None) -> list[ProducedSecret]:
+        """Deployed producers of a Secret; for an undeployed referrer also its own app's."""
+        return [s for s in self.secrets.get((namespace, name), ()) if s.deployed or (app is not None and s.resource is not None and s.resource.app == app)]
 
     def storage_class_known(self, name: str, app: str | None = None) -> bool:
         """Defined by an enabled app or the config; for an undeployed object, also by its own app."""
@@ -36,7 +44,8 @@ class Inventory:
         return sorted({r.doc.path for defs in self.storage_classes.values() for r in defs})
 
 
-def build_inventory(model: RepoModel, config: Config) -> Inventory:
+def build_inventory(model: RepoModel, config: Config, producers: list[Mapping[str, Any]] = (),  # type: ignore[assignment]
+                    references: list[Mapping[str, Any]] = ()) -> Inventory:  # type: ignore[assignment]
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in model.resources:
         by_kind[resource.id.kind].append(resource)
@@ -52,6 +61,9 @@ def build_inventory(model: RepoModel, config: Config) -> Inventory:
             defaults.add(sc.id.name)
     if config.default_storage_class:
         defaults.add(config.default_storage_class)
+    secrets = index(produced_secrets(model.resources, list(producers), config.cluster_secrets))
+    charts = {chart.dir: chart for chart in model.charts}
+    refs = secret_references(model.resources, model.renderings, charts, list(references))
     return Inventory(
         model,
         config,
@@ -59,4 +71,6 @@ def build_inventory(model: RepoModel, config: Config) -> Inventory:
         {k: tuple(v) for k, v in deployed.items()},
         {k: tuple(v) for k, v in undeployed.items()},
         tuple(sorted(defaults)),
+        {k: tuple(v) for k, v in secrets.items()},
+        tuple(refs),
     )

@@ -77,6 +77,7 @@ def test_paths_restrict_reporting_not_inventory(capsys: pytest.CaptureFixture[st
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert code == 1
     assert {f["file"] for f in findings} == {
+        "apps/user/harbor/templates/bootstrap-job.yaml",
         "apps/user/harbor/templates/pvc.yaml",
         "apps/user/harbor/templates/postgres-cluster.yaml",
     }
@@ -118,7 +119,7 @@ def test_bad_severity_value_in_config(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_config_severity_override_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tree = tmp_path / "repo"
     shutil.copytree(EXAMPLE, tree)
-    (tree / ".m0sh1-lint.yaml").write_text("severity:\n  SC: warning\nignore: [SC002]\n")
+    (tree / ".m0sh1-lint.yaml").write_text("select: [SC]\nseverity:\n  SC: warning\nignore: [SC002]\n")
     assert main(["--format", "json", str(tree)]) == 0
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert {f["severity"] for f in findings} == {"warning"}
@@ -134,7 +135,7 @@ def test_ignore_paths_keep_findings_marked_suppressed(tmp_path: Path, capsys: py
     main(["--format", "json", str(tree)])
     findings = json.loads(capsys.readouterr().out)["findings"]
     harbor = [f for f in findings if f["file"].startswith("apps/user/harbor/")]
-    assert harbor and all(f["suppressed"] == "migration in progress" for f in harbor)
+    assert harbor and all((f["suppressed"] == "migration in progress") == f["rule"].startswith("SC") for f in harbor)
 
 
 def test_rules_and_rule_commands(capsys: pytest.CaptureFixture[str]) -> None:

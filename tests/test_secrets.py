@@ -1,0 +1,44 @@
+"""Secret inventory behaviour beyond the fixtures: values never printed, the audit table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linter.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_plaintext_values_are_never_printed(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tree = FIXTURES / "SS003" / "fail.plaintext-manifest"
+    assert "hunter2-do-not-print" in (tree / "secrets" / "db-auth.yaml").read_text()
+    assert main(["--format", fmt, str(tree)]) == 1
+    out, err = capsys.readouterr()
+    assert "SS003" in out
+    assert "hunter2" not in out + err
+
+
+def test_inventory_secrets_table_reproduces_the_seed_audit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inventory", "secrets", "--format", "json", "--namespace", "apps", str(EXAMPLE)]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)["secrets"]}
+    assert rows["harbor-admin"]["status"] == "ok"
+    assert rows["harbor-admin"]["referencedBy"] == [
+        "apps/user/harbor/templates/bootstrap-job.yaml:27", "apps/user/harbor/values.yaml:43",
+    ]
+    assert rows["harbor-jobservice-internal"]["status"] == "missing"
+    assert rows["harbor-valkey"]["status"] == "not deployed"
+    assert rows["harbor-valkey"]["producers"] == ["apps/user/secrets-apps/harbor-valkey.sealedsecret.yaml (not deployed)"]
+    assert rows["harbor-postgres-auth"]["status"] == "missing keys: username"
+    assert rows["harbor-postgres-ca"]["status"] == "generated"
+    assert rows["wildcard-m0sh1-cc"]["keys"] == ["tls.crt", "tls.key"]
+
+
+def test_inventory_secrets_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inventory", "secrets", "--no-color", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "harbor-valkey" in out and "not deployed" in out and "\x1b[" not in out
