@@ -97,28 +97,37 @@ def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
 @click.option("--select", multiple=True, help="Only these rules: ids, names or prefixes, comma-separated (SC,PG001).")
 @click.option("--ignore", multiple=True, help="Skip these rules: ids, names or prefixes, comma-separated.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option("--base", "base_ref", help="Compare chart versions with the merge base of this ref (a PR's target branch, e.g. origin/main).")
+@click.option("--staged", is_flag=True, help="Compare the staged files with HEAD (default inside a pre-commit run).")
+@click.option("--fix", "apply_fix", is_flag=True, help="Apply proposed fixes (chart version bumps, StorageClass renames), then lint again.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 @click.option("-v", "--verbose", count=True, help="Say what was loaded, skipped and how long it took (stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines: no hints, no summary.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal (NO_COLOR is honoured too).")
 def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str,
-                 select: tuple[str, ...], ignore: tuple[str, ...], strict: bool, verbose: int, quiet: bool,
-                 no_color: bool) -> None:
+                 select: tuple[str, ...], ignore: tuple[str, ...], strict: bool, base_ref: str | None, staged: bool,
+                 apply_fix: bool, show_diff: bool, verbose: int, quiet: bool, no_color: bool) -> None:
     """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
     PATHS only restrict where findings are reported."""
-    from .engine import run
-    from .inventory import build_inventory
-    from .loaders.repo import load_repo
+    from . import fix as fixer
     from .report import json_report, text
 
-    started = time.perf_counter()
     prepared = _prepare(paths, root, config_path, select, ignore)
-    model = load_repo(prepared.root, prepared.config)
-    loaded = time.perf_counter()
-    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references)
-    findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
-    finished = time.perf_counter()
-    if verbose:
-        _explain(model, prepared, loaded - started, finished - loaded)
+    staged = staged or bool(os.environ.get("PRE_COMMIT"))
+    findings = _lint(prepared, base_ref, staged, verbose)
+    if show_diff:
+        click.echo(fixer.diff(_plan_fixes(prepared, findings)), nl=False)
+        raise SystemExit(EXIT_OK)
+    if apply_fix:
+        # A fix can cause another (a renamed class changes a chart, which then needs a version
+        # bump): re-lint and fix again until nothing is left to fix, in one invocation.
+        for _ in range(3):
+            written = fixer.write(prepared.root, _plan_fixes(prepared, findings))
+            for path in written:
+                click.echo(f"m0sh1-lint: fixed {path}", err=True)
+            findings = _lint(prepared, base_ref, staged, 0)
+            if not written:
+                break
 
     if output_format == "json":
         click.echo(json_report.render(findings), nl=False)
@@ -133,6 +142,53 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
     active = [f for f in findings if f.suppressed is None]
     failing = {"error", "warning"} if strict else {"error"}
     raise SystemExit(EXIT_FINDINGS if any(f.severity.value in failing for f in active) else EXIT_OK)
+
+
+def _plan_fixes(prepared: _Run, findings: list) -> list:
+    """Edits for the findings' fixes; those outside the given paths are reported, not applied."""
+    from . import fix as fixer
+
+    fixes = fixer.fixes_of(findings)
+    for fix in fixes:
+        if not _in_scope(fix.path, prepared.scope):
+            click.echo(f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`", err=True)
+    edits = fixer.plan(prepared.root, [f for f in fixes if _in_scope(f.path, prepared.scope)])
+    for edit in edits:
+        for fix, why in edit.skipped:
+            click.echo(f"m0sh1-lint: not fixed: {fix.path}:{fix.line}: {why}", err=True)
+    return edits
+
+
+def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int) -> list:
+    """Load, build the inventory, run the rules; findings limited to the paths given."""
+    from dataclasses import replace
+
+    from .engine import run
+    from .inventory import build_inventory
+    from .loaders.git import load_history
+    from .loaders.repo import load_repo
+    from .model import Location, Problem
+
+    started = time.perf_counter()
+    model = load_repo(prepared.root, prepared.config)
+    history = None
+    if any(rule.family == "CH" for rule in prepared.rules):
+        external = sorted({p for app in model.applications for s in app.helm for p in s.value_files})
+        history = load_history(prepared.root, [c.dir for c in model.charts], external, base_ref, staged)
+        if history.error:
+            if base_ref:
+                raise LintError(history.error)
+            model = replace(model, problems=model.problems + (Problem("LD009", Location("."), {"reason": history.error}),))
+    loaded = time.perf_counter()
+    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references, history)
+    findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
+    if verbose:
+        _explain(model, prepared, loaded - started, time.perf_counter() - loaded)
+        if history is not None and history.state is not None:
+            click.echo(f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed", err=True)
+        elif history is not None and not history.error:
+            click.echo("chart versions not compared: not a git repository", err=True)
+    return findings
 
 
 def _explain(model: Any, prepared: _Run, load_seconds: float, check_seconds: float) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .config import Config
 from .loaders.repo import RepoModel
 from .model import Resource
+from .loaders.git import History
 from .secrets import ProducedSecret, SecretRef, index, produced_secrets, secret_references
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
@@ -26,6 +27,7 @@ class Inventory:
     # (namespace, name) → every Secret some object would produce (deployed or not), and references
     secrets: Mapping[tuple[str | None, str], tuple[ProducedSecret, ...]] = field(default_factory=dict)
     secret_refs: tuple[SecretRef, ...] = ()
+    history: History | None = None  # git changes for the CH rules; None when not asked for
 
     def secrets_for(self, namespace: str | None, name: str, app: str | None = None) -> list[ProducedSecret]:
         """Deployed producers of a Secret; for an undeployed referrer also its own app's."""
@@ -44,8 +46,8 @@ class Inventory:
         return sorted({r.doc.path for defs in self.storage_classes.values() for r in defs})
 
 
-def build_inventory(model: RepoModel, config: Config, producers: list[Mapping[str, Any]] = (),  # type: ignore[assignment]
-                    references: list[Mapping[str, Any]] = ()) -> Inventory:  # type: ignore[assignment]
+def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mapping[str, Any]] = (),
+                    references: Sequence[Mapping[str, Any]] = (), history: History | None = None) -> Inventory:
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in model.resources:
         by_kind[resource.id.kind].append(resource)
@@ -73,4 +75,5 @@ def build_inventory(model: RepoModel, config: Config, producers: list[Mapping[st
         tuple(sorted(defaults)),
         {k: tuple(v) for k, v in secrets.items()},
         tuple(refs),
+        history=history,
     )

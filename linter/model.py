@@ -193,6 +193,7 @@ class Chart:
     vendored: tuple[str, ...] = ()  # names/aliases of dependencies present under charts/
     templates: tuple[Template, ...] = ()  # the chart's own templates/ files, scanned
     values_ok: bool = True  # False when values.yaml is unreadable, unparsable or not a mapping
+    lock_doc: YamlDoc | None = None  # Chart.lock, when present
 
 
 @dataclass(frozen=True)

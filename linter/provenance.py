@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .model import Location, Resource, ValuesLayer, YamlPath, get_path
+from .model import Location, Resource, ValuesLayer, YamlPath
 from .templates import ValuesPath
 
 
@@ -22,6 +22,7 @@ class Provenance:
     kind: str  # "values" | "template-default" | "template" | "manifest"
     values_path: tuple[str | int, ...] | None = None
     layer: str | None = None
+    file_path: tuple[str | int, ...] | None = None  # the value's path inside the file to edit
 
 
 def locate(resource: Resource, ypath: YamlPath) -> Provenance:
@@ -54,8 +55,13 @@ def _find(layers: tuple[ValuesLayer, ...], ref: ValuesPath, value: Any, exact: b
     for layer in reversed(layers):
         for vpath, found in _expand(layer.data, ref):
             if not exact or _same(found, value):
-                return Provenance(layer.locate(vpath), "values", vpath, layer.label)
+                return _values(layer, vpath)
     return None
+
+
+def _values(layer: ValuesLayer, vpath: tuple[str | int, ...]) -> Provenance:
+    file_path = layer.prefix + vpath if layer.doc is not None else None
+    return Provenance(layer.locate(vpath), "values", vpath, layer.label, file_path)
 
 
 def _expand(data: Any, ref: ValuesPath, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -88,8 +94,7 @@ def _search_subtrees(resource: Resource, key: str, value: Any) -> Provenance | N
             for base, subtree in _expand(layer.data, ref):
                 hit = _find_leaf(subtree, key, value)
                 if hit is not None:
-                    vpath = base + hit
-                    return Provenance(layer.locate(vpath), "values", vpath, layer.label)
+                    return _values(layer, base + hit)
     return None
 
 
@@ -108,6 +113,3 @@ def _find_leaf(data: Any, key: str, value: Any, prefix: tuple[str | int, ...] = 
                 return found
     return None
 
-
-def values_get(layer: ValuesLayer, vpath: tuple[str | int, ...]) -> Any:
-    return get_path(layer.data, vpath)

@@ -1,8 +1,16 @@
 """Every fixture tree under tests/fixtures/<RULE>/<fail|pass|fix>.<scenario>/ is linted with all
-rules; its findings must equal expected.txt exactly. `pytest --update-goldens` rewrites them."""
+rules; its findings must equal expected.txt exactly. `pytest --update-goldens` rewrites them.
+
+Scenarios are copied out of this checkout before linting, so git history never leaks in. A
+scenario with a `.base/` directory becomes a git repository: the tree with `.base/`'s files laid
+over it is committed first (the base), then the scenario's own files are the working tree. A
+`.git-empty` marker makes a repository without commits.
+"""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,9 +20,35 @@ from conftest import FIXTURES, golden_text, lint_json
 SCENARIOS = sorted(p for p in FIXTURES.glob("*/*") if p.is_dir() and p.name.split(".")[0] in ("fail", "pass"))
 
 
+def as_git_repo(scenario: Path, work: Path) -> Path:
+    """Commit the base state (tree + .base overlay), then restore the scenario as the work tree."""
+    ignore = shutil.ignore_patterns(".base", "expected.txt")
+    shutil.copytree(scenario, work, ignore=ignore)
+    shutil.copytree(scenario / ".base", work, dirs_exist_ok=True)
+    git = ["git", "-c", "user.name=fixture", "-c", "user.email=fixture@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=work, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=work, check=True)
+    for path in (scenario / ".base").rglob("*"):
+        if path.is_file() and not (scenario / path.relative_to(scenario / ".base")).exists():
+            (work / path.relative_to(scenario / ".base")).unlink()  # a file only the base had
+    # shutil.copy, not copy2: a fresh mtime, or git may take a same-size edit for unchanged
+    shutil.copytree(scenario, work, ignore=ignore, dirs_exist_ok=True, copy_function=shutil.copy)
+    return work
+
+
+def prepare(scenario: Path, work: Path) -> Path:
+    if (scenario / ".base").is_dir():
+        return as_git_repo(scenario, work)
+    shutil.copytree(scenario, work, ignore=shutil.ignore_patterns("expected.txt", ".git-empty"), symlinks=True)
+    if (scenario / ".git-empty").exists():
+        subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    return work
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_fixture(scenario: Path, capsys: pytest.CaptureFixture[str], update_goldens: bool) -> None:
-    code, document = lint_json(scenario, capsys=capsys)
+def test_fixture(scenario: Path, capsys: pytest.CaptureFixture[str], update_goldens: bool, tmp_path: Path) -> None:
+    code, document = lint_json(prepare(scenario, tmp_path / "repo"), capsys=capsys)
     actual = golden_text(document)
     expected_file = scenario / "expected.txt"
     if update_goldens:

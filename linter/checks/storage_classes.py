@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..findings import Violation
+from ..findings import Fix, Violation
 from ..inventory import Inventory
 from ..model import Location, Resource, YamlPath, format_path, get_path
 from ..provenance import locate
@@ -75,6 +75,12 @@ def _use(resource: Resource, holder: YamlPath, fields: list[str]) -> ClassUse:
     return ClassUse(resource, holder, None, None)
 
 
+def rename_fix(inventory: Inventory, location: Location, name: str, ypath: YamlPath | None) -> Fix | None:
+    """The config's `renames` as an edit: old class → new class, at the line to edit."""
+    renamed = inventory.config.storage_class_renames.get(name)
+    return Fix(location.path, location.line, name, renamed, ypath) if renamed else None
+
+
 def suggestions(inventory: Inventory, name: str) -> tuple[str, ...]:
     """The configured rename, else close matches among the classes that exist."""
     renamed = inventory.config.storage_class_renames.get(name)
@@ -124,7 +130,9 @@ def check_references(inventory: Inventory, params: Mapping[str, Any]) -> Iterato
         provenance = locate(resource, use.field)
         if match == "undefined" and provenance.kind == "template-default":
             continue  # SC003 reports template fallbacks, at the same line
-        yield Violation(provenance.location, {**base, **_common_fields(inventory, name)}, resource.id, suggestions(inventory, name))
+        ypath = provenance.file_path if provenance.kind == "values" else (use.field if provenance.kind == "manifest" else None)
+        fix = rename_fix(inventory, provenance.location, name, ypath)
+        yield Violation(provenance.location, {**base, **_common_fields(inventory, name)}, resource.id, suggestions(inventory, name), fix)
 
 
 # --- SC002: values that no local template renders -------------------------------------------
@@ -189,7 +197,9 @@ def check_values(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Vi
                 fields = {**_common_fields(inventory, value), "key": format_path(vpath), "chart": rendering.chart_dir}
                 fields["why"] = (f"only the disabled Application {fields['apps']} defines"
                                  if value in inventory.undeployed_storage_classes else "no enabled app defines")
-                yield Violation(layer.locate(vpath), fields, None, suggestions(inventory, value))
+                location = layer.locate(vpath)
+                fix = rename_fix(inventory, location, value, layer.prefix + vpath if layer.doc is not None else None)
+                yield Violation(location, fields, None, suggestions(inventory, value), fix)
 
 
 # --- SC003: `| default "X"` fallbacks in templates ------------------------------------------
@@ -215,7 +225,8 @@ def check_template_defaults(inventory: Inventory, params: Mapping[str, Any]) -> 
                         continue
                     column = text.find(f'"{fallback}"') + 1 or 1
                     fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}
-                    yield Violation(Location(template.path, line_number, column), fields, None, suggestions(inventory, fallback))
+                    location = Location(template.path, line_number, column)
+                    yield Violation(location, fields, None, suggestions(inventory, fallback), rename_fix(inventory, location, fallback, None))
 
 
 REFERENCE_PARAMS = {

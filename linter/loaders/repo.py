@@ -145,7 +145,10 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
         if (text := files.read_text(rel)) is not None
     )
     name = str(meta.get("name") or chart_dir.rsplit("/", 1)[-1])
-    chart = Chart(chart_dir, name, meta.get("version"), docs[0], values_doc, dependencies, vendored, templates, values_ok)
+    lock_path = posix_join(chart_dir, "Chart.lock")
+    lock_docs = files.yaml(lock_path) if files.exists(lock_path) else []
+    chart = Chart(chart_dir, name, meta.get("version"), docs[0], values_doc, dependencies, vendored, templates, values_ok,
+                  lock_docs[0] if lock_docs else None)
     return (None if problems and any("cannot load" in p.fields.get("reason", "") for p in problems) else chart), problems
 
 

@@ -1,0 +1,216 @@
+"""Helm chart versions (CH): bumps on change (git), SemVer validity, pitfalls, Chart.lock sync."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Iterator, Mapping
+
+from ..findings import Fix, Violation
+from ..inventory import Inventory
+from ..loaders.yaml import parse_documents
+from ..model import Chart
+from ..semver import Version, bump, coerce, parse, pitfall
+from .base import Check
+
+DEFAULT_IGNORE = ["README*", "*.md", "docs/**", "ci/**", "templates/NOTES.txt", ".helmignore", "LICENSE*", "OWNERS"]
+# Chart.yaml fields whose change changes what gets deployed
+BEHAVIOURAL_CHART_FIELDS = ("dependencies", "appVersion", "kubeVersion", "type")
+
+
+def _yaml(text: str | None, path: str) -> Any:
+    if text is None:
+        return None
+    docs, _ = parse_documents(text, path)
+    return docs[0].data if docs else None
+
+
+def _leaf_changes(old: Any, new: Any, prefix: tuple = ()) -> Iterator[str]:
+    """Dotted paths of values that differ between two values documents."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            yield from _leaf_changes(old.get(key), new.get(key), prefix + (str(key),))
+    elif old != new:
+        yield ".".join(prefix) or "(document)"
+
+
+def _behavioural(chart: Chart, inventory: Inventory, path: str, params: Mapping[str, Any]) -> bool:
+    """Does this changed file change what the chart deploys?"""
+    history = inventory.history
+    assert history is not None
+    inner = path[len(chart.dir) + 1:] if path.startswith(chart.dir + "/") else None
+    ignore = list(params.get("ignoreFiles", DEFAULT_IGNORE))
+    if inner is not None and any(fnmatch.fnmatchcase(inner, g) or fnmatch.fnmatchcase(inner.rsplit("/", 1)[-1], g) for g in ignore):
+        return False
+    if inner == "Chart.yaml":
+        old = _yaml(history.old_text.get(path), path) or {}
+        new = chart.chart_doc.data if isinstance(chart.chart_doc.data, dict) else {}
+        return any(old.get(f) != new.get(f) for f in BEHAVIOURAL_CHART_FIELDS)
+    if path.endswith((".yaml", ".yml")) and (inner is None or ("/" not in inner and inner.startswith("values"))):
+        value_ignores = list(params.get("ignoreValuePaths", []))
+        if value_ignores:
+            old = _yaml(history.old_text.get(path), path)
+            new = _yaml(history.new_text.get(path), path)
+            changes = list(_leaf_changes(old, new))
+            return any(not any(fnmatch.fnmatchcase(c, pattern) for pattern in value_ignores) for c in changes)
+    return True
+
+
+def _external_value_files(chart: Chart, inventory: Inventory) -> set[str]:
+    return {
+        path for app in inventory.model.applications for source in app.helm if source.chart_dir == chart.dir
+        for path in source.value_files if not path.startswith(chart.dir + "/")
+    }
+
+
+def _version_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def check_bump(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
+    """Charts whose behaviour changed since the base without a higher version (CH001/CH003)."""
+    history = inventory.history
+    if history is None or history.state is None:
+        return
+    want = params.get("report", "not-bumped")
+    changed = set(history.state.changed)
+    for chart in inventory.model.charts:
+        chart_path = f"{chart.dir}/Chart.yaml"
+        old_meta = _yaml(history.old_text.get(chart_path), chart_path)
+        if not isinstance(old_meta, dict):
+            continue  # a new chart (or one unreadable at the base): nothing to compare with
+        candidates = sorted(p for p in changed if p.startswith(chart.dir + "/")) + sorted(changed & _external_value_files(chart, inventory))
+        reasons = [p for p in candidates if _behavioural(chart, inventory, p, params)]
+        if not reasons:
+            continue
+        old_text, new_text = _version_text(old_meta.get("version")), _version_text(chart.version)
+        old_v, new_v = coerce(old_text or ""), coerce(new_text or "")
+        if old_v is None or new_v is None or new_v.key() > old_v.key():
+            continue  # CH002 reports unparsable versions
+        trap = pitfall(old_v, new_v)
+        if (want == "pitfall") != (trap is not None):
+            continue
+        suggested = _next(old_v, new_v)
+        shown = ", ".join(p[len(chart.dir) + 1:] if p.startswith(chart.dir + "/") else p for p in reasons[:3])
+        more = f" and {len(reasons) - 3} more" if len(reasons) > 3 else ""
+        fields = {
+            "chart": chart.name, "old": old_text, "new": new_text, "files": shown + more, "base": history.state.described,
+            "next": str(suggested), "why": trap or "",
+            "change": f"its version stays `{new_text}`" if new_text == old_text else f"its version went from `{old_text}` to `{new_text}`, which is not higher",
+        }
+        location = chart.chart_doc.location(("version",))
+        fix = Fix(chart_path, location.line, str(new_text), str(suggested), ("version",))
+        yield Violation(location, fields, None, (str(suggested),), fix)
+
+
+def _next(old: Version, new: Version) -> Version:
+    """A bump of the base version in the repo's convention, above whatever is there now."""
+    candidate = bump(old)
+    while candidate.key() <= new.key():
+        candidate = bump(candidate)
+    return candidate
+
+
+def check_version_format(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
+    for chart in inventory.model.charts:
+        value = chart.version
+        location = chart.chart_doc.location(("version",))
+        if value is None:
+            continue  # LD005 reports a missing version
+        if not isinstance(value, str):
+            kind = "number" if isinstance(value, (int, float)) else type(value).__name__
+            fields = {"chart": chart.name, "version": str(value),
+                      "problem": f"is the YAML {kind} `{value}`, not a string (`1.10` reads as 1.1); helm lint rejects it"}
+            yield Violation(location, fields, None, (f'"{value}"',))
+            continue
+        if parse(value) is not None:
+            continue
+        coerced = coerce(value)
+        problem = (f"is not SemVer 2; Helm coerces it to `{coerced}`, which other tools (chart-testing, OCI registries) will not"
+                   if coerced else "is not a version Helm accepts (SemVer 2: MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])")
+        yield Violation(location, {"chart": chart.name, "version": value, "problem": problem}, None,
+                        (str(coerced),) if coerced else ())
+
+
+def _constraint_ok(constraint: str, version: str) -> bool:
+    """Masterminds-style constraints: exact, comparisons, ~, ^, x wildcards, `,`/space AND, `||` OR."""
+    have = coerce(version)
+    if have is None:
+        return False
+    for alternative in constraint.split("||"):
+        parts = [p for p in alternative.replace(",", " ").split() if p]
+        if parts and all(_one(p, have) for p in _join_operators(parts)):
+            return True
+    return False
+
+
+def _join_operators(parts: list[str]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if out and out[-1] in ("=", "!=", ">", "<", ">=", "<=", "~", "^"):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
+
+
+def _one(term: str, have: Version) -> bool:
+    for op in (">=", "<=", "!=", ">", "<", "=", "~", "^"):
+        if term.startswith(op):
+            target, body = op, term[len(op):]
+            break
+    else:
+        target, body = "=", term
+    wildcard = any(c in body.split(".") for c in ("x", "X", "*")) or body.count(".") < 2 and not body.startswith("v")
+    want = coerce(body.replace("x", "0").replace("X", "0").replace("*", "0"))
+    if want is None:
+        return False
+    h, w = have.key(), want.key()
+    if target == "~":
+        return h >= w and (have.major, have.minor) == (want.major, want.minor)
+    if target == "^":
+        return h >= w and have.major == want.major
+    if target == "=" and wildcard:
+        depth = len([p for p in body.split(".") if p not in ("x", "X", "*")])
+        return (have.major, have.minor, have.patch)[:depth] == (want.major, want.minor, want.patch)[:depth]
+    return {"=": h == w, "!=": h != w, ">": h > w, "<": h < w, ">=": h >= w, "<=": h <= w}[target]
+
+
+def check_lock(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
+    for chart in inventory.model.charts:
+        lock = chart.lock_doc
+        if lock is None or not isinstance(lock.data, dict):
+            continue
+        locked = {str(d.get("name")): (i, d) for i, d in enumerate(lock.data.get("dependencies") or []) if isinstance(d, dict)}
+        declared = {str(d.get("name")): d for d in chart.dependencies}
+        for name, dep in declared.items():
+            where = chart.chart_doc.location(("dependencies", list(declared).index(name)))
+            if name not in locked:
+                yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` is not in Chart.lock"})
+                continue
+            index, entry = locked[name]
+            if str(entry.get("repository", "")).rstrip("/") != str(dep.get("repository", "")).rstrip("/"):
+                yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` comes from `{dep.get('repository')}` but Chart.lock has `{entry.get('repository')}`"})
+            if dep.get("version") is not None and not _constraint_ok(str(dep.get("version")), str(entry.get("version", ""))):
+                yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` wants `{dep.get('version')}` but Chart.lock pins `{entry.get('version')}`"})
+        for name, (index, _) in locked.items():
+            if name not in declared:
+                yield Violation(lock.location(("dependencies", index)), {"chart": chart.name, "problem": f"Chart.lock pins `{name}`, which Chart.yaml no longer declares"})
+
+
+BUMP_PARAMS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "report": {"enum": ["not-bumped", "pitfall"]},
+        "ignoreFiles": {"type": "array", "items": {"type": "string"}, "description": "Globs (relative to the chart) whose changes need no bump."},
+        "ignoreValuePaths": {"type": "array", "items": {"type": "string"}, "description": "Dotted value paths (fnmatch) whose change alone needs no bump, e.g. *.image.tag."},
+    },
+}
+NO_PARAMS = {"type": "object", "additionalProperties": False, "properties": {}}
+
+CHECKS = [
+    Check("chart-version-bump", check_bump, BUMP_PARAMS, frozenset({"chart", "old", "new", "files", "base", "next", "why", "change"})),
+    Check("chart-version-format", check_version_format, NO_PARAMS, frozenset({"chart", "version", "problem"})),
+    Check("chart-lock-sync", check_lock, NO_PARAMS, frozenset({"chart", "problem"})),
+]
+

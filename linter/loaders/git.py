@@ -1,0 +1,163 @@
+"""What changed, read with git plumbing: the only place the linter runs a program.
+
+git itself is trusted; the repository's own configuration is not, so every call disables the
+settings through which a repo could make git run something (fsmonitor hooks, external diff and
+textconv drivers, pagers).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+_SAFE = ["-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.pager=cat", "-c", "core.hooksPath=/dev/null",
+         "--no-pager"]
+TIMEOUT = 30
+
+
+class GitError(Exception):
+    pass
+
+
+def _git(root: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in ("GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES")}
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    try:
+        done = subprocess.run(["git", *_SAFE, *args], cwd=root, capture_output=True, text=True, timeout=TIMEOUT,
+                              env=env, encoding="utf-8", errors="replace")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"git {args[0]} failed: {exc}") from None
+    if done.returncode != 0:
+        raise GitError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The comparison base and what differs from it.
+
+    `mode` is "base" (merge base with --base REF vs the working tree), "staged" (HEAD vs the
+    index, in a pre-commit run) or "worktree" (HEAD vs the working tree).
+    """
+
+    mode: str
+    base: str  # a commit id
+    described: str  # how messages name the base ("origin/main (merge base 1a2b3c4)")
+    changed: tuple[str, ...]  # repo-relative paths that differ from the base (added, modified, deleted)
+    old_text: Mapping[str, str | None] = field(default_factory=dict)  # path → text at base (None: absent)
+
+
+def is_repo(root: Path) -> bool:
+    """Inside a git work tree (the lint root may be a subdirectory, like examples/homelab)."""
+    try:
+        return _git(root, "rev-parse", "--is-inside-work-tree").strip() == "true"
+    except GitError:
+        return False
+
+
+def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
+    """The base commit and the files that differ from it (old texts are read with read_many)."""
+    if base_ref:
+        try:
+            _git(root, "rev-parse", "--verify", "--quiet", base_ref + "^{commit}")
+        except GitError:
+            raise GitError(f"--base `{base_ref}` is not a commit here; fetch it first (git fetch origin {base_ref.split('/')[-1]})") from None
+        try:
+            base = _git(root, "merge-base", base_ref, "HEAD").strip()
+        except GitError:
+            shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
+            hint = " This is a shallow clone: fetch more history (git fetch --unshallow, or actions/checkout with fetch-depth: 0)." if shallow else ""
+            raise GitError(f"no merge base between `{base_ref}` and HEAD.{hint}") from None
+        described = f"{base_ref} (merge base {base[:7]})"
+        diff_args = ["diff", "--relative", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv", base, "--"]
+        mode = "base"
+    else:
+        try:
+            base = _git(root, "rev-parse", "--verify", "HEAD").strip()
+        except GitError:
+            raise GitError("the repository has no commits yet, so there is nothing to compare with") from None
+        described = "HEAD"
+        mode = "staged" if staged else "worktree"
+        diff_args = ["diff", "--relative", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv"]
+        diff_args += ["--cached", base, "--"] if staged else [base, "--"]
+    changed = set(_git(root, *diff_args).splitlines())
+    if not staged:
+        changed |= set(_git(root, "ls-files", "--others", "--exclude-standard").splitlines())
+    changed.discard("")
+    return GitState(mode, base, described, tuple(sorted(changed)))
+
+
+def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None]:
+    """Files' text at `commit` (None when absent) with one `git cat-file --batch` process."""
+    if not paths:
+        return {}
+    # `rev:./path` is relative to the working directory: the lint root may be a subdirectory.
+    request = "".join(f"{commit}:./{path}\n" for path in paths).encode()
+    try:
+        done = subprocess.run(["git", *_SAFE, "cat-file", "--batch"], cwd=root, input=request, capture_output=True,
+                              timeout=TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GitError(f"git cat-file failed: {exc}") from None
+    out: dict[str, str | None] = {}
+    data, at = done.stdout, 0
+    for path in paths:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        at = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            out[path] = None
+            continue
+        size = int(header[2])
+        out[path] = data[at:at + size].decode("utf-8", "replace")
+        at += size + 1
+    return out
+
+
+@dataclass(frozen=True)
+class History:
+    """Git's view for the CH rules: the state, and old/new texts of the files they compare."""
+
+    state: GitState | None
+    error: str | None = None
+    old_text: Mapping[str, str | None] = field(default_factory=dict)
+    new_text: Mapping[str, str | None] = field(default_factory=dict)
+
+
+def load_history(root: Path, chart_dirs: list[str], external_values: list[str], base_ref: str | None, staged: bool) -> History:
+    """Changed files and, for charts with changes, the base and current Chart.yaml, Chart.lock and
+    changed values files. A git problem becomes `error` (reported once), never an exception."""
+    if not is_repo(root):
+        return History(None, None)  # an export or tarball: nothing to compare, nothing to report
+    try:
+        state = load_state(root, base_ref, staged)
+    except GitError as exc:
+        return History(None, str(exc))
+    changed = set(state.changed)
+    wanted: set[str] = set()
+    for chart in chart_dirs:
+        if any(p.startswith(chart + "/") for p in changed):
+            wanted |= {f"{chart}/Chart.yaml", f"{chart}/Chart.lock"}
+            wanted |= {p for p in changed if p.startswith(chart + "/") and p.endswith((".yaml", ".yml"))}
+    for path in external_values:
+        if path in changed:
+            wanted.add(path)
+            wanted |= {f"{chart}/Chart.yaml" for chart in chart_dirs}
+    try:
+        old = read_many(root, state.base, sorted(wanted))
+        new = read_many(root, "", sorted(wanted)) if staged else {p: _read_worktree(root, p) for p in sorted(wanted)}
+    except GitError as exc:
+        return History(None, str(exc))
+    return History(state, None, old, new)
+
+
+def _read_worktree(root: Path, path: str) -> str | None:
+    full = root / path
+    try:
+        if full.is_symlink() and not full.resolve().is_relative_to(root.resolve()):
+            return None
+        return full.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
