@@ -18,8 +18,10 @@ metadata:
 spec:
   source:
     path: apps/web
+    repoURL: https://git.example.com/homelab.git
   destination:
     namespace: apps
+  project: default
 """
 PVC = """apiVersion: v1
 kind: PersistentVolumeClaim

@@ -24,7 +24,8 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def app(name: str, path: str, namespace: str = "apps", helm: str = "") -> str:
     return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
-            f"  source:\n    path: {path}\n{helm}  destination:\n    namespace: {namespace}\n")
+            f"  source:\n    path: {path}\n{helm}    repoURL: https://git.example.com/homelab.git\n"
+            f"  destination:\n    namespace: {namespace}\n  project: default\n")
 
 
 SEALED = """apiVersion: bitnami.com/v1alpha1
