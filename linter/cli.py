@@ -93,28 +93,38 @@ def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              help="Output format (default: github under GitHub/Gitea Actions, else text).")
+@click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Also write the report (in --format) to FILE; the console gets text.")
 @click.option("--select", multiple=True, help="Only these rules: ids, names or prefixes, comma-separated (SC,PG001).")
 @click.option("--ignore", multiple=True, help="Skip these rules: ids, names or prefixes, comma-separated.")
-@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Lowest severity that fails the run (exit 1).")
+@click.option("--strict", is_flag=True, help="Same as --fail-on warning.")
 @click.option("--base", "base_ref", help="Compare chart versions with the merge base of this ref (a PR's target branch, e.g. origin/main).")
 @click.option("--staged", is_flag=True, help="Compare the staged files with HEAD (default inside a pre-commit run).")
+@click.option("--changed", is_flag=True, help="Report only findings that the changed files (staged, or since --base) can have caused.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), help="Record the current findings in FILE and exit 0.")
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply proposed fixes (chart version bumps, StorageClass renames), then lint again.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 @click.option("-v", "--verbose", count=True, help="Say what was loaded, skipped and how long it took (stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines: no hints, no summary.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal (NO_COLOR is honoured too).")
-def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str,
-                 select: tuple[str, ...], ignore: tuple[str, ...], strict: bool, base_ref: str | None, staged: bool,
+def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str | None,
+                 output_file: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, strict: bool,
+                 base_ref: str | None, staged: bool, changed: bool, baseline_file: str | None, write_baseline: str | None,
                  apply_fix: bool, show_diff: bool, verbose: int, quiet: bool, no_color: bool) -> None:
     """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
     PATHS only restrict where findings are reported."""
     from . import fix as fixer
-    from .report import json_report, text
+    from .report import text
+
+    from . import baseline
 
     prepared = _prepare(paths, root, config_path, select, ignore)
     staged = staged or bool(os.environ.get("PRE_COMMIT"))
-    findings = _lint(prepared, base_ref, staged, verbose)
+    findings = _lint(prepared, base_ref, staged, verbose, changed)
     if show_diff:
         click.echo(fixer.diff(_plan_fixes(prepared, findings)), nl=False)
         raise SystemExit(EXIT_OK)
@@ -125,23 +135,74 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
             written = fixer.write(prepared.root, _plan_fixes(prepared, findings))
             for path in written:
                 click.echo(f"m0sh1-lint: fixed {path}", err=True)
-            findings = _lint(prepared, base_ref, staged, 0)
+            findings = _lint(prepared, base_ref, staged, 0, changed)
             if not written:
                 break
+    if write_baseline:
+        count = baseline.write(Path(write_baseline), findings)
+        click.echo(f"m0sh1-lint: recorded {count} findings in {write_baseline}", err=True)
+        raise SystemExit(EXIT_OK)
+    fixed_since_baseline = None
+    if baseline_file:
+        applied = baseline.apply(findings, baseline.read(Path(baseline_file)))
+        findings, fixed_since_baseline = applied.findings, applied.fixed
 
-    if output_format == "json":
-        click.echo(json_report.render(findings), nl=False)
-    else:
+    chosen = output_format or ("github" if _in_actions() else "text")
+    if output_file:
+        Path(output_file).write_text(_render(chosen, findings, prepared, fixed_since_baseline), encoding="utf-8")
+        chosen = "text"
+    if chosen == "text":
         console = text.make_console(sys.stdout, False if no_color else None)
         if quiet:
             for f in findings:
                 if f.suppressed is None:
                     console.print(f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {f.name} {f.message}", markup=False)
         else:
-            text.render(findings, console)
-    active = [f for f in findings if f.suppressed is None]
-    failing = {"error", "warning"} if strict else {"error"}
-    raise SystemExit(EXIT_FINDINGS if any(f.severity.value in failing for f in active) else EXIT_OK)
+            text.render(findings, console, baseline_fixed=fixed_since_baseline)
+    else:
+        click.echo(_render(chosen, findings, prepared, fixed_since_baseline), nl=False)
+    threshold = {"error": 3, "warning": 2, "info": 1}["warning" if strict and fail_on == "error" else fail_on]
+    failing = any(f.severity.rank >= threshold for f in findings if f.suppressed is None)
+    raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _in_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true" or os.environ.get("GITEA_ACTIONS") == "true"
+
+
+def _git_prefix(root: Path) -> str:
+    """The lint root's path inside its git work tree ("" at the top), for CI annotations."""
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            rel = root.relative_to(candidate).as_posix()
+            return "" if rel == "." else rel + "/"
+    return ""
+
+
+def _render(fmt: str, findings: list, prepared: _Run, baseline_fixed: int | None = None) -> str:
+    from .report import github, json_report, sarif
+
+    if fmt == "json":
+        return json_report.render(findings, baseline_fixed)
+    if fmt == "sarif":
+        return sarif.render(findings, prepared.rules, _git_prefix(prepared.root))
+    if fmt == "github":
+        return github.render(findings, _git_prefix(prepared.root))
+    raise LintError(f"--output needs a machine format (json, sarif, github), not `{fmt}`")
+
+
+def _only_changed(prepared: _Run, findings: list, inventory: Any, base_ref: str | None, staged: bool, history: Any) -> list:
+    from .changed import keep_changed
+    from .loaders.git import GitError, load_state
+
+    if history is not None and history.state is not None:
+        state = history.state
+    else:
+        try:
+            state = load_state(prepared.root, base_ref, staged)
+        except GitError as exc:
+            raise LintError(f"--changed needs git: {exc}") from None
+    return keep_changed(findings, set(state.changed), inventory)
 
 
 def _plan_fixes(prepared: _Run, findings: list) -> list:
@@ -159,7 +220,7 @@ def _plan_fixes(prepared: _Run, findings: list) -> list:
     return edits
 
 
-def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int) -> list:
+def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int, changed_only: bool = False) -> list:
     """Load, build the inventory, run the rules; findings limited to the paths given."""
     from dataclasses import replace
 
@@ -182,6 +243,8 @@ def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int) -> l
     loaded = time.perf_counter()
     inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references, history)
     findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
+    if changed_only:
+        findings = _only_changed(prepared, findings, inventory, base_ref, staged, history)
     if verbose:
         _explain(model, prepared, loaded - started, time.perf_counter() - loaded)
         if history is not None and history.state is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import string
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -12,7 +13,8 @@ from .checks import REGISTRY
 from .config import Config
 from .errors import LintError
 from .findings import Finding, Severity, Violation
-from .globs import any_match
+from .model import Location
+from . import suppress
 from .inventory import Inventory
 from .loaders.yaml import decode, parse_documents
 from .resources import rules_dir, schema
@@ -184,28 +186,55 @@ def to_finding(rule: Rule, violation: Violation) -> Finding:
     return Finding(
         rule.id, rule.name, rule.severity, violation.location,
         rule.message.format_map(fields), rule.hint.format_map(fields),
-        violation.suggestions, violation.resource, violation.fix,
+        violation.suggestions, violation.resource, violation.fix, related=violation.related,
     )
 
 
-def run(inventory: Inventory, rules: list[Rule]) -> list[Finding]:
+def run(inventory: Inventory, rules: list[Rule], today: date | None = None) -> list[Finding]:
+    """Run every selected rule, then apply suppressions; LN rules report on the suppressions."""
     findings: dict[tuple, Finding] = {}
     for rule in rules:
         check = REGISTRY[rule.check]
         for violation in check.run(inventory, rule.params):
             finding = to_finding(rule, violation)
             findings.setdefault(finding.sort_key(), finding)  # one chart rendered twice: report once
-    return sorted(_path_ignores(findings.values(), inventory.config), key=Finding.sort_key)
+    model = inventory.model
+    outcome = suppress.apply(_specific_first(sorted(findings.values(), key=Finding.sort_key)), list(model.suppressions),
+                             inventory.config.ignore_paths, today or date.today(), _app_of(inventory))
+    result = list(outcome.findings)
+    by_check = {rule.check: rule for rule in rules}
+    config_file = inventory.config.source or ".m0sh1-lint.yaml"
+    meta: list[tuple[str, Violation]] = []
+    meta += [("suppression-unused", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource)) for s in outcome.unused]
+    meta += [("suppression-unexplained", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource)) for s in outcome.unexplained]
+    meta += [("suppression-expired", Violation(Location(config_file), {"rules": f"ignorePaths[{i}]", "expires": when}))
+             for i, when in outcome.expired]
+    for check_name, violation in meta:
+        if check_name in by_check:
+            result.append(to_finding(by_check[check_name], violation))
+    return sorted(result, key=Finding.sort_key)
 
 
-def _path_ignores(findings: Iterable[Finding], config: Config) -> Iterable[Finding]:
-    for finding in findings:
-        reason = next(
-            (
-                entry.reason for entry in config.ignore_paths
-                if any_match(entry.paths, finding.location.path)
-                and (not entry.rules or any(finding.rule == r or finding.name == r or finding.rule.startswith(r) for r in entry.rules))
-            ),
-            None,
-        )
-        yield replace(finding, suppressed=reason) if reason else finding
+SCHEMA_FAMILY = "KV"
+
+
+def _specific_first(findings: list[Finding]) -> list[Finding]:
+    """Drop a schema (KV) finding on a line where a domain rule already reports: the domain rule
+    says the same thing with the fix (PG002 explains `30 days` where KV002 only sees a pattern)."""
+    def spot(f: Finding) -> tuple:
+        return (f.location.path, f.location.line, f.resource)
+
+    domain = {spot(f) for f in findings if not f.rule.startswith(SCHEMA_FAMILY)}
+    return [f for f in findings if not (f.rule.startswith(SCHEMA_FAMILY) and spot(f) in domain)]
+
+
+def _app_of(inventory: Inventory) -> dict[str, str | None]:
+    """File → the Application that deploys what it describes (for per-app ignores)."""
+    apps: dict[str, str | None] = {}
+    for rendering in sorted(inventory.model.renderings, key=lambda r: (not r.deployed, r.app or "")):
+        for layer in rendering.values:
+            if layer.doc is not None:
+                apps.setdefault(layer.doc.path, rendering.app)
+    for resource in inventory.model.resources:
+        apps.setdefault(resource.doc.path, resource.app)
+    return apps

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Mapping
 
@@ -39,6 +39,7 @@ class Violation:
     resource: ResourceId | None = None
     suggestions: tuple[str, ...] = ()
     fix: Fix | None = None
+    related: tuple[str, ...] = ()  # other files whose change can cause or cure it (for --changed)
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ class Finding:
     suggestions: tuple[str, ...] = ()
     resource: ResourceId | None = None
     fix: Fix | None = None
-    suppressed: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    suppressed: str | None = None  # the reason, when suppressed
+    related: tuple[str, ...] = ()
+    suppressed_by: str | None = None  # "inline", "annotation", "config" or "baseline"
 
     def sort_key(self) -> tuple:
         loc = self.location

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from .config import Config
+from .loaders.nodes import Node, Taint  # noqa: F401 - re-exported: checks never import loaders
 from .loaders.repo import RepoModel
 from .model import Resource
 from .loaders.git import History
 from .secrets import ProducedSecret, SecretRef, index, produced_secrets, secret_references
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+BUILTIN_PRIORITY_CLASSES = ("system-cluster-critical", "system-node-critical")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,19 @@ class Inventory:
     # (namespace, name) → every Secret some object would produce (deployed or not), and references
     secrets: Mapping[tuple[str | None, str], tuple[ProducedSecret, ...]] = field(default_factory=dict)
     secret_refs: tuple[SecretRef, ...] = ()
+    # nodes (config, kubectl snapshot, Ansible) and PriorityClass name → defining objects
+    nodes: tuple[Node, ...] = ()
+    priority_classes: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
+    undeployed_priority_classes: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
+
+    def priority_class_known(self, name: str, app: str | None = None) -> bool:
+        """Built in, defined by an enabled app or the config; for an undeployed workload, also by its own app."""
+        if name in self.priority_classes or name in BUILTIN_PRIORITY_CLASSES or name in self.config.cluster_priority_classes:
+            return True
+        return app is not None and any(r.app == app for r in self.undeployed_priority_classes.get(name, ()))
+
+    def known_priority_classes(self) -> list[str]:
+        return sorted(set(self.priority_classes) | set(BUILTIN_PRIORITY_CLASSES) | set(self.config.cluster_priority_classes))
     history: History | None = None  # git changes for the CH rules; None when not asked for
 
     def secrets_for(self, namespace: str | None, name: str, app: str | None = None) -> list[ProducedSecret]:
@@ -66,6 +81,10 @@ def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mappin
     secrets = index(produced_secrets(model.resources, list(producers), config.cluster_secrets))
     charts = {chart.dir: chart for chart in model.charts}
     refs = secret_references(model.resources, model.renderings, charts, list(references))
+    priority: tuple[dict[str, list[Resource]], dict[str, list[Resource]]] = (defaultdict(list), defaultdict(list))
+    for pc in by_kind.get("PriorityClass", []):
+        if pc.id.api_version.startswith("scheduling.k8s.io/"):
+            priority[0 if pc.deployed else 1][pc.id.name].append(pc)
     return Inventory(
         model,
         config,
@@ -76,4 +95,7 @@ def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mappin
         {k: tuple(v) for k, v in secrets.items()},
         tuple(refs),
         history=history,
+        nodes=model.nodes,
+        priority_classes={k: tuple(v) for k, v in priority[0].items()},
+        undeployed_priority_classes={k: tuple(v) for k, v in priority[1].items()},
     )

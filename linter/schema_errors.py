@@ -36,7 +36,7 @@ def describe(error: jsonschema.ValidationError) -> str:
 
 def first_error(schema: dict[str, Any], instance: Any) -> str | None:
     """The message of the most relevant validation error, or None when valid."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     errors: Iterable[jsonschema.ValidationError] = validator.iter_errors(instance)
     best = jsonschema.exceptions.best_match(errors)
     return None if best is None else describe(best)

@@ -38,3 +38,10 @@ def golden_text(document: dict) -> str:
         if f["suggestions"]:
             lines.append("  did you mean: " + ", ".join(f["suggestions"]))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+@pytest.fixture(autouse=True)
+def _no_enclosing_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trees inside this checkout (examples, fixtures) must not see the checkout's own git history,
+    or an uncommitted edit would turn into chart-version findings. Temporary repos are unaffected."""
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(Path(__file__).resolve().parent.parent))

@@ -49,6 +49,7 @@ def prepare(scenario: Path, work: Path) -> Path:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture(scenario: Path, capsys: pytest.CaptureFixture[str], update_goldens: bool, tmp_path: Path) -> None:
     code, document = lint_json(prepare(scenario, tmp_path / "repo"), capsys=capsys)
+    assert code != 2 and "findings" in document, "the linter failed (exit 2); goldens are left untouched"
     actual = golden_text(document)
     expected_file = scenario / "expected.txt"
     if update_goldens:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import charts, cnpg, loading, schema, secrets, storage_classes
+from . import charts, cnpg, loading, meta, placement, schema, secrets, storage_classes
 from .base import Check
 
-REGISTRY: dict[str, Check] = {check.name: check for module in (loading, storage_classes, secrets, charts, cnpg, schema) for check in module.CHECKS}
+REGISTRY: dict[str, Check] = {check.name: check for module in (loading, meta, storage_classes, secrets, charts, cnpg, schema, placement) for check in module.CHECKS}
 
 __all__ = ["Check", "REGISTRY"]

@@ -99,7 +99,7 @@ def check_bump(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Viol
         }
         location = chart.chart_doc.location(("version",))
         fix = Fix(chart_path, location.line, str(new_text), str(suggested), ("version",))
-        yield Violation(location, fields, None, (str(suggested),), fix)
+        yield Violation(location, fields, None, (str(suggested),), fix, related=tuple(reasons))
 
 
 def _next(old: Version, new: Version) -> Version:

@@ -53,10 +53,17 @@ def _missing(inventory: Inventory, ref: SecretRef) -> Violation:
     names = sorted({name for (ns, name), found in inventory.secrets.items() if ns == ref.namespace and any(s.deployed for s in found)})
     # When the Secret exists but is not deployed, the cause is known: no guessing at names.
     suggestions = () if undeployed else tuple(difflib.get_close_matches(ref.name, names, n=3, cutoff=0.6))
-    return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions)
+    return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions,
+                     related=_producer_files(inventory, ref.name) + inventory.model.kustomizations)
 
 
-def _missing_keys(ref: SecretRef, found: list[ProducedSecret]) -> Violation | None:
+def _producer_files(inventory: Inventory, name: str) -> tuple[str, ...]:
+    """Files that produce (or could produce) a Secret of this name, in any namespace."""
+    return tuple(sorted({s.resource.doc.path for (_, n), found in inventory.secrets.items() if n == name
+                         for s in found if s.resource is not None}))
+
+
+def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[str, ...] = ()) -> Violation | None:
     if any(s.keys is None for s in found):
         return None  # keys cannot be known (ExternalSecret dataFrom, config without keys)
     have = set().union(*(s.keys or frozenset() for s in found))
@@ -67,7 +74,7 @@ def _missing_keys(ref: SecretRef, found: list[ProducedSecret]) -> Violation | No
               "have": _keys(have), "producer": found[0].where,
               "problem": f"which lacks key {_keys(missing)} (it has {_keys(have)})", "fix": f"Reseal it (defined in {found[0].where}) with the missing key"}
     suggestions = tuple(m for key in missing for m in difflib.get_close_matches(key, sorted(have), n=1, cutoff=0.6))
-    return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions)
+    return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions, related=related)
 
 
 def check_references(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
@@ -82,7 +89,7 @@ def check_references(inventory: Inventory, params: Mapping[str, Any]) -> Iterato
             if "missing" in problems:
                 yield _missing(inventory, ref)
         elif "missing-keys" in problems and ref.keys:
-            violation = _missing_keys(ref, found)
+            violation = _missing_keys(ref, found, _producer_files(inventory, ref.name))
             if violation is not None:
                 yield violation
 

@@ -93,12 +93,24 @@ def _common_fields(inventory: Inventory, name: str) -> dict[str, Any]:
     known = inventory.known_storage_classes()
     files = inventory.storage_class_files()
     disabled = sorted({r.app or "?" for r in inventory.undeployed_storage_classes.get(name, ())})
+    defined = ", ".join(f"`{k}`" for k in known)
+    where = ", ".join(files) if files else "the config's cluster.storageClasses"
+    advice = (f"Use one of the classes defined in {where}: {defined}" if known else
+              "No StorageClass is defined: add one to an enabled app, or list the cluster's classes under "
+              "cluster.storageClasses in .m0sh1-lint.yaml")
     return {
         "class": name,
-        "defined": ", ".join(f"`{k}`" for k in known) or "none",
-        "defined_in": ", ".join(files) if files else "the config's cluster.storageClasses",
+        "defined": defined or "none",
+        "defined_in": where,
         "apps": ", ".join(f"`{a}`" for a in disabled),
+        "advice": advice,
     }
+
+
+def _class_files(inventory: Inventory) -> tuple[str, ...]:
+    """Files that define StorageClasses: editing one can cause or cure a reference finding."""
+    defs = list(inventory.storage_classes.values()) + list(inventory.undeployed_storage_classes.values())
+    return tuple(sorted({r.doc.path for group in defs for r in group}))
 
 
 def _state(inventory: Inventory, name: str, resource: Resource) -> str:
@@ -132,7 +144,8 @@ def check_references(inventory: Inventory, params: Mapping[str, Any]) -> Iterato
             continue  # SC003 reports template fallbacks, at the same line
         ypath = provenance.file_path if provenance.kind == "values" else (use.field if provenance.kind == "manifest" else None)
         fix = rename_fix(inventory, provenance.location, name, ypath)
-        yield Violation(provenance.location, {**base, **_common_fields(inventory, name)}, resource.id, suggestions(inventory, name), fix)
+        yield Violation(provenance.location, {**base, **_common_fields(inventory, name)}, resource.id, suggestions(inventory, name), fix,
+                        related=_class_files(inventory))
 
 
 # --- SC002: values that no local template renders -------------------------------------------
@@ -199,7 +212,7 @@ def check_values(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Vi
                                  if value in inventory.undeployed_storage_classes else "no enabled app defines")
                 location = layer.locate(vpath)
                 fix = rename_fix(inventory, location, value, layer.prefix + vpath if layer.doc is not None else None)
-                yield Violation(location, fields, None, suggestions(inventory, value), fix)
+                yield Violation(location, fields, None, suggestions(inventory, value), fix, related=_class_files(inventory))
 
 
 # --- SC003: `| default "X"` fallbacks in templates ------------------------------------------
@@ -226,7 +239,8 @@ def check_template_defaults(inventory: Inventory, params: Mapping[str, Any]) -> 
                     column = text.find(f'"{fallback}"') + 1 or 1
                     fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}
                     location = Location(template.path, line_number, column)
-                    yield Violation(location, fields, None, suggestions(inventory, fallback), rename_fix(inventory, location, fallback, None))
+                    yield Violation(location, fields, None, suggestions(inventory, fallback), rename_fix(inventory, location, fallback, None),
+                                    related=_class_files(inventory))
 
 
 REFERENCE_PARAMS = {
@@ -252,7 +266,7 @@ DEFAULTS_PARAMS = {
     "additionalProperties": False,
     "properties": {"keys": {"type": "array", "items": {"type": "string"}}},
 }
-_FIELDS = frozenset({"class", "defined", "defined_in", "apps"})
+_FIELDS = frozenset({"class", "defined", "defined_in", "apps", "advice"})
 
 CHECKS = [
     Check("storage-class-reference", check_references, REFERENCE_PARAMS, _FIELDS | {"kind", "name", "field"}),

@@ -121,6 +121,11 @@ class RepoFiles:
             self._text[rel] = text
         return self._text[rel]
 
+    @property
+    def texts(self) -> dict[str, str | None]:
+        """Every file read so far, as text (None when it could not be decoded)."""
+        return self._text
+
     def yaml(self, rel: str) -> list[YamlDoc]:
         """Parsed documents of a YAML file (cached); problems go to `self.problems`."""
         if rel not in self._yaml:

@@ -22,11 +22,13 @@ from ..model import (
     YamlDoc,
     get_path,
 )
+from ..suppress import Suppression, from_annotations, scan_text
 from ..templates import all_paths, scan
 from .argocd import is_application, load_applications
 from .files import RepoFiles, is_yaml, posix_join
 from .helm import build_archive, render_chart
 from .kustomize import Included, build_directory, kustomization_file
+from .nodes import Node, load_nodes
 
 # Kinds that have no namespace; every other kind gets the release/destination namespace.
 CLUSTER_SCOPED = {
@@ -48,6 +50,8 @@ class RepoModel:
     resources: tuple[Resource, ...]
     problems: tuple[Problem, ...]
     kustomizations: tuple[str, ...]  # every kustomization file an Application builds
+    suppressions: tuple[Suppression, ...] = ()  # inline comments and resource annotations
+    nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described
 
 
 def load_repo(root: Path, config: Config) -> RepoModel:
@@ -65,6 +69,8 @@ def load_repo(root: Path, config: Config) -> RepoModel:
     manifest_resources, kustomizations, manifest_problems = _manifests(files, apps, charts)
     resources += manifest_resources
     problems += manifest_problems
+    nodes, node_problems = load_nodes(files, config)
+    problems += node_problems
     problems += files.problems
     return RepoModel(
         files.root,
@@ -74,7 +80,14 @@ def load_repo(root: Path, config: Config) -> RepoModel:
         tuple(resources),
         tuple(_unique(problems)),
         tuple(kustomizations),
+        nodes=nodes,
+        suppressions=tuple(_suppressions(files, resources)),
     )
+
+
+def _suppressions(files: RepoFiles, resources: list[Resource]) -> list[Suppression]:
+    found = [s for rel in sorted(files.texts) for s in scan_text(rel, files.texts[rel] or "")]
+    return found + from_annotations(resources)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

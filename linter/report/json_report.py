@@ -18,11 +18,14 @@ def summary(findings: Iterable[Finding]) -> dict[str, int]:
     return {"error": active["error"], "warning": active["warning"], "info": active["info"], "suppressed": suppressed}
 
 
-def render(findings: list[Finding]) -> str:
+def render(findings: list[Finding], baseline_fixed: int | None = None) -> str:
+    counts: dict[str, int] = dict(summary(findings))
+    if baseline_fixed is not None:
+        counts["baselineFixed"] = baseline_fixed
     document = {
         "version": FORMAT_VERSION,
         "tool": {"name": "m0sh1-lint", "version": __version__},
-        "summary": summary(findings),
+        "summary": counts,
         "findings": [f.as_dict() for f in findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

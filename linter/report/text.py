@@ -25,7 +25,7 @@ def make_console(stream: IO[str], color: bool | None) -> Console:
     )
 
 
-def render(findings: list[Finding], console: Console, show_suppressed: bool = False) -> None:
+def render(findings: list[Finding], console: Console, show_suppressed: bool = False, baseline_fixed: int | None = None) -> None:
     shown = [f for f in findings if show_suppressed or f.suppressed is None]
     current = None
     for finding in shown:
@@ -48,6 +48,10 @@ def render(findings: list[Finding], console: Console, show_suppressed: bool = Fa
     total = counts["error"] + counts["warning"] + counts["info"]
     if shown:
         console.print()
+    if baseline_fixed:
+        plural = baseline_fixed != 1
+        console.print(Text(f"{baseline_fixed} baselined finding{'s' if plural else ''} no longer occur{'' if plural else 's'}; "
+                           "refresh the baseline with --write-baseline.", style="green"))
     if total == 0:
         console.print(Text("No problems found.", style="green"))
         return

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Run m0sh1-lint for the composite action: annotations on the PR, optional SARIF, exit code as the gate.
+set -uo pipefail
+args=(--fail-on "${FAIL_ON:-error}" --format github)
+if [ -n "${BASE:-}" ]; then
+  # Compare with the merge base of the PR's target branch; fetch it when the checkout is shallow.
+  ref="$BASE"
+  case "$ref" in origin/*) ;; *) ref="origin/$BASE" ;; esac
+  if ! git rev-parse --verify --quiet "$ref^{commit}" >/dev/null; then
+    git fetch --no-tags --quiet origin "+refs/heads/${ref#origin/}:refs/remotes/$ref" || true
+  fi
+  if [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = "true" ]; then
+    git fetch --no-tags --quiet --unshallow origin || git fetch --no-tags --quiet --deepen=200 origin || true
+  fi
+  args+=(--base "$ref")
+fi
+if [ -n "${SARIF:-}" ]; then
+  m0sh1-lint "${args[@]}" --format sarif --output "$SARIF" ${PATHS:-.} >/dev/null
+  # The SARIF run above already decided nothing; run again for annotations and the exit code.
+fi
+# shellcheck disable=SC2086
+m0sh1-lint "${args[@]}" ${PATHS:-.}

@@ -1,0 +1,77 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF consumers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Iterable
+
+from .. import DOCS_URL, __version__
+from ..findings import Finding
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def fingerprint(finding: Finding) -> str:
+    """Identity that survives unrelated edits: no line or column, only what the finding is about."""
+    resource = finding.resource.as_dict() if finding.resource else {}
+    parts = [finding.rule, finding.location.path, json.dumps(resource, sort_keys=True), finding.message]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _rule(rule: Any) -> dict[str, Any]:
+    from ..docs import rule_markdown
+
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": " ".join(rule.docs["what"].split())},
+        "help": {"text": " ".join(rule.docs["how"].split()), "markdown": rule_markdown(rule)},
+        "helpUri": DOCS_URL.format(id=rule.id),
+        "defaultConfiguration": {"level": LEVEL[rule.severity.value]},
+        "properties": {"tags": [rule.family], "precision": "high"},
+    }
+
+
+def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, Any]:
+    loc = finding.location
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": LEVEL[finding.severity.value],
+        "message": {"text": f"{finding.message}. {finding.hint}"},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": prefix + loc.path, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": loc.line, "startColumn": loc.column},
+            }
+        }],
+        "partialFingerprints": {"m0sh1Lint/v1": fingerprint(finding)},
+        "properties": {"hint": finding.hint, "suggestions": list(finding.suggestions)},
+    }
+    if finding.rule in index:
+        result["ruleIndex"] = index[finding.rule]
+    if finding.resource:
+        result["properties"]["resource"] = finding.resource.as_dict()
+    if finding.suppressed is not None:
+        kind = "inSource" if finding.suppressed_by in ("inline", "annotation") else "external"
+        result["suppressions"] = [{"kind": kind, "justification": finding.suppressed}]
+    return result
+
+
+def render(findings: list[Finding], rules: Iterable[Any], prefix: str = "") -> str:
+    """`prefix` is the lint root's path inside the git repository, so uris match the checkout."""
+    rule_list = sorted(rules, key=lambda r: r.id)
+    index = {rule.id: i for i, rule in enumerate(rule_list)}
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "m0sh1-lint", "version": __version__, "informationUri": DOCS_URL.format(id="README"),
+                                "rules": [_rule(r) for r in rule_list]}},
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(f, index, prefix) for f in findings],
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
