@@ -163,7 +163,7 @@ def test_pre_commit_hook_blocks_then_passes(tmp_path: Path) -> None:
     failing = hook()
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "SC001 storage-class-unknown" in failing.stdout
-    assert "did you mean `proxmox-csi-zfs-nvme-fast-retain`?" in failing.stdout
+    assert "did you mean `proxmox-csi-zfs-nvme-fast-retain`" in failing.stdout
 
     git(repo, "checkout", "-q", "--", ".")
     git(repo, "reset", "-q", "--hard")
