@@ -174,3 +174,14 @@ def test_bad_custom_rule_is_a_one_line_error(tmp_path: Path, capsys: pytest.Capt
     assert main([str(repo)]) == 2
     err = capsys.readouterr().err
     assert err.strip().endswith("policy/SC902-x.yaml: check: unknown check `storage-class-referenc` (did you mean `storage-class-reference`?)")
+
+
+def test_kustomize_patch_files_are_fragments_not_manifests(tmp_path: Path) -> None:
+    repo = write(tmp_path, {
+        "argocd/apps/secrets.yaml": app("secrets", "secrets"),
+        "secrets/kustomization.yaml": "resources: [one.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge: [merge.yaml]\n",
+        "secrets/one.yaml": SEALED.format(name="one"),
+        "secrets/patch.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: one\nstringData:\n  x: y\n",
+        "secrets/merge.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+    })
+    assert [r.id.name for r in load_repo(repo, Config()).resources] == ["one"]

@@ -42,6 +42,7 @@ class Build:
     generated: list[Included] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     kustomizations: list[str] = field(default_factory=list)  # every kustomization file read
+    fragments: list[str] = field(default_factory=list)  # patch files: partial objects, not manifests
 
 
 def kustomization_file(files: RepoFiles, directory: str) -> str | None:
@@ -114,6 +115,7 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
     if unsupported:
         build.problems.append(Problem("LD007", doc.location((unsupported[0],)), {"fields": ", ".join(f"`{k}`" for k in unsupported)}))
 
+    build.fragments.extend(_patch_files(data, here))
     for key in ("resources", "bases"):
         for index, entry in enumerate(data.get(key) or []):
             _resource(files, str(entry), here, doc, (key, index), build, visiting, transform, kfile)
@@ -123,6 +125,14 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
         for index, generator in enumerate(data.get(key) or []):
             if isinstance(generator, dict) and generator.get("name"):
                 build.generated.append(_generated(kind, generator, doc, (key, index), files, here, transform, options))
+
+
+def _patch_files(kustomization: dict, here: str) -> list[str]:
+    """Files named by patches, patchesStrategicMerge and patchesJson6902: fragments of objects."""
+    paths = [p for p in kustomization.get("patchesStrategicMerge") or [] if isinstance(p, str) and "\n" not in p]
+    for key in ("patches", "patchesJson6902"):
+        paths += [entry["path"] for entry in kustomization.get(key) or [] if isinstance(entry, dict) and isinstance(entry.get("path"), str)]
+    return [posix_join(here, p) for p in paths]
 
 
 def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: tuple, build: Build,

@@ -300,11 +300,13 @@ def _manifests(files: RepoFiles, apps: list[Application], charts: list[Chart]) -
     disabled_only: dict[tuple[str, int], str] = {}
     generated: list[Resource] = []
     kustomizations: list[str] = []
+    fragments: set[str] = set()
     for app in apps:
         for directory in app.directories:
             build = build_directory(files, directory.path, directory.recurse, directory.include, directory.exclude)
             problems += build.problems
             kustomizations += build.kustomizations
+            fragments.update(build.fragments)
             for item in build.included:
                 key = (item.doc.path, item.doc.index)
                 if app.enabled:
@@ -320,7 +322,7 @@ def _manifests(files: RepoFiles, apps: list[Application], charts: list[Chart]) -
     chart_prefixes = tuple(rel.rsplit("/", 1)[0] + "/" for rel in files.files if rel.endswith("/Chart.yaml"))
     resources: list[Resource] = []
     for rel in files.files:
-        if not is_yaml(rel) and not rel.endswith(".json") or rel.startswith(chart_prefixes):
+        if not is_yaml(rel) and not rel.endswith(".json") or rel.startswith(chart_prefixes) or rel in fragments:
             continue
         if rel.endswith(".json") and not _included_anywhere(rel, deployers, disabled_only):
             continue
