@@ -117,10 +117,8 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
                  apply_fix: bool, show_diff: bool, verbose: int, quiet: bool, no_color: bool) -> None:
     """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
     PATHS only restrict where findings are reported."""
-    from . import fix as fixer
-    from .report import text
-
     from . import baseline
+    from . import fix as fixer
 
     prepared = _prepare(paths, root, config_path, select, ignore)
     staged = staged or bool(os.environ.get("PRE_COMMIT"))
@@ -152,18 +150,24 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
         Path(output_file).write_text(_render(chosen, findings, prepared, fixed_since_baseline), encoding="utf-8")
         chosen = "text"
     if chosen == "text":
-        console = text.make_console(sys.stdout, False if no_color else None)
-        if quiet:
-            for f in findings:
-                if f.suppressed is None:
-                    console.print(f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {f.name} {f.message}", markup=False)
-        else:
-            text.render(findings, console, baseline_fixed=fixed_since_baseline)
+        _print_text(findings, no_color, quiet, fixed_since_baseline)
     else:
         click.echo(_render(chosen, findings, prepared, fixed_since_baseline), nl=False)
     threshold = {"error": 3, "warning": 2, "info": 1}["warning" if strict and fail_on == "error" else fail_on]
     failing = any(f.severity.rank >= threshold for f in findings if f.suppressed is None)
     raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _print_text(findings: list, no_color: bool, quiet: bool, baseline_fixed: int | None) -> None:
+    from .report import text
+
+    console = text.make_console(sys.stdout, False if no_color else None)
+    if not quiet:
+        text.render(findings, console, baseline_fixed=baseline_fixed)
+        return
+    for f in findings:
+        if f.suppressed is None:
+            console.print(f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {f.name} {f.message}", markup=False)
 
 
 def _in_actions() -> bool:
