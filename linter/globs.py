@@ -38,3 +38,20 @@ def glob_match(pattern: str, path: str) -> bool:
 
 def any_match(patterns: tuple[str, ...] | list[str], path: str) -> bool:
     return any(glob_match(p, path) for p in patterns)
+
+
+def helmignored(inner: str, patterns: list[str]) -> bool:
+    """Helm's .helmignore: globs on the path or on any of its names; `!` negates; `dir/` dirs."""
+    ignored = False
+    parts = inner.split("/")
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern[1:] if negate else pattern
+        dir_only = pattern.endswith("/")
+        pattern = pattern.rstrip("/")
+        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts) - (1 if dir_only else 0))]
+        names = parts[:-1] if dir_only else parts
+        hit = any(glob_match(pattern, c) for c in candidates) if "/" in pattern else any(glob_match(pattern, n) for n in names)
+        if hit:
+            ignored = not negate
+    return ignored

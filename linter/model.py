@@ -194,6 +194,7 @@ class Chart:
     templates: tuple[Template, ...] = ()  # the chart's own templates/ files, scanned
     values_ok: bool = True  # False when values.yaml is unreadable, unparsable or not a mapping
     lock_doc: YamlDoc | None = None  # Chart.lock, when present
+    helmignore: tuple[str, ...] = ()  # the chart's .helmignore patterns
 
 
 @dataclass(frozen=True)

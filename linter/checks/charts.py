@@ -10,6 +10,7 @@ from ..inventory import Inventory
 from ..loaders.yaml import parse_documents
 from ..model import Chart
 from ..semver import Version, bump, coerce, parse, pitfall
+from ..globs import helmignored
 from .base import Check
 
 DEFAULT_IGNORE = ["README*", "*.md", "docs/**", "ci/**", "templates/NOTES.txt", ".helmignore", "LICENSE*", "OWNERS"]
@@ -41,6 +42,8 @@ def _behavioural(chart: Chart, inventory: Inventory, path: str, params: Mapping[
     ignore = list(params.get("ignoreFiles", DEFAULT_IGNORE))
     if inner is not None and any(fnmatch.fnmatchcase(inner, g) or fnmatch.fnmatchcase(inner.rsplit("/", 1)[-1], g) for g in ignore):
         return False
+    if inner is not None and helmignored(inner, list(chart.helmignore)):
+        return False  # Helm never packages it, so it cannot change what the chart deploys
     if inner == "Chart.yaml":
         old = _yaml(history.old_text.get(path), path) or {}
         new = chart.chart_doc.data if isinstance(chart.chart_doc.data, dict) else {}

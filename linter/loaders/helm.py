@@ -15,7 +15,7 @@ import tarfile
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..globs import glob_match
+from ..globs import helmignored
 from ..model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc
 from ..templates import scan, strip_actions
 from .files import RepoFiles, posix_join
@@ -37,13 +37,13 @@ class RenderedFile:
 
 def build_archive(files: RepoFiles, chart_dir: str) -> bytes:
     """A .tgz of the chart's files that Helm may see: .helmignore applied, no outside links."""
-    ignore = _helmignore(files, chart_dir)
+    ignore = helmignore_patterns(files, chart_dir)
     top = chart_dir.rsplit("/", 1)[-1] or "chart"
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
         for rel in files.under(chart_dir):
             inner = rel[len(chart_dir) + 1:]
-            if _ignored(inner, ignore):
+            if helmignored(inner, ignore):
                 continue
             data = files.read_bytes(rel)
             if data is None:
@@ -54,7 +54,7 @@ def build_archive(files: RepoFiles, chart_dir: str) -> bytes:
     return buffer.getvalue()
 
 
-def _helmignore(files: RepoFiles, chart_dir: str) -> list[str]:
+def helmignore_patterns(files: RepoFiles, chart_dir: str) -> list[str]:
     text = files.read_text(posix_join(chart_dir, ".helmignore")) if files.exists(posix_join(chart_dir, ".helmignore")) else None
     patterns = [".helmignore"]
     for line in (text or "").splitlines():
@@ -62,23 +62,6 @@ def _helmignore(files: RepoFiles, chart_dir: str) -> list[str]:
         if line and not line.startswith("#"):
             patterns.append(line)
     return patterns
-
-
-def _ignored(inner: str, patterns: list[str]) -> bool:
-    """Helm's .helmignore: globs on the path or on any of its names; `!` negates; `dir/` dirs."""
-    ignored = False
-    parts = inner.split("/")
-    for pattern in patterns:
-        negate = pattern.startswith("!")
-        pattern = pattern[1:] if negate else pattern
-        dir_only = pattern.endswith("/")
-        pattern = pattern.rstrip("/")
-        candidates = ["/".join(parts[: i + 1]) for i in range(len(parts) - (1 if dir_only else 0))]
-        names = parts[:-1] if dir_only else parts
-        hit = any(glob_match(pattern, c) for c in candidates) if "/" in pattern else any(glob_match(pattern, n) for n in names)
-        if hit:
-            ignored = not negate
-    return ignored
 
 
 def merge_values(layers: Iterable[ValuesLayer]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from ..suppress import Suppression, from_annotations, scan_text
 from ..templates import all_paths, scan
 from .argocd import is_application, load_applications
 from .files import RepoFiles, is_yaml, posix_join
-from .helm import build_archive, render_chart
+from .helm import build_archive, helmignore_patterns, render_chart
 from .kustomize import Included, build_directory, kustomization_file
 from .nodes import Node, load_nodes
 
@@ -160,7 +160,7 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
     lock_path = posix_join(chart_dir, "Chart.lock")
     lock_docs = files.yaml(lock_path) if files.exists(lock_path) else []
     chart = Chart(chart_dir, name, meta.get("version"), docs[0], values_doc, dependencies, vendored, templates, values_ok,
-                  lock_docs[0] if lock_docs else None)
+                  lock_docs[0] if lock_docs else None, tuple(helmignore_patterns(files, chart_dir)))
     return (None if problems and any("cannot load" in p.fields.get("reason", "") for p in problems) else chart), problems
 
 
