@@ -195,20 +195,6 @@ def _render(fmt: str, findings: list, prepared: _Run, baseline_fixed: int | None
     raise LintError(f"--output needs a machine format (json, sarif, github), not `{fmt}`")
 
 
-def _only_changed(prepared: _Run, findings: list, inventory: Any, base_ref: str | None, staged: bool, history: Any) -> list:
-    from .changed import keep_changed
-    from .loaders.git import GitError, load_state
-
-    if history is not None and history.state is not None:
-        state = history.state
-    else:
-        try:
-            state = load_state(prepared.root, base_ref, staged)
-        except GitError as exc:
-            raise LintError(f"--changed needs git: {exc}") from None
-    return keep_changed(findings, set(state.changed), inventory)
-
-
 def _plan_fixes(prepared: _Run, findings: list) -> list:
     """Edits for the findings' fixes; those outside the given paths are reported, not applied."""
     from . import fix as fixer
@@ -225,12 +211,14 @@ def _plan_fixes(prepared: _Run, findings: list) -> list:
 
 
 def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int, changed_only: bool = False) -> list:
-    """Load, build the inventory, run the rules; findings limited to the paths given."""
+    """Load, build the inventory, run the rules; findings limited to the paths given (and, with
+    --changed, to what the changed files can have caused)."""
     from dataclasses import replace
 
+    from .changed import keep_changed
     from .engine import run
     from .inventory import build_inventory
-    from .loaders.git import load_history
+    from .loaders.git import GitError, load_history, load_state
     from .loaders.repo import load_repo
     from .model import Location, Problem
 
@@ -244,11 +232,18 @@ def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int, chan
             if base_ref:
                 raise LintError(history.error)
             model = replace(model, problems=model.problems + (Problem("LD009", Location("."), {"reason": history.error}),))
-    loaded = time.perf_counter()
-    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references, history)
-    findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
+    changed: frozenset[str] | None = None
     if changed_only:
-        findings = _only_changed(prepared, findings, inventory, base_ref, staged, history)
+        try:
+            state = history.state if history is not None and history.state is not None else load_state(prepared.root, base_ref, staged)
+        except GitError as exc:
+            raise LintError(f"--changed needs git: {exc}") from None
+        changed = frozenset(state.changed)
+    loaded = time.perf_counter()
+    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references, history, changed)
+    findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
+    if changed is not None:
+        findings = keep_changed(findings, set(changed), inventory)
     if verbose:
         _explain(model, prepared, loaded - started, time.perf_counter() - loaded)
         if history is not None and history.state is not None:

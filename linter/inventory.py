@@ -43,6 +43,17 @@ class Inventory:
     def known_priority_classes(self) -> list[str]:
         return sorted(set(self.priority_classes) | set(BUILTIN_PRIORITY_CLASSES) | set(self.config.cluster_priority_classes))
     history: History | None = None  # git changes for the CH rules; None when not asked for
+    # With --changed: the changed files. Checks whose findings on an object depend only on that
+    # object's own files (schema validation) may skip the others; the rest ignore it.
+    focus: frozenset[str] | None = None
+
+    def in_focus(self, resource: Resource) -> bool:
+        if self.focus is None:
+            return True
+        files = {resource.doc.path}
+        if resource.render is not None:
+            files.update(layer.doc.path for layer in resource.render.values if layer.doc is not None)
+        return not files.isdisjoint(self.focus)
 
     def secrets_for(self, namespace: str | None, name: str, app: str | None = None) -> list[ProducedSecret]:
         """Deployed producers of a Secret; for an undeployed referrer also its own app's."""
@@ -62,7 +73,8 @@ class Inventory:
 
 
 def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mapping[str, Any]] = (),
-                    references: Sequence[Mapping[str, Any]] = (), history: History | None = None) -> Inventory:
+                    references: Sequence[Mapping[str, Any]] = (), history: History | None = None,
+                    focus: frozenset[str] | None = None) -> Inventory:
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in model.resources:
         by_kind[resource.id.kind].append(resource)
@@ -95,6 +107,7 @@ def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mappin
         {k: tuple(v) for k, v in secrets.items()},
         tuple(refs),
         history=history,
+        focus=focus,
         nodes=model.nodes,
         priority_classes={k: tuple(v) for k, v in priority[0].items()},
         undeployed_priority_classes={k: tuple(v) for k, v in priority[1].items()},

@@ -208,12 +208,16 @@ def _partial(resource: Resource) -> bool:
 
 def _resource_subjects(inventory: Inventory) -> Iterator[Subject]:
     for resource in inventory.model.resources:
+        if not inventory.in_focus(resource):
+            continue  # --changed: an object's schema findings depend only on its own files
         yield Subject(resource.id, resource.data, lambda path, r=resource: locate(r, path).location, _partial(resource))
 
 
 def _application_subjects(inventory: Inventory) -> Iterator[Subject]:
     """Argo CD Applications the loader read from argocd/ (they are not in model.resources)."""
     for app in inventory.model.applications:
+        if inventory.focus is not None and app.doc.path not in inventory.focus:
+            continue
         data = app.doc.data
         metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         rid = ResourceId(str(data.get("apiVersion")), "Application", metadata.get("namespace"), app.name)

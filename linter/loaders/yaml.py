@@ -24,6 +24,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_NODES = 200_000  # per file, counting alias expansions
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 _constructor = yaml.constructor.SafeConstructor()
 
@@ -46,6 +47,8 @@ class _Walk:
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
+    if node.tag == _STR_TAG:
+        return node.value  # most scalars: skip the constructor (a third of parse time)
     if node.tag in _KEEP_AS_TEXT or not node.tag.startswith("tag:yaml.org,2002:"):
         return node.value  # custom tags (!vault, !Ref) keep their text
     try:
