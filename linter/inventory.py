@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .config import Config
 from .loaders.nodes import Node, Taint  # noqa: F401 - re-exported: checks never import loaders
@@ -46,6 +46,14 @@ class Inventory:
     # With --changed: the changed files. Checks whose findings on an object depend only on that
     # object's own files (schema validation) may skip the others; the rest ignore it.
     focus: frozenset[str] | None = None
+    # Results that several rules of one check share (one validation pass for KV001 and KV004).
+    # It lives and dies with this run's inventory; nothing is cached across runs.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def in_focus(self, resource: Resource) -> bool:
         if self.focus is None:

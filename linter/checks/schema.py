@@ -32,7 +32,6 @@ import difflib
 import importlib.util
 import json
 import re
-import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -408,21 +407,10 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[Issue]:
 
 # --- one validation pass per run, shared by the two rules of a check --------------------------
 
-# KV001/KV004 (and KV002/KV003) need the same validation pass; the engine runs them as separate
-# rules. Its results are kept per inventory, i.e. per run: the entry is keyed by the inventory's
-# identity and dropped by a weakref callback when that inventory is garbage-collected, so no
-# result outlives its run or is seen by another (an id can only be reused after the callback).
-_RUN_RESULTS: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
-
 
 def _per_run(inventory: Inventory, key: str, compute: Callable[[], Any]) -> Any:
-    slot = (id(inventory), key)
-    entry = _RUN_RESULTS.get(slot)
-    if entry is not None and entry[0]() is inventory:
-        return entry[1]
-    value = compute()
-    _RUN_RESULTS[slot] = (weakref.ref(inventory, lambda _ref, slot=slot: _RUN_RESULTS.pop(slot, None)), value)
-    return value
+    """KV001/KV004 (and KV002/KV003) share one validation pass: keep it in the run's memo."""
+    return inventory.memo(f"schema:{key}", compute)
 
 
 Validated = tuple[tuple[Subject, str, tuple[Issue, ...]], ...]
