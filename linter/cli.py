@@ -246,6 +246,13 @@ def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int, chan
         findings = keep_changed(findings, set(changed), inventory)
     if verbose:
         _explain(model, prepared, loaded - started, time.perf_counter() - loaded)
+        if any(rule.family == "KV" for rule in prepared.rules):
+            from .checks.schema import unvalidated_kinds
+
+            skipped = unvalidated_kinds(inventory)
+            if skipped:
+                listed = ", ".join(f"{kind} ({count})" for kind, count in skipped.items())
+                click.echo(f"schema validation skipped {sum(skipped.values())} objects of kinds without a schema: {listed}", err=True)
         if history is not None and history.state is not None:
             click.echo(f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed", err=True)
         elif history is not None and not history.error:
