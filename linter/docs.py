@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .engine import Rule
@@ -48,8 +49,8 @@ def write_docs(rules: list[Rule], out_dir: Path) -> list[Path]:
     wanted = {out_dir / f"{rule.id}.md": rule_markdown(rule) for rule in rules}
     wanted[out_dir / "README.md"] = index_markdown(rules)
     for stale in out_dir.glob("*.md"):
-        if stale not in wanted:
-            stale.unlink()
+        if stale not in wanted and re.fullmatch(r"[A-Z]{2}\d{3}\.md", stale.name):
+            stale.unlink()  # a page of a rule that no longer exists; other files are not ours
     for path, text in wanted.items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

@@ -78,7 +78,8 @@ def plan(root: Path, fixes: Iterable[Fix]) -> list[FileEdit]:
         if full.is_symlink() or not full.is_file():
             edits.append(FileEdit(path, "", "", (), tuple((f, "not a regular file") for f in by_file[path])))
             continue
-        before = full.read_text(encoding="utf-8")
+        with open(full, encoding="utf-8", newline="") as stream:  # keep \r\n as written
+            before = stream.read()
         lines = before.splitlines(keepends=True)
         applied, skipped = [], []
         unique = {(f.line, f.old, f.new, f.ypath): f for f in by_file[path]}.values()

@@ -33,7 +33,7 @@ def glob_match(pattern: str, path: str) -> bool:
     """True when `path` matches `pattern`; a pattern ending in `/` matches everything below it."""
     if pattern.endswith("/"):
         pattern += "**"
-    return _compile(pattern.lstrip("./") if pattern.startswith("./") else pattern).match(path) is not None
+    return _compile(pattern[2:] if pattern.startswith("./") else pattern).match(path) is not None
 
 
 def any_match(patterns: tuple[str, ...] | list[str], path: str) -> bool:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from . import shapes
 from .config import Config
 from .loaders.nodes import Node, Taint  # noqa: F401 - re-exported: checks never import loaders
 from .loaders.repo import RepoModel
@@ -93,7 +94,7 @@ def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mappin
         if not sc.id.api_version.startswith("storage.k8s.io/"):
             continue
         (deployed if sc.deployed else undeployed)[sc.id.name].append(sc)
-        annotations = (sc.data.get("metadata") or {}).get("annotations") or {}
+        annotations = shapes.annotations(sc.data)
         if sc.deployed and str(annotations.get(DEFAULT_CLASS_ANNOTATION, "")).lower() == "true":
             defaults.add(sc.id.name)
     if config.default_storage_class:

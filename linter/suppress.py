@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterable, Mapping
 
+from . import shapes
 from .findings import Finding
 from .model import Location, Resource, ResourceId
 
@@ -64,8 +65,8 @@ def scan_text(path: str, text: str) -> list[Suppression]:
 def from_annotations(resources: Iterable[Resource]) -> list[Suppression]:
     found = []
     for resource in resources:
-        annotations = (resource.data.get("metadata") or {}).get("annotations") if isinstance(resource.data, dict) else None
-        if isinstance(annotations, dict) and isinstance(annotations.get(ANNOTATION), str):
+        annotations = shapes.annotations(resource.data)
+        if isinstance(annotations.get(ANNOTATION), str):
             rules, reason = _split(annotations[ANNOTATION])
             location = resource.doc.location(("metadata", "annotations", ANNOTATION))
             found.append(Suppression(location, rules, reason, resource.id))

@@ -11,6 +11,7 @@ from ..loaders.yaml import parse_documents
 from ..model import Chart
 from ..semver import Version, bump, coerce, parse, pitfall
 from ..globs import helmignored
+from ..shapes import as_list
 from .base import Check
 
 DEFAULT_IGNORE = ["README*", "*.md", "docs/**", "ci/**", "templates/NOTES.txt", ".helmignore", "LICENSE*", "OWNERS"]
@@ -183,10 +184,12 @@ def check_lock(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Viol
         lock = chart.lock_doc
         if lock is None or not isinstance(lock.data, dict):
             continue
-        locked = {str(d.get("name")): (i, d) for i, d in enumerate(lock.data.get("dependencies") or []) if isinstance(d, dict)}
+        locked = {str(d.get("name")): (i, d) for i, d in enumerate(as_list(lock.data.get("dependencies"))) if isinstance(d, dict)}
+        raw = as_list(chart.chart_doc.data.get("dependencies")) if isinstance(chart.chart_doc.data, dict) else []
+        positions = {str(d.get("name")): i for i, d in reversed(list(enumerate(raw))) if isinstance(d, dict)}
         declared = {str(d.get("name")): d for d in chart.dependencies}
         for name, dep in declared.items():
-            where = chart.chart_doc.location(("dependencies", list(declared).index(name)))
+            where = chart.chart_doc.location(("dependencies", positions.get(name, 0)))
             if name not in locked:
                 yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` is not in Chart.lock"})
                 continue

@@ -16,6 +16,8 @@ from ..model import (
     YamlDoc,
     YamlPath,
 )
+from .. import shapes
+from ..shapes import as_dict, as_list
 from .files import RepoFiles, is_yaml, posix_join
 from .yaml import parse_documents
 
@@ -42,7 +44,10 @@ def load_applications(files: RepoFiles, config: Config) -> tuple[list[Applicatio
             continue
         for doc in files.yaml(rel):
             if is_application(doc.data):
-                app, app_problems = _application(doc, enabled, files)
+                try:
+                    app, app_problems = _application(doc, enabled, files)
+                except (AttributeError, TypeError, KeyError, ValueError) as exc:  # a field of the wrong type
+                    app, app_problems = None, [Problem("AR004", doc.location(), {"reason": f"a field has the wrong type ({type(exc).__name__})"})]
                 problems.extend(app_problems)
                 if app is not None:
                     apps.append(app)
@@ -52,12 +57,11 @@ def load_applications(files: RepoFiles, config: Config) -> tuple[list[Applicatio
 
 def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Application | None, list[Problem]]:
     data = doc.data
-    name = (data.get("metadata") or {}).get("name")
+    name = shapes.metadata(data).get("name")
     spec = data.get("spec") or {}
     if not isinstance(name, str) or not isinstance(spec, dict):
         return None, [Problem("AR004", doc.location(("metadata",)), {"reason": "it has no metadata.name or spec"})]
-    destination = spec.get("destination") or {}
-    namespace = destination.get("namespace") if isinstance(destination, dict) else None
+    namespace = as_dict(spec.get("destination")).get("namespace")
     problems: list[Problem] = []
     helm: list[HelmSource] = []
     directories: list[DirectorySource] = []
@@ -66,7 +70,7 @@ def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Applica
     sources: list[tuple[YamlPath, dict]] = []
     if isinstance(spec.get("source"), dict):
         sources.append((("spec", "source"), spec["source"]))
-    for index, source in enumerate(spec.get("sources") or []):
+    for index, source in enumerate(as_list(spec.get("sources"))):
         if isinstance(source, dict):
             sources.append((("spec", "sources", index), source))
 
@@ -87,13 +91,13 @@ def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Applica
             helm.append(source_helm)
             problems.extend(helm_problems)
         else:
-            directory = source.get("directory") or {}
+            directory = as_dict(source.get("directory"))
             directories.append(
                 DirectorySource(
                     rel,
                     recurse=bool(directory.get("recurse")),
-                    include=directory.get("include"),
-                    exclude=directory.get("exclude"),
+                    include=directory.get("include") if isinstance(directory.get("include"), str) else None,
+                    exclude=directory.get("exclude") if isinstance(directory.get("exclude"), str) else None,
                 )
             )
     app = Application(name, enabled, doc, namespace, tuple(helm), tuple(directories), tuple(remote))
@@ -103,11 +107,11 @@ def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Applica
 def _helm_source(
     doc: YamlDoc, where: YamlPath, source: dict, chart_dir: str, app_name: str, files: RepoFiles
 ) -> tuple[HelmSource, list[Problem]]:
-    helm = source.get("helm") or {}
+    helm = as_dict(source.get("helm"))
     helm_path = where + ("helm",)
     problems: list[Problem] = []
     value_files: list[str] = []
-    for index, entry in enumerate(helm.get("valueFiles") or []):
+    for index, entry in enumerate(as_list(helm.get("valueFiles"))):
         entry = str(entry)
         # `$ref/path` points into another source; in a monorepo that is this repo's root.
         rel = posix_join(entry.split("/", 1)[1]) if entry.startswith("$") and "/" in entry else posix_join(chart_dir, entry)
@@ -128,7 +132,7 @@ def _helm_source(
         layers.append(ValuesLayer(f"{doc.path} helm.values", inline, doc, helm_path + ("values",)))
     if isinstance(helm.get("valuesObject"), dict):
         layers.append(ValuesLayer(f"{doc.path} helm.valuesObject", helm["valuesObject"], doc, helm_path + ("valuesObject",)))
-    for index, parameter in enumerate(helm.get("parameters") or []):
+    for index, parameter in enumerate(as_list(helm.get("parameters"))):
         layer = _parameter_layer(doc, helm_path + ("parameters", index), parameter)
         if layer is not None:
             layers.append(layer)

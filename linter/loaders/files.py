@@ -100,7 +100,13 @@ class RepoFiles:
         return list(self._below.get(rel_dir.rstrip("/"), ()))
 
     def read_bytes(self, rel: str) -> bytes | None:
-        """Raw bytes, or None (with an LD003 problem recorded) when unreadable or too large."""
+        """Raw bytes, or None (with an LD003 problem recorded) when unreadable or too large.
+
+        Only files the walk vetted are read: a path built from repo data (a kustomize `envs:`
+        entry through a linked directory) never reaches outside the repository."""
+        if rel not in self._file_set:
+            self._problem(rel or ".", "it is not a regular file inside the repository")
+            return None
         real = self.root / self._links.get(rel, rel)
         try:
             size = real.stat().st_size

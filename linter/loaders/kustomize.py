@@ -13,6 +13,7 @@ from typing import Any
 
 from ..globs import glob_match
 from ..model import Location, Problem, YamlDoc
+from ..shapes import as_dict, as_list
 from .files import RepoFiles, posix_join
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -117,21 +118,21 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
 
     build.fragments.extend(_patch_files(data, here))
     for key in ("resources", "bases"):
-        for index, entry in enumerate(data.get(key) or []):
+        for index, entry in enumerate(as_list(data.get(key))):
             _resource(files, str(entry), here, doc, (key, index), build, visiting, transform, kfile)
 
-    options = data.get("generatorOptions") or {}
+    options = as_dict(data.get("generatorOptions"))
     for kind, key in (("Secret", "secretGenerator"), ("ConfigMap", "configMapGenerator")):
-        for index, generator in enumerate(data.get(key) or []):
+        for index, generator in enumerate(as_list(data.get(key))):
             if isinstance(generator, dict) and generator.get("name"):
                 build.generated.append(_generated(kind, generator, doc, (key, index), files, here, transform, options))
 
 
 def _patch_files(kustomization: dict, here: str) -> list[str]:
     """Files named by patches, patchesStrategicMerge and patchesJson6902: fragments of objects."""
-    paths = [p for p in kustomization.get("patchesStrategicMerge") or [] if isinstance(p, str) and "\n" not in p]
+    paths = [p for p in as_list(kustomization.get("patchesStrategicMerge")) if isinstance(p, str) and "\n" not in p]
     for key in ("patches", "patchesJson6902"):
-        paths += [entry["path"] for entry in kustomization.get(key) or [] if isinstance(entry, dict) and isinstance(entry.get("path"), str)]
+        paths += [entry["path"] for entry in as_list(kustomization.get(key)) if isinstance(entry, dict) and isinstance(entry.get("path"), str)]
     return [posix_join(here, p) for p in paths]
 
 
@@ -157,14 +158,15 @@ def _generated(kind: str, generator: dict, doc: YamlDoc, where: tuple, files: Re
                transform: _Transform, options: dict) -> Included:
     """The object a generator makes. Only key names are kept: values never enter the linter."""
     keys: list[str] = []
-    for literal in generator.get("literals") or []:
+    for literal in as_list(generator.get("literals")):
         keys.append(str(literal).split("=", 1)[0])
-    for entry in generator.get("files") or []:
+    for entry in as_list(generator.get("files")):
         entry = str(entry)
         keys.append(entry.split("=", 1)[0] if "=" in entry else entry.rsplit("/", 1)[-1])
-    env_files = list(generator.get("envs") or []) + ([generator["env"]] if generator.get("env") else [])
+    env_files = as_list(generator.get("envs")) + ([generator["env"]] if isinstance(generator.get("env"), str) else [])
     for env in env_files:
-        text = files.read_text(posix_join(here, str(env))) or ""
+        env_path = posix_join(here, str(env))
+        text = (files.read_text(env_path) or "") if env_path and files.exists(env_path) else ""
         for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith("#") and "=" in line:
@@ -179,7 +181,7 @@ def _generated(kind: str, generator: dict, doc: YamlDoc, where: tuple, files: Re
         data["metadata"]["namespace"] = generator["namespace"]
     if kind == "Secret" and generator.get("type"):
         data["type"] = generator["type"]
-    hashed = not ((generator.get("options") or {}).get("disableNameSuffixHash") or options.get("disableNameSuffixHash"))
+    hashed = not (as_dict(generator.get("options")).get("disableNameSuffixHash") or options.get("disableNameSuffixHash"))
     data["metadata"]["annotations"] = {"m0sh1-lint/name-suffix-hash": "true" if hashed else "false"}
     line, column = doc.location(where).line, doc.location(where).column
     synthetic = YamlDoc(doc.path, doc.index, data, {(): (line, column)}, line)

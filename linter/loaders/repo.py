@@ -21,6 +21,7 @@ from ..model import (
     YamlDoc,
     get_path,
 )
+from ..shapes import as_list
 from ..suppress import Suppression, from_annotations, scan_text
 from ..templates import all_paths, scan
 from .argocd import is_application, load_applications
@@ -149,7 +150,7 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
             values_doc = values_docs[0]
         elif text is None or text.strip() and not _only_comments(text):
             values_ok = False  # unreadable or unparsable: LD001/LD003 is already recorded
-    dependencies = tuple(d for d in meta.get("dependencies") or [] if isinstance(d, dict))
+    dependencies = tuple(d for d in as_list(meta.get("dependencies")) if isinstance(d, dict))
     vendored = _vendored(files, chart_dir, dependencies)
     templates = tuple(
         Template(rel, text, scan(text))

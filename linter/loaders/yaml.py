@@ -26,7 +26,6 @@ MAX_NODES = 200_000  # per file, counting alias expansions
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
-_constructor = yaml.constructor.SafeConstructor()
 
 
 class _TooLarge(Exception):
@@ -52,8 +51,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if node.tag in _KEEP_AS_TEXT or not node.tag.startswith("tag:yaml.org,2002:"):
         return node.value  # custom tags (!vault, !Ref) keep their text
     try:
-        return _constructor.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError):
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except Exception:  # noqa: BLE001 - e.g. `!!bool maybe` raises KeyError: keep the text
         return node.value
 
 
