@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import string
 from dataclasses import dataclass, replace
 from datetime import date
@@ -193,11 +194,17 @@ def to_finding(rule: Rule, violation: Violation) -> Finding:
 def run(inventory: Inventory, rules: list[Rule], today: date | None = None) -> list[Finding]:
     """Run every selected rule, then apply suppressions; LN rules report on the suppressions."""
     findings: dict[tuple, Finding] = {}
+    crashed: list[tuple[Rule, Exception]] = []
     for rule in rules:
         check = REGISTRY[rule.check]
-        for violation in check.run(inventory, rule.params):
-            finding = to_finding(rule, violation)
-            findings.setdefault(finding.sort_key(), finding)  # one chart rendered twice: report once
+        try:
+            for violation in check.run(inventory, rule.params):
+                finding = to_finding(rule, violation)
+                findings.setdefault(finding.sort_key(), finding)  # one chart rendered twice: report once
+        except Exception as exc:  # noqa: BLE001 - a bug on odd input: say so, keep the other rules' results
+            if os.environ.get("M0SH1_LINT_DEBUG"):
+                raise
+            crashed.append((rule, exc))
     model = inventory.model
     outcome = suppress.apply(_specific_first(sorted(findings.values(), key=Finding.sort_key)), list(model.suppressions),
                              inventory.config.ignore_paths, today or date.today(), _app_of(inventory))
@@ -209,6 +216,8 @@ def run(inventory: Inventory, rules: list[Rule], today: date | None = None) -> l
     meta += [("suppression-unexplained", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource)) for s in outcome.unexplained]
     meta += [("suppression-expired", Violation(Location(config_file), {"rules": f"ignorePaths[{i}]", "expires": when}))
              for i, when in outcome.expired]
+    meta += [("check-crashed", Violation(Location("."), {"rule": rule.id, "error": f"{type(exc).__name__}: {exc}"[:200]}))
+             for rule, exc in crashed]
     for check_name, violation in meta:
         if check_name in by_check:
             result.append(to_finding(by_check[check_name], violation))

@@ -165,3 +165,65 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert main([str(repo)]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "m0sh1-lint: internal error: RuntimeError: kaput (set M0SH1_LINT_DEBUG=1 for a traceback)"
+
+
+ODD_SHAPES = {
+    # found by review: each crashed a loader or a check before (now read as empty, or reported)
+    "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: foo\n",
+    "manifests/sc.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s, annotations: [a]}\nprovisioner: x\n",
+    "manifests/ss.yaml": "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: x, namespace: apps, annotations: [a]}\n"
+                         "spec: {encryptedData: null, template: {metadata: [a]}}\n",
+    "manifests/pdb.yaml": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: apps}\nspec: {minAvailable: 1, selector: {matchLabels: [a]}}\n",
+    "manifests/tag.yaml": "a: !!bool maybe\n",
+    "manifests/longkind.yaml": "apiVersion: v1\nkind: " + "K" * 300 + "\nmetadata: {name: x}\n",
+    "manifests/traversal.yaml": "apiVersion: v1\nkind: ../../../../x\nmetadata: {name: x}\n",
+    "argocd/apps/odd.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: odd}\n"
+                            "spec: {sources: 5, source: {path: apps/web, helm: foo, directory: foo}}\n",
+    "argocd/apps/odd2.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: odd2}\n"
+                             "spec: {source: {path: apps/web, helm: {valueFiles: values.yaml, parameters: 5}}}\n",
+    "argocd/apps/odd3.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: foo\nspec: {}\n",
+    "argocd/apps/kust.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: kust}\n"
+                             "spec: {source: {path: kust, directory: {include: 5}}, destination: {namespace: apps}}\n",
+    "kust/kustomization.yaml": "resources: 5\npatchesStrategicMerge: 5\ngeneratorOptions: foo\nsecretGenerator: [{name: g, options: x, envs: x.env}]\n",
+    "apps/odd/Chart.yaml": "apiVersion: v2\nname: odd\nversion: 0.1.0\ndependencies: 5\n",
+    "apps/odd/Chart.lock": "dependencies: 5\n",
+    "apps/odd/templates/aff.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n"
+                                   "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n"
+                                   "            nodeSelectorTerms: [{matchExpressions: {key: zone}}]\n"
+                                   "        podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: 5}\n",
+}
+
+
+def test_odd_shapes_never_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = make_repo(tmp_path, ODD_SHAPES)
+    code, document = lint_json(repo, capsys=capsys)
+    assert code in (0, 1)
+    rules = {f["rule"] for f in document["findings"]}
+    assert "LN004" not in rules, [f for f in document["findings"] if f["rule"] == "LN004"]
+    assert "AR004" in rules  # the Application without a usable metadata.name
+
+
+def test_secret_values_never_appear_in_schema_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: apps}\nstringData:\n  user: admin\n  pin: 48151623\n"
+    repo = make_repo(tmp_path, {"manifests/s.yaml": secret})
+    main(["--format", "sarif", "--root", str(repo), str(repo)])
+    out = capsys.readouterr().out
+    assert "48151623" not in out and "value hidden" in out
+
+
+def test_a_crashing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import replace
+
+    from linter.checks import REGISTRY
+
+    def boom(*_: object) -> None:
+        raise TypeError("unexpected shape")
+
+    name = "template-default-storage-class"
+    monkeypatch.setitem(REGISTRY, name, replace(REGISTRY[name], run=boom))
+    repo = make_repo(tmp_path, {})
+    code, document = lint_json(repo, capsys=capsys)
+    assert [(f["rule"], f["message"]) for f in document["findings"]] == [
+        ("LN004", "rule SC003 could not finish on this repository (TypeError: unexpected shape); its findings are incomplete"),
+    ]
+    assert code == 1

@@ -25,6 +25,7 @@ from ..findings import Violation
 from ..inventory import Inventory, Node, Taint
 from ..model import Location, Resource, ValuesLayer, YamlPath, format_path, get_path
 from ..provenance import locate
+from ..shapes import as_dict, as_list
 from .base import POD_SPECS, Check, kind_matches
 
 CNPG_CLUSTER = "postgresql.cnpg.io/Cluster"
@@ -250,15 +251,15 @@ def workloads(inventory: Inventory) -> list[Workload]:
 # --- matching --------------------------------------------------------------------------------
 
 
-def selector_matches(labels: Mapping[str, str], selector: Mapping[str, Any]) -> bool:
-    return all(labels.get(str(k)) == _text(v) for k, v in selector.items())
+def selector_matches(labels: Mapping[str, str], selector: Any) -> bool:
+    return all(labels.get(str(k)) == _text(v) for k, v in as_dict(selector).items())
 
 
 def expression_matches(labels: Mapping[str, str], expression: Mapping[str, Any], name: str | None = None) -> bool:
     """One NodeSelectorRequirement (or label-selector requirement); `name` answers matchFields."""
     key = str(expression.get("key", ""))
     operator = expression.get("operator")
-    values = [_text(v) for v in expression.get("values") or ()]
+    values = [_text(v) for v in as_list(expression.get("values"))]
     have = name if name is not None else labels.get(key)
     if operator == "In":
         return have is not None and have in values
@@ -377,7 +378,7 @@ def _expression_text(expression: Mapping[str, Any]) -> str:
 def _term_text(term: Any) -> str:
     if not isinstance(term, dict):
         return "?"
-    parts = [_expression_text(e) for e in (term.get("matchExpressions") or []) + (term.get("matchFields") or []) if isinstance(e, dict)]
+    parts = [_expression_text(e) for e in as_list(term.get("matchExpressions")) + as_list(term.get("matchFields")) if isinstance(e, dict)]
     return " and ".join(parts) or "(empty term)"
 
 
@@ -597,9 +598,9 @@ def _affinity_terms(workload: Workload, kind: str) -> Iterator[tuple[YamlPath, A
         affinity = {}
     if not isinstance(affinity, dict):
         return
-    for index, term in enumerate(affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or []):
+    for index, term in enumerate(as_list(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))):
         yield workload.at(kind, "requiredDuringSchedulingIgnoredDuringExecution", index), term, True
-    for index, weighted in enumerate(affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or []):
+    for index, weighted in enumerate(as_list(affinity.get("preferredDuringSchedulingIgnoredDuringExecution"))):
         term = weighted.get("podAffinityTerm") if isinstance(weighted, dict) else None
         yield workload.at(kind, "preferredDuringSchedulingIgnoredDuringExecution", index, "podAffinityTerm"), term, False
 

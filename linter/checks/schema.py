@@ -33,7 +33,7 @@ import importlib.util
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -47,7 +47,7 @@ from referencing.jsonschema import DRAFT202012
 
 from ..findings import Violation
 from ..inventory import Inventory
-from ..model import Location, Resource, ResourceId, SourceKind, YamlPath
+from ..model import Location, Resource, ResourceId, SourceKind, YamlPath, get_path
 from ..provenance import locate
 from ..resources import schemas_dir
 from .base import Check
@@ -136,15 +136,21 @@ def _kubernetes_registry(version: str) -> Registry:
     return registry
 
 
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,99}")
+
+
 @lru_cache(maxsize=1024)
 def kubernetes_validator(version: str, api_version: str, kind: str) -> Any | None:
     """The validator for one apiVersion/kind in one Kubernetes version; None without a schema."""
     root = _kubernetes_schema_root()
-    if root is None:
-        return None
+    if root is None or not _SAFE_NAME.fullmatch(kind) or not _SAFE_NAME.fullmatch(api_version):
+        return None  # a kind like `../../x` must not become a path, nor a 300-character one a crash
     group_version = _GROUP_PREFIX.sub(r"\1-", api_version)
     path = root / f"v{version}.0-local-strict" / f"{kind.lower()}-{group_version}.json"
-    if not path.is_file():
+    try:
+        if not path.is_file():
+            return None
+    except OSError:
         return None
     schema = json.loads(path.read_text(encoding="utf-8"))
     group, _, gv_version = api_version.rpartition("/")
@@ -413,6 +419,22 @@ def _per_run(inventory: Inventory, key: str, compute: Callable[[], Any]) -> Any:
     return inventory.memo(f"schema:{key}", compute)
 
 
+SECRET_FIELDS = ("data", "stringData")
+
+
+def _redacted(subject: Subject, found: list[Issue]) -> list[Issue]:
+    """Never print a Secret's value: messages about its data keep the field, hide the value."""
+    if subject.rid.kind != "Secret":
+        return found
+    out = []
+    for issue in found:
+        if issue.path and issue.path[0] in SECRET_FIELDS:
+            shown = _show(get_path(subject.data, issue.path))
+            issue = replace(issue, problem=issue.problem.replace(shown, "`(value hidden)`"), fix=issue.fix.replace(shown, "`(value hidden)`"))
+        out.append(issue)
+    return out
+
+
 Validated = tuple[tuple[Subject, str, tuple[Issue, ...]], ...]
 
 
@@ -425,7 +447,7 @@ def _kubernetes_issues(inventory: Inventory) -> Validated:
         validator = kubernetes_validator(version, subject.rid.api_version, subject.rid.kind)
         if validator is None:
             continue  # no schema for this kind (a custom resource): see unvalidated_kinds()
-        found = issues(validator, subject.data)
+        found = _redacted(subject, issues(validator, subject.data))
         if found:
             label = f"the Kubernetes {version} schema of {subject.rid.api_version} {subject.rid.kind}"
             out.append((subject, label, tuple(found)))
@@ -439,7 +461,7 @@ def _custom_issues(inventory: Inventory) -> Validated:
         schema = schemas.get((subject.rid.api_version, subject.rid.kind))
         if schema is None:
             continue
-        found = issues(schema.validator, subject.data)
+        found = _redacted(subject, issues(schema.validator, subject.data))
         if found:
             out.append((subject, f"the bundled {schema.api_version} {schema.kind} schema", tuple(found)))
     return tuple(out)

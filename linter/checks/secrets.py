@@ -11,6 +11,7 @@ from ..model import Resource, SourceKind
 from ..objpath import kind_matches
 from ..provenance import locate
 from ..secrets import ProducedSecret, SecretRef
+from ..shapes import as_dict
 from .base import Check
 
 SCOPE_PREFIX = "sealedsecrets.bitnami.com/"
@@ -128,7 +129,8 @@ def check_plaintext(inventory: Inventory, params: Mapping[str, Any]) -> Iterator
         if plain:
             field, first = plain[0]
             keys = _keys({k for _, k in plain})
-            fields = {"secret": resource.id.name, "what": f"its `{field}` holds plaintext values (base64 is not encryption) for keys {keys}"}
+            fields = {"secret": resource.id.name, "what": f"its `{field}` holds plaintext values (base64 is not encryption) for keys {keys}"
+                      if all(f == field for f, _ in plain) else f"its `data`/`stringData` hold plaintext values (base64 is not encryption) for keys {keys}"}
             yield Violation(resource.doc.location((field, first)), fields, resource.id)
     for kind in ("Secret", "SealedSecret"):
         for resource in inventory.by_kind.get(kind, ()):
@@ -153,11 +155,11 @@ def _scope(annotations: Mapping[str, Any]) -> str:
 
 def _scope_problems(resource: Resource) -> Iterator[tuple[tuple, str, str]]:
     """(path, problem, fix) for one SealedSecret."""
-    metadata = resource.get(("metadata",)) or {}
-    template_meta = resource.get(("spec", "template", "metadata")) or {}
-    annotations = metadata.get("annotations") or {}
+    metadata = as_dict(resource.get(("metadata",)))
+    template_meta = as_dict(resource.get(("spec", "template", "metadata")))
+    annotations = as_dict(metadata.get("annotations"))
     scope = _scope(annotations)
-    misplaced = [k for k in (template_meta.get("annotations") or {}) if str(k) in (CLUSTER_WIDE, NAMESPACE_WIDE) and k not in annotations]
+    misplaced = [k for k in as_dict(template_meta.get("annotations")) if str(k) in (CLUSTER_WIDE, NAMESPACE_WIDE) and k not in annotations]
     if misplaced:
         yield (("spec", "template", "metadata", "annotations", misplaced[0]),
                f"scope annotation `{misplaced[0]}` is only in spec.template.metadata.annotations, so the controller treats the SealedSecret as strict",

@@ -37,6 +37,7 @@ from typing import Any, Iterable, Mapping
 
 from ..config import AnsibleNodes, Config
 from ..globs import glob_match
+from ..shapes import as_dict, as_list
 from ..model import Location, Problem, YamlDoc
 from .files import RepoFiles, is_yaml
 
@@ -122,7 +123,7 @@ def _snapshot_nodes(files: RepoFiles, config: Config, problems: list[Problem]) -
             data = doc.data if isinstance(doc.data, dict) else {}
             items: list[tuple[Any, tuple]] = [(data, ())]
             if data.get("kind") in ("List", "NodeList"):
-                items = [(item, ("items", i)) for i, item in enumerate(data.get("items") or [])]
+                items = [(item, ("items", i)) for i, item in enumerate(as_list(data.get("items")))]
             for item, ypath in items:
                 if isinstance(item, dict) and item.get("kind") == "Node":
                     node = _snapshot_node(item, doc, ypath)
@@ -138,10 +139,10 @@ def _snapshot_node(item: Mapping[str, Any], doc: YamlDoc, ypath: tuple) -> Node 
     name = metadata.get("name")
     if not name:
         return None
-    labels = {str(k): label_value(v) for k, v in (metadata.get("labels") or {}).items()}
-    spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
+    labels = {str(k): label_value(v) for k, v in as_dict(metadata.get("labels")).items()}
+    spec = as_dict(item.get("spec"))
     taints = [Taint(str(t.get("key")), label_value(t.get("value")), str(t.get("effect")))
-              for t in spec.get("taints") or () if isinstance(t, dict) and t.get("key")]
+              for t in as_list(spec.get("taints")) if isinstance(t, dict) and t.get("key")]
     return Node(str(name), MappingProxyType(labels), tuple(taints), doc.location(ypath), "snapshot")
 
 
@@ -371,7 +372,10 @@ def _labels(value: Any, variable: str, locate: Any, problems: list[Problem]) -> 
     labels: dict[str, str] = {}
     for item, where in _items(value, variable, locate, problems):
         if isinstance(item, dict):
-            labels[str(item["key"])] = label_value(item["value"])
+            if "key" in item:
+                labels[str(item["key"])] = label_value(item.get("value"))
+            else:  # `{zone: pve-01}` written as a one-entry mapping
+                labels.update({str(k): label_value(v) for k, v in item.items()})
             continue
         text = str(item).strip()
         key, sep, label = text.partition("=")

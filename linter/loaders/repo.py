@@ -69,7 +69,10 @@ def load_repo(root: Path, config: Config) -> RepoModel:
     manifest_resources, kustomizations, manifest_problems = _manifests(files, apps, charts)
     resources += manifest_resources
     problems += manifest_problems
-    nodes, node_problems = load_nodes(files, config)
+    try:
+        nodes, node_problems = load_nodes(files, config)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:  # an inventory field of an unexpected shape
+        nodes, node_problems = (), [Problem("NP012", Location(".m0sh1-lint.yaml"), {"reason": f"the node inventory has a field of an unexpected type ({type(exc).__name__})"})]
     problems += node_problems
     problems += files.problems
     return RepoModel(

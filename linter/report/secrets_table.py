@@ -8,6 +8,7 @@ from typing import IO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..inventory import Inventory
 
@@ -60,8 +61,8 @@ def render_text(table_rows: list[Row], stream: IO[str], color: bool | None) -> N
     for row in table_rows:
         keys = "(any)" if row.keys is None else ", ".join(row.keys) or "-"
         style = "green" if row.status == "ok" else "yellow" if row.status in ("unused", "not deployed") else "red"
-        table.add_row(row.namespace, row.name, "\n".join(row.producers) or "-", keys,
-                      "\n".join(row.referenced_by) or "-", row.status, style=None if color is False else style)
+        cells = (row.namespace, row.name, "\n".join(row.producers) or "-", keys, "\n".join(row.referenced_by) or "-", row.status)
+        table.add_row(*(Text(cell) for cell in cells), style=None if color is False else style)  # Text: names are not markup
     console.print(table)
 
 
