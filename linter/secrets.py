@@ -213,11 +213,26 @@ def _values_refs(spec: Mapping[str, Any], renderings: tuple[Rendering, ...], cha
         chart = charts.get(rendering.chart_dir)
         if chart is None:
             continue
-        scopes = [str(d.get("alias") or d.get("name")) for d in chart.dependencies if d.get("name") == values_spec["chart"]]
-        for scope in scopes:
+        for dependency in chart.dependencies:
+            if dependency.get("name") != values_spec["chart"] or _disabled(dependency, rendering):
+                continue
+            scope = str(dependency.get("alias") or dependency.get("name"))
             if scope in rendering.rendered_subcharts:
                 continue  # the subchart renders: its objects carry the references
             yield from _values_scope_refs(spec, values_spec, rendering, (scope,))
+
+
+def _disabled(dependency: Mapping[str, Any], rendering: Rendering) -> bool:
+    """Helm's `condition`: the first of its comma-separated value paths that is set decides."""
+    for path in str(dependency.get("condition") or "").split(","):
+        path = path.strip()
+        if not path:
+            continue
+        for layer in reversed(rendering.values):
+            value = get_path(layer.data, tuple(path.split(".")))
+            if value is not None:
+                return value is False
+    return False
 
 
 def _values_scope_refs(spec: Mapping[str, Any], values_spec: Mapping[str, Any], rendering: Rendering, scope: tuple[str, ...]) -> Iterator[SecretRef]:

@@ -7,23 +7,15 @@ from typing import Any, Iterator, Mapping
 
 from ..findings import Fix, Violation
 from ..inventory import Inventory
-from ..loaders.yaml import parse_documents
 from ..model import Chart
 from ..semver import Version, bump, coerce, parse, pitfall
 from ..globs import helmignored
-from ..shapes import as_list
+from ..shapes import as_dict, as_list
 from .base import Check
 
 DEFAULT_IGNORE = ["README*", "*.md", "docs/**", "ci/**", "templates/NOTES.txt", ".helmignore", "LICENSE*", "OWNERS"]
 # Chart.yaml fields whose change changes what gets deployed
 BEHAVIOURAL_CHART_FIELDS = ("dependencies", "appVersion", "kubeVersion", "type")
-
-
-def _yaml(text: str | None, path: str) -> Any:
-    if text is None:
-        return None
-    docs, _ = parse_documents(text, path)
-    return docs[0].data if docs else None
 
 
 def _leaf_changes(old: Any, new: Any, prefix: tuple = ()) -> Iterator[str]:
@@ -46,14 +38,14 @@ def _behavioural(chart: Chart, inventory: Inventory, path: str, params: Mapping[
     if inner is not None and helmignored(inner, list(chart.helmignore)):
         return False  # Helm never packages it, so it cannot change what the chart deploys
     if inner == "Chart.yaml":
-        old = _yaml(history.old_text.get(path), path) or {}
+        old = as_dict(history.old_data.get(path))
         new = chart.chart_doc.data if isinstance(chart.chart_doc.data, dict) else {}
         return any(old.get(f) != new.get(f) for f in BEHAVIOURAL_CHART_FIELDS)
     if path.endswith((".yaml", ".yml")) and (inner is None or ("/" not in inner and inner.startswith("values"))):
         value_ignores = list(params.get("ignoreValuePaths", []))
         if value_ignores:
-            old = _yaml(history.old_text.get(path), path)
-            new = _yaml(history.new_text.get(path), path)
+            old = history.old_data.get(path)
+            new = history.new_data.get(path)
             changes = list(_leaf_changes(old, new))
             return any(not any(fnmatch.fnmatchcase(c, pattern) for pattern in value_ignores) for c in changes)
     return True
@@ -79,7 +71,7 @@ def check_bump(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Viol
     changed = set(history.state.changed)
     for chart in inventory.model.charts:
         chart_path = f"{chart.dir}/Chart.yaml"
-        old_meta = _yaml(history.old_text.get(chart_path), chart_path)
+        old_meta = history.old_data.get(chart_path)
         if not isinstance(old_meta, dict):
             continue  # a new chart (or one unreadable at the base): nothing to compare with
         candidates = sorted(p for p in changed if p.startswith(chart.dir + "/")) + sorted(changed & _external_value_files(chart, inventory))

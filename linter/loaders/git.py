@@ -11,7 +11,9 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
+
+from .yaml import parse_documents
 
 _SAFE = ["-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.pager=cat", "-c", "core.hooksPath=/dev/null",
          "--no-pager"]
@@ -47,7 +49,6 @@ class GitState:
     base: str  # a commit id
     described: str  # how messages name the base ("origin/main (merge base 1a2b3c4)")
     changed: tuple[str, ...]  # repo-relative paths that differ from the base (added, modified, deleted)
-    old_text: Mapping[str, str | None] = field(default_factory=dict)  # path → text at base (None: absent)
 
 
 def is_repo(root: Path) -> bool:
@@ -118,12 +119,13 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
 
 @dataclass(frozen=True)
 class History:
-    """Git's view for the CH rules: the state, and old/new texts of the files they compare."""
+    """Git's view for the CH rules: the state, and the parsed base and current documents of the
+    files they compare (None: the file is absent or not YAML)."""
 
     state: GitState | None
     error: str | None = None
-    old_text: Mapping[str, str | None] = field(default_factory=dict)
-    new_text: Mapping[str, str | None] = field(default_factory=dict)
+    old_data: Mapping[str, Any] = field(default_factory=dict)
+    new_data: Mapping[str, Any] = field(default_factory=dict)
 
 
 def load_history(root: Path, chart_dirs: list[str], external_values: list[str], base_ref: str | None, staged: bool) -> History:
@@ -150,7 +152,15 @@ def load_history(root: Path, chart_dirs: list[str], external_values: list[str], 
         new = read_many(root, "", sorted(wanted)) if staged else {p: _read_worktree(root, p) for p in sorted(wanted)}
     except GitError as exc:
         return History(None, str(exc))
-    return History(state, None, old, new)
+    return History(state, None, _parsed(old), _parsed(new))
+
+
+def _parsed(texts: Mapping[str, str | None]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, text in texts.items():
+        docs = parse_documents(text, path)[0] if text is not None else []
+        out[path] = docs[0].data if docs else None
+    return out
 
 
 def _read_worktree(root: Path, path: str) -> str | None:

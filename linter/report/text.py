@@ -25,8 +25,8 @@ def make_console(stream: IO[str], color: bool | None) -> Console:
     )
 
 
-def render(findings: list[Finding], console: Console, show_suppressed: bool = False, baseline_fixed: int | None = None) -> None:
-    shown = [f for f in findings if show_suppressed or f.suppressed is None]
+def render(findings: list[Finding], console: Console, baseline_fixed: int | None = None) -> None:
+    shown = [f for f in findings if f.suppressed is None]
     current = None
     for finding in shown:
         if current is not None and finding.location.path != current:
