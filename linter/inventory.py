@@ -8,10 +8,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from . import shapes
 from .config import Config
-from .loaders.nodes import Node, Taint  # noqa: F401 - re-exported: checks never import loaders
-from .loaders.repo import RepoModel
-from .model import Resource
-from .loaders.git import History
+from .model import History, Node, RepoModel, Resource
 from .secrets import ProducedSecret, SecretRef, index, produced_secrets, secret_references
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, Mapping
 
 from .templates import LineRefs
@@ -198,6 +199,36 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str  # NoSchedule | PreferNoSchedule | NoExecute
+
+    def text(self) -> str:
+        return f"{self.key}={self.value}:{self.effect}" if self.value else f"{self.key}:{self.effect}"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    labels: Mapping[str, str] = field(hash=False)  # read-only mapping
+    taints: tuple[Taint, ...]
+    source: Location  # where the node is declared
+    origin: str  # "config" | "snapshot" | "ansible"
+    host: str | None = None  # the Ansible host, when its name differs from the node name
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An inline `# m0sh1-lint: disable=...` comment or an `m0sh1-lint.io/ignore` annotation."""
+
+    location: Location
+    rules: tuple[str, ...]  # ids, names or family prefixes
+    reason: str
+    resource: ResourceId | None = None  # set for annotation suppressions
+
+
+@dataclass(frozen=True)
 class Problem:
     """A loading problem: becomes an LD/AR finding; the run goes on."""
 
@@ -225,3 +256,41 @@ def format_path(ypath: YamlPath) -> str:
     for step in ypath:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
     return out
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The comparison base and what differs from it.
+
+    `mode` is "base" (merge base with --base REF vs the working tree), "staged" (HEAD vs the
+    index, in a pre-commit run) or "worktree" (HEAD vs the working tree).
+    """
+
+    mode: str
+    base: str  # a commit id
+    described: str  # how messages name the base ("origin/main (merge base 1a2b3c4)")
+    changed: tuple[str, ...]  # repo-relative paths that differ from the base (added, modified, deleted)
+
+
+@dataclass(frozen=True)
+class History:
+    """Git's view for the CH rules: the state, and the parsed base and current documents of the
+    files they compare (None: the file is absent or not YAML)."""
+
+    state: GitState | None
+    error: str | None = None
+    old_data: Mapping[str, Any] = field(default_factory=dict)
+    new_data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepoModel:
+    root: Path
+    applications: tuple[Application, ...]
+    charts: tuple[Chart, ...]
+    renderings: tuple[Rendering, ...]
+    resources: tuple[Resource, ...]
+    problems: tuple[Problem, ...]
+    kustomizations: tuple[str, ...]  # every kustomization file an Application builds
+    suppressions: tuple[Suppression, ...] = ()  # inline comments and resource annotations
+    nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described

@@ -18,26 +18,19 @@ from typing import Iterable, Mapping
 
 from . import shapes
 from .findings import Finding
-from .model import Location, Resource, ResourceId
+from .model import Location, Resource, Suppression
 
 ANNOTATION = "m0sh1-lint.io/ignore"
 _INLINE = re.compile(r"m0sh1-lint:\s*disable=([A-Za-z0-9_,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*/\s*-?\}\}.*)?$")
 
 
-@dataclass(frozen=True)
-class Suppression:
-    location: Location
-    rules: tuple[str, ...]  # ids, names or family prefixes
-    reason: str
-    resource: ResourceId | None = None  # set for annotation suppressions
-
-    def covers(self, finding: Finding) -> bool:
-        if not any(_matches(rule, finding) for rule in self.rules):
-            return False
-        if self.resource is not None:
-            return finding.resource == self.resource
-        here = finding.location
-        return here.path == self.location.path and here.line in (self.location.line, self.location.line + 1)
+def covers(suppression: Suppression, finding: Finding) -> bool:
+    if not any(_matches(rule, finding) for rule in suppression.rules):
+        return False
+    if suppression.resource is not None:
+        return finding.resource == suppression.resource
+    here = finding.location
+    return here.path == suppression.location.path and here.line in (suppression.location.line, suppression.location.line + 1)
 
 
 def _matches(selector: str, finding: Finding) -> bool:
@@ -97,7 +90,7 @@ def apply(findings: list[Finding], suppressions: list[Suppression], config_ignor
         reason, by = _config_reason(finding, active_ignores, app_of), "config"
         if reason is None:
             for number, suppression in enumerate(suppressions):
-                if suppression.covers(finding):
+                if covers(suppression, finding):
                     used.add(number)
                     reason = suppression.reason or "suppressed without a reason"
                     by = "annotation" if suppression.resource is not None else "inline"

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..findings import Violation
-from ..inventory import Inventory, Node, Taint
-from ..model import Location, Resource, ValuesLayer, YamlPath, format_path, get_path
+from ..inventory import Inventory
+from ..model import Location, Node, Resource, Taint, ValuesLayer, YamlPath, format_path, get_path
 from ..provenance import locate
 from ..shapes import as_dict, as_list
 from .base import POD_SPECS, Check, kind_matches

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..model import GitState, History
 from .yaml import parse_documents
 
 _SAFE = ["-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.pager=cat", "-c", "core.hooksPath=/dev/null",
@@ -35,20 +35,6 @@ def _git(root: Path, *args: str) -> str:
     if done.returncode != 0:
         raise GitError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
     return done.stdout
-
-
-@dataclass(frozen=True)
-class GitState:
-    """The comparison base and what differs from it.
-
-    `mode` is "base" (merge base with --base REF vs the working tree), "staged" (HEAD vs the
-    index, in a pre-commit run) or "worktree" (HEAD vs the working tree).
-    """
-
-    mode: str
-    base: str  # a commit id
-    described: str  # how messages name the base ("origin/main (merge base 1a2b3c4)")
-    changed: tuple[str, ...]  # repo-relative paths that differ from the base (added, modified, deleted)
 
 
 def is_repo(root: Path) -> bool:
@@ -115,17 +101,6 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
         out[path] = data[at:at + size].decode("utf-8", "replace")
         at += size + 1
     return out
-
-
-@dataclass(frozen=True)
-class History:
-    """Git's view for the CH rules: the state, and the parsed base and current documents of the
-    files they compare (None: the file is absent or not YAML)."""
-
-    state: GitState | None
-    error: str | None = None
-    old_data: Mapping[str, Any] = field(default_factory=dict)
-    new_data: Mapping[str, Any] = field(default_factory=dict)
 
 
 def load_history(root: Path, chart_dirs: list[str], external_values: list[str], base_ref: str | None, staged: bool) -> History:

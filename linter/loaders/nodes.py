@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping
 from ..config import AnsibleNodes, Config
 from ..globs import glob_match
 from ..shapes import as_dict, as_list
-from ..model import Location, Problem, YamlDoc
+from ..model import Location, Node, Problem, Taint, YamlDoc
 from .files import RepoFiles, is_yaml
 
 PROBLEM = "NP012"
@@ -47,26 +47,6 @@ HOSTNAME, OS, ARCH = "kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.i
 CONTROL_PLANE, MASTER = "node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"
 _INVENTORY_HOSTNAME = re.compile(r"^\{\{-?\s*inventory_hostname(_short)?\s*-?\}\}$")
 _RANGE = re.compile(r"\[(\d+):(\d+)\]")
-
-
-@dataclass(frozen=True)
-class Taint:
-    key: str
-    value: str
-    effect: str  # NoSchedule | PreferNoSchedule | NoExecute
-
-    def text(self) -> str:
-        return f"{self.key}={self.value}:{self.effect}" if self.value else f"{self.key}:{self.effect}"
-
-
-@dataclass(frozen=True)
-class Node:
-    name: str
-    labels: Mapping[str, str] = field(hash=False)  # read-only mapping
-    taints: tuple[Taint, ...]
-    source: Location  # where the node is declared
-    origin: str  # "config" | "snapshot" | "ansible"
-    host: str | None = None  # the Ansible host, when its name differs from the node name
 
 
 def load_nodes(files: RepoFiles, config: Config) -> tuple[tuple[Node, ...], list[Problem]]:

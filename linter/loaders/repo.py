@@ -7,6 +7,8 @@ from pathlib import Path
 
 from ..config import Config
 from ..model import (
+    RepoModel,
+    Suppression,
     Application,
     Chart,
     Location,
@@ -22,13 +24,13 @@ from ..model import (
     get_path,
 )
 from ..shapes import as_list
-from ..suppress import Suppression, from_annotations, scan_text
+from ..suppress import from_annotations, scan_text
 from ..templates import all_paths, scan
 from .argocd import is_application, load_applications
 from .files import RepoFiles, is_yaml, posix_join
 from .helm import build_archive, helmignore_patterns, render_chart
 from .kustomize import Included, build_directory, kustomization_file
-from .nodes import Node, load_nodes
+from .nodes import load_nodes
 
 # Kinds that have no namespace; every other kind gets the release/destination namespace.
 CLUSTER_SCOPED = {
@@ -39,19 +41,6 @@ CLUSTER_SCOPED = {
     "ClusterIssuer", "ClusterSecretStore", "ClusterPolicy", "GatewayClass", "IPAddressPool",
 }
 NOT_OBJECTS = {"Kustomization", "Component"}
-
-
-@dataclass(frozen=True)
-class RepoModel:
-    root: Path
-    applications: tuple[Application, ...]
-    charts: tuple[Chart, ...]
-    renderings: tuple[Rendering, ...]
-    resources: tuple[Resource, ...]
-    problems: tuple[Problem, ...]
-    kustomizations: tuple[str, ...]  # every kustomization file an Application builds
-    suppressions: tuple[Suppression, ...] = ()  # inline comments and resource annotations
-    nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described
 
 
 def load_repo(root: Path, config: Config) -> RepoModel:
