@@ -233,6 +233,11 @@ def _placement_maps(node: Mapping[str, Any], vpath: YamlPath, depth: int = 0) ->
 
 
 def workloads(inventory: Inventory) -> list[Workload]:
+    """Every pod-bearing object and unrendered subchart's placement values (built once per run)."""
+    return inventory.memo("placement:workloads", lambda: _collect_workloads(inventory))
+
+
+def _collect_workloads(inventory: Inventory) -> list[Workload]:
     out: list[Workload] = []
     for kind in POD_SPECS:
         for resource in inventory.by_kind.get(kind, ()):
