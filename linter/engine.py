@@ -19,6 +19,7 @@ from . import suppress
 from .inventory import Inventory
 from .loaders.yaml import decode, parse_documents
 from .resources import rules_dir, schema
+from .selectors import selects
 from .schema_errors import first_error
 
 
@@ -133,9 +134,7 @@ def template_fields(template: str) -> list[str]:
 
 
 def _matches(selector: str, rule: Rule) -> bool:
-    return selector in (rule.id, rule.name) or selector in rule.aliases or (
-        selector.isalnum() and selector.isupper() and rule.id.startswith(selector)
-    )
+    return selects(selector, rule.id, rule.name, rule.aliases)
 
 
 def validate_selectors(selectors: Iterable[str], rules: list[Rule], where: str) -> None:

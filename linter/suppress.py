@@ -19,6 +19,7 @@ from typing import Iterable, Mapping
 from . import shapes
 from .findings import Finding
 from .model import Location, Resource, Suppression
+from .selectors import selects
 
 ANNOTATION = "m0sh1-lint.io/ignore"
 _INLINE = re.compile(r"m0sh1-lint:\s*disable=([A-Za-z0-9_,\s-]+?)(?:\s+--\s*(.*?))?\s*(?:\*/\s*-?\}\}.*)?$")
@@ -34,7 +35,7 @@ def covers(suppression: Suppression, finding: Finding) -> bool:
 
 
 def _matches(selector: str, finding: Finding) -> bool:
-    return selector in (finding.rule, finding.name) or (selector.isalnum() and selector.isupper() and finding.rule.startswith(selector))
+    return selects(selector, finding.rule, finding.name)
 
 
 def _split(spec: str) -> tuple[tuple[str, ...], str]:

@@ -132,15 +132,7 @@ def _pod_workload(resource: Resource) -> Workload | None:
         replicas = 1
     else:
         replicas = None  # DaemonSet: one per node
-    paths = {
-        "nodeSelector": pod + ("nodeSelector",),
-        "nodeAffinity": pod + ("affinity", "nodeAffinity"),
-        "podAffinity": pod + ("affinity", "podAffinity"),
-        "podAntiAffinity": pod + ("affinity", "podAntiAffinity"),
-        "tolerations": pod + ("tolerations",),
-        "spread": pod + ("topologySpreadConstraints",),
-        "priority": pod + ("priorityClassName",),
-    }
+    paths = _placement_paths(pod)
     return Workload(kind, resource.id.name, resource.id.namespace, resource.app, resource.deployed, resource.data,
                     paths, replicas, _labels(resource.get(meta)), resource)
 
@@ -197,15 +189,7 @@ def _values_workloads(inventory: Inventory) -> Iterator[Workload]:
                 continue
             data = {scope: merged}
             for vpath, node in _placement_maps(merged, (scope,)):
-                paths = {
-                    "nodeSelector": vpath + ("nodeSelector",),
-                    "nodeAffinity": vpath + ("affinity", "nodeAffinity"),
-                    "podAffinity": vpath + ("affinity", "podAffinity"),
-                    "podAntiAffinity": vpath + ("affinity", "podAntiAffinity"),
-                    "tolerations": vpath + ("tolerations",),
-                    "spread": vpath + ("topologySpreadConstraints",),
-                    "priority": vpath + ("priorityClassName",),
-                }
+                paths = _placement_paths(vpath)
                 replicas = _int(node.get("replicas", node.get("replicaCount", 1)))
                 yield Workload("values", ".".join(str(p) for p in vpath), rendering.namespace, rendering.app, rendering.deployed,
                                data, paths, replicas, None, None, rendering.values)
@@ -230,6 +214,19 @@ def _placement_maps(node: Mapping[str, Any], vpath: YamlPath, depth: int = 0) ->
     for key, child in node.items():
         if key not in VALUES_KEYS and isinstance(child, dict):
             yield from _placement_maps(child, vpath + (key,), depth + 1)
+
+
+def _placement_paths(spec: YamlPath) -> dict[str, YamlPath]:
+    """Where the placement fields sit under a pod spec (or a subchart's values block)."""
+    return {
+        "nodeSelector": spec + ("nodeSelector",),
+        "nodeAffinity": spec + ("affinity", "nodeAffinity"),
+        "podAffinity": spec + ("affinity", "podAffinity"),
+        "podAntiAffinity": spec + ("affinity", "podAntiAffinity"),
+        "tolerations": spec + ("tolerations",),
+        "spread": spec + ("topologySpreadConstraints",),
+        "priority": spec + ("priorityClassName",),
+    }
 
 
 def workloads(inventory: Inventory) -> list[Workload]:
