@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
-from .errors import LintError
+from .core.errors import LintError
+
+if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fast
+    from .model import Finding
+    from .pipeline import Options, Report, Setup
+    from .post.fix import FileEdit
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,18 +49,18 @@ def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class _Run:
-    root: Path
-    config: Any
-    rules: list
-    scope: tuple[str, ...]
-    catalog: Any
+    setup: Setup
+    scope: tuple[str, ...]  # repo-relative paths given on the command line
+
+    @property
+    def root(self) -> Path:
+        return self.setup.root
 
 
 def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
              select: tuple[str, ...], ignore: tuple[str, ...]) -> _Run:
-    from .config import find_config, load_config
-    from .engine import load_catalog, select_rules
     from .loaders.files import find_root
+    from .pipeline import prepare
 
     for path in paths:
         if not Path(path).exists():
@@ -63,18 +68,14 @@ def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
     repo_root = Path(root).resolve() if root else find_root(Path(paths[0]) if paths else Path.cwd())
     if not repo_root.is_dir():
         raise LintError(f"--root `{root}` is not a directory")
-    cfg_file = Path(config_path) if config_path else find_config(repo_root)
-    if config_path and not cfg_file.is_file():  # type: ignore[union-attr]
+    if config_path and not Path(config_path).is_file():
         raise LintError(f"--config `{config_path}` does not exist")
-    shown = _relative(cfg_file, repo_root) if cfg_file else None
-    config = load_config(cfg_file, shown)
-    catalog = load_catalog(config.rule_dirs)
-    rules = select_rules(catalog.rules, config, _csv(select), _csv(ignore))
+    setup = prepare(repo_root, Path(config_path) if config_path else None, _csv(select), _csv(ignore))
     scope = tuple(_relative(Path(p), repo_root) for p in paths)
     for path, rel in zip(paths, scope):
         if rel.startswith("../"):
             raise LintError(f"path `{path}` is outside the repository root `{repo_root}`")
-    return _Run(repo_root, config, rules, tuple(s for s in scope if s not in ("", ".")), catalog)
+    return _Run(setup, tuple(s for s in scope if s not in ("", ".")))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -83,10 +84,6 @@ def _relative(path: Path, root: Path) -> str:
         return resolved.relative_to(root).as_posix()
     except ValueError:
         return "../" + resolved.as_posix()
-
-
-def _in_scope(path: str, scope: tuple[str, ...]) -> bool:
-    return not scope or any(path == s or path.startswith(s.rstrip("/") + "/") for s in scope)
 
 
 @cli.command("lint")
@@ -117,12 +114,13 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
                  apply_fix: bool, show_diff: bool, verbose: int, quiet: bool, no_color: bool) -> None:
     """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
     PATHS only restrict where findings are reported."""
-    from . import baseline
-    from . import fix as fixer
+    from .pipeline import Options
+    from .post import baseline
+    from .post import fix as fixer
 
     prepared = _prepare(paths, root, config_path, select, ignore)
-    staged = staged or bool(os.environ.get("PRE_COMMIT"))
-    findings = _lint(prepared, base_ref, staged, verbose, changed)
+    options = Options(prepared.scope, base_ref, staged or bool(os.environ.get("PRE_COMMIT")), changed)
+    findings = _lint(prepared, options, verbose)
     if show_diff:
         click.echo(fixer.diff(_plan_fixes(prepared, findings)), nl=False)
         raise SystemExit(EXIT_OK)
@@ -133,7 +131,7 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
             written = fixer.write(prepared.root, _plan_fixes(prepared, findings))
             for path in written:
                 click.echo(f"m0sh1-lint: fixed {path}", err=True)
-            findings = _lint(prepared, base_ref, staged, 0, changed)
+            findings = _lint(prepared, options, 0)
             if not written:
                 break
     if write_baseline:
@@ -158,7 +156,7 @@ def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | No
     raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
-def _print_text(findings: list, no_color: bool, quiet: bool, baseline_fixed: int | None) -> None:
+def _print_text(findings: list[Finding], no_color: bool, quiet: bool, baseline_fixed: int | None) -> None:
     from .report import text
 
     console = text.make_console(sys.stdout, False if no_color else None)
@@ -183,97 +181,71 @@ def _git_prefix(root: Path) -> str:
     return ""
 
 
-def _render(fmt: str, findings: list, prepared: _Run, baseline_fixed: int | None = None) -> str:
+def _render(fmt: str, findings: list[Finding], prepared: _Run, baseline_fixed: int | None = None) -> str:
     from .report import github, json_report, sarif
 
     if fmt == "json":
         return json_report.render(findings, baseline_fixed)
     if fmt == "sarif":
-        return sarif.render(findings, prepared.rules, _git_prefix(prepared.root))
+        return sarif.render(findings, prepared.setup.rules, _git_prefix(prepared.root))
     if fmt == "github":
         return github.render(findings, _git_prefix(prepared.root))
     raise LintError(f"--output needs a machine format (json, sarif, github), not `{fmt}`")
 
 
-def _plan_fixes(prepared: _Run, findings: list) -> list:
+def _plan_fixes(prepared: _Run, findings: list[Finding]) -> list[FileEdit]:
     """Edits for the findings' fixes; those outside the given paths are reported, not applied."""
-    from . import fix as fixer
+    from .pipeline import in_scope
+    from .post import fix as fixer
 
     fixes = fixer.fixes_of(findings)
     for fix in fixes:
-        if not _in_scope(fix.path, prepared.scope):
+        if not in_scope(fix.path, prepared.scope):
             click.echo(f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`", err=True)
-    edits = fixer.plan(prepared.root, [f for f in fixes if _in_scope(f.path, prepared.scope)])
+    edits = fixer.plan(prepared.root, [f for f in fixes if in_scope(f.path, prepared.scope)])
     for edit in edits:
         for fix, why in edit.skipped:
             click.echo(f"m0sh1-lint: not fixed: {fix.path}:{fix.line}: {why}", err=True)
     return edits
 
 
-def _lint(prepared: _Run, base_ref: str | None, staged: bool, verbose: int, changed_only: bool = False) -> list:
-    """Load, build the inventory, run the rules; findings limited to the paths given (and, with
-    --changed, to what the changed files can have caused)."""
-    from dataclasses import replace
+def _lint(prepared: _Run, options: Options, verbose: int) -> list[Finding]:
+    """Run the pipeline; with -v, say what was loaded and how long it took."""
+    from .pipeline import lint
 
-    from .changed import keep_changed
-    from .engine import run
-    from .inventory import build_inventory
-    from .loaders.git import GitError, load_history, load_state
-    from .loaders.repo import load_repo
-    from .model import Location, Problem
-
-    started = time.perf_counter()
-    model = load_repo(prepared.root, prepared.config)
-    history = None
-    if any(rule.family == "CH" for rule in prepared.rules):
-        external = sorted({p for app in model.applications for s in app.helm for p in s.value_files})
-        history = load_history(prepared.root, [c.dir for c in model.charts], external, base_ref, staged)
-        if history.error:
-            if base_ref:
-                raise LintError(history.error)
-            model = replace(model, problems=model.problems + (Problem("LD009", Location("."), {"reason": history.error}),))
-    changed: frozenset[str] | None = None
-    if changed_only:
-        try:
-            state = history.state if history is not None and history.state is not None else load_state(prepared.root, base_ref, staged)
-        except GitError as exc:
-            raise LintError(f"--changed needs git: {exc}") from None
-        changed = frozenset(state.changed)
-    loaded = time.perf_counter()
-    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references, history, changed)
-    findings = [f for f in run(inventory, prepared.rules) if _in_scope(f.location.path, prepared.scope)]
-    if changed is not None:
-        findings = keep_changed(findings, set(changed), inventory)
+    report = lint(prepared.root, options, prepared.setup)
     if verbose:
-        _explain(model, prepared, loaded - started, time.perf_counter() - loaded)
-        if any(rule.family == "KV" for rule in prepared.rules):
-            from .checks.schema import unvalidated_kinds
-
-            skipped = unvalidated_kinds(inventory)
-            if skipped:
-                listed = ", ".join(f"{kind} ({count})" for kind, count in skipped.items())
-                click.echo(f"schema validation skipped {sum(skipped.values())} objects of kinds without a schema: {listed}", err=True)
-        if history is not None and history.state is not None:
-            click.echo(f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed", err=True)
-        elif history is not None and not history.error:
-            click.echo("chart versions not compared: not a git repository", err=True)
-    return findings
+        _explain(report)
+    return list(report.findings)
 
 
-def _explain(model: Any, prepared: _Run, load_seconds: float, check_seconds: float) -> None:
+def _explain(report: Report) -> None:
+    model, setup = report.model, report.setup
     enabled = sum(1 for a in model.applications if a.enabled)
     click.echo(f"root: {model.root}", err=True)
-    click.echo(f"config: {prepared.config.source or '(defaults)'}", err=True)
+    click.echo(f"config: {setup.config.source or '(defaults)'}", err=True)
     click.echo(f"applications: {enabled} enabled, {len(model.applications) - enabled} disabled", err=True)
     for chart in model.charts:
-        missing = [str(d.get("alias") or d.get("name")) for d in chart.dependencies if str(d.get("alias") or d.get("name")) not in chart.vendored]
+        missing = [d.scope for d in chart.dependencies if d.scope not in chart.vendored]
         if missing:
             click.echo(f"chart {chart.dir}: dependencies not vendored under charts/, skipped: {', '.join(missing)} "
                        "(the wrapper's own templates render; their values are checked as values)", err=True)
     rendered = sum(1 for r in model.resources if r.render is not None)
     click.echo(f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
-               f"{len(prepared.rules)} rules", err=True)
-    click.echo(f"time: load {load_seconds:.3f}s, checks {check_seconds:.3f}s", err=True)
+               f"{len(setup.rules)} rules", err=True)
+    click.echo(f"time: load {report.timings['load']:.3f}s, checks {report.timings['checks']:.3f}s", err=True)
+    if any(rule.family == "KV" for rule in setup.rules):
+        skipped = report.unvalidated_kinds()
+        if skipped:
+            listed = ", ".join(f"{kind} ({count})" for kind, count in skipped.items())
+            click.echo(f"schema validation skipped {sum(skipped.values())} objects of kinds without a schema: {listed}",
+                       err=True)
+    history = report.history
+    if history is not None and history.state is not None:
+        click.echo(f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed",
+                   err=True)
+    elif history is not None and not history.error:
+        click.echo("chart versions not compared: not a git repository", err=True)
 
 
 @cli.group("inventory")
@@ -291,14 +263,12 @@ def inventory_group() -> None:
 def inventory_secrets(paths: tuple[str, ...], root: str | None, config_path: str | None, namespace: str | None,
                       output_format: str, no_color: bool) -> None:
     """Every Secret the repo produces or references: producer, keys, referrers, status."""
-    from .inventory import build_inventory
-    from .loaders.repo import load_repo
+    from .pipeline import load
     from .report import secrets_table
 
     prepared = _prepare(paths, root, config_path, (), ())
-    model = load_repo(prepared.root, prepared.config)
-    inventory = build_inventory(model, prepared.config, prepared.catalog.producers, prepared.catalog.references)
-    table = secrets_table.rows(inventory, namespace)
+    _, _, views = load(prepared.setup)
+    table = secrets_table.rows(views, namespace)
     if output_format == "json":
         click.echo(secrets_table.render_json(table), nl=False)
     else:
@@ -308,7 +278,7 @@ def inventory_secrets(paths: tuple[str, ...], root: str | None, config_path: str
 @cli.command("rules")
 def rules_command() -> None:
     """List every rule: id, name, severity and summary."""
-    from .engine import load_rules
+    from .catalog.load import load_rules
 
     for rule in load_rules():
         click.echo(f"{rule.id}  {rule.name:<40} {rule.severity.value:<8} {rule.summary}")
@@ -318,10 +288,9 @@ def rules_command() -> None:
 @click.argument("rule_id")
 def rule_command(rule_id: str) -> None:
     """Print one rule's documentation (by id or name)."""
-    import difflib
-
-    from .docs import rule_markdown
-    from .engine import load_rules
+    from .catalog.docs import rule_markdown
+    from .catalog.load import load_rules
+    from .core.suggest import closest
 
     rules = load_rules()
     wanted = rule_id.strip()
@@ -329,18 +298,18 @@ def rule_command(rule_id: str) -> None:
         if wanted.upper() == rule.id or wanted == rule.name or wanted in rule.aliases:
             click.echo(rule_markdown(rule), nl=False)
             return
-    close = difflib.get_close_matches(wanted, [r.id for r in rules] + [r.name for r in rules], n=1)
-    raise LintError(f"unknown rule `{rule_id}`" + (f" (did you mean `{close[0]}`?)" if close else ""))
+    close = closest(wanted, [r.id for r in rules] + [r.name for r in rules])
+    raise LintError(f"unknown rule `{rule_id}`" + (f" (did you mean `{close}`?)" if close else ""))
 
 
 @cli.command("docs")
 @click.option("--out", type=click.Path(), default="docs/rules", show_default=True)
 def docs_command(out: str) -> None:
     """Write docs/rules/*.md from rule metadata."""
-    from .docs import write_docs
-    from .engine import load_rules
+    from .catalog.docs import write_docs
+    from .catalog.load import load_rules
 
-    for path in write_docs(load_rules(), Path(out)):
+    for path in write_docs(list(load_rules()), Path(out)):
         click.echo(str(path))
 
 

@@ -155,12 +155,12 @@ def test_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import linter.engine
+    import linter.pipeline
 
     def boom(*_: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(linter.engine, "run", boom)
+    monkeypatch.setattr(linter.pipeline, "run_rules", boom)
     repo = make_repo(tmp_path, {})
     assert main([str(repo)]) == 2
     err = capsys.readouterr().err
@@ -214,7 +214,7 @@ def test_secret_values_never_appear_in_schema_messages(tmp_path: Path, capsys: p
 def test_a_crashing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from dataclasses import replace
 
-    from linter.checks import REGISTRY
+    from linter.checks.registry import REGISTRY
 
     def boom(*_: object) -> None:
         raise TypeError("unexpected shape")

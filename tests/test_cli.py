@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from linter.cli import cli, main
-from linter.resources import schema
+from linter.core.resources import schema
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
 AFTER = Path(__file__).parent / "fixtures" / "e2e" / "seed.after"

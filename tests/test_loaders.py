@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import lint_json
-from linter.config import Config
+from linter.model import Config
 from linter.loaders.repo import load_repo
 
 

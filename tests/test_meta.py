@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from linter.checks import REGISTRY
-from linter.docs import index_markdown, rule_markdown
-from linter.engine import load_rules, template_fields
+from linter.checks.registry import REGISTRY
+from linter.catalog.docs import index_markdown, rule_markdown
+from linter.catalog.load import load_rules
+from linter.model import template_fields
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -40,5 +40,5 @@ def test_wheel_installs_and_runs_outside_checkout(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=env)
     assert result.returncode == 1, result.stderr
     assert "apps/user/harbor/values.yaml:14:5 SC001 storage-class-unknown" in result.stdout
-    where = subprocess.check_output([str(python), "-c", "import linter.resources as r; print(r.rules_dir())"], text=True, cwd=work, env=env)
+    where = subprocess.check_output([str(python), "-c", "import linter.core.resources as r; print(r.rules_dir())"], text=True, cwd=work, env=env)
     assert str(env_dir) in where and "_rules" in where

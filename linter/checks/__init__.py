@@ -1,10 +1,5 @@
-"""The explicit registry of checks: name → Check. Rules (data under rules/) name a check here."""
+"""Checks: pure functions over the views, one module (or package) per concern.
 
-from __future__ import annotations
-
-from . import charts, cnpg, loading, meta, placement, schema, secrets, storage_classes
-from .base import Check
-
-REGISTRY: dict[str, Check] = {check.name: check for module in (loading, meta, storage_classes, secrets, charts, cnpg, schema, placement) for check in module.CHECKS}
-
-__all__ = ["Check", "REGISTRY"]
+registry.py lists them; runner.py runs the selected rules and turns violations into findings.
+Generic templates (field, reference) live in templates/; the rest are domain checks.
+"""

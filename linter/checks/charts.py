@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from ..findings import Fix, Violation
+from ..core.globs import helmignored
+from ..core.semver import Version, bump, coerce, parse, pitfall
 from ..inventory import Inventory
-from ..model import Chart
-from ..semver import Version, bump, coerce, parse, pitfall
-from ..globs import helmignored
-from ..shapes import as_dict, as_list
-from .base import Check
+from ..model import Chart, Fix, Violation
+from ..model.shapes import as_dict, as_list
+from ..views import Views
+from .base import AnyCheck, Check, NoParams
 
-DEFAULT_IGNORE = ["README*", "*.md", "docs/**", "ci/**", "templates/NOTES.txt", ".helmignore", "LICENSE*", "OWNERS"]
+DEFAULT_IGNORE = ("README*", "*.md", "docs/**", "ci/**", "templates/NOTES.txt", ".helmignore", "LICENSE*", "OWNERS")
 # Chart.yaml fields whose change changes what gets deployed
 BEHAVIOURAL_CHART_FIELDS = ("dependencies", "appVersion", "kubeVersion", "type")
 
 
-def _leaf_changes(old: Any, new: Any, prefix: tuple = ()) -> Iterator[str]:
+def _leaf_changes(old: Any, new: Any, prefix: tuple[str, ...] = ()) -> Iterator[str]:
     """Dotted paths of values that differ between two values documents."""
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new), key=str):
@@ -27,12 +29,22 @@ def _leaf_changes(old: Any, new: Any, prefix: tuple = ()) -> Iterator[str]:
         yield ".".join(prefix) or "(document)"
 
 
-def _behavioural(chart: Chart, inventory: Inventory, path: str, params: Mapping[str, Any]) -> bool:
+@dataclass(frozen=True)
+class BumpParams:
+    report: Literal["not-bumped", "pitfall"] = field(default="not-bumped", metadata={
+        "doc": "Report charts changed without a higher version, or bumps that sort lower (SemVer pitfalls)."})
+    ignore_files: tuple[str, ...] = field(default=DEFAULT_IGNORE, metadata={
+        "doc": "Globs (relative to the chart) whose changes need no bump."})
+    ignore_value_paths: tuple[str, ...] = field(default=(), metadata={
+        "doc": "Dotted value paths (fnmatch) whose change alone needs no bump, e.g. `*.image.tag`."})
+
+
+def _behavioural(chart: Chart, inventory: Inventory, path: str, params: BumpParams) -> bool:
     """Does this changed file change what the chart deploys?"""
     history = inventory.history
     assert history is not None
     inner = path[len(chart.dir) + 1:] if path.startswith(chart.dir + "/") else None
-    ignore = list(params.get("ignoreFiles", DEFAULT_IGNORE))
+    ignore = params.ignore_files
     if inner is not None and any(fnmatch.fnmatchcase(inner, g) or fnmatch.fnmatchcase(inner.rsplit("/", 1)[-1], g) for g in ignore):
         return False
     if inner is not None and helmignored(inner, list(chart.helmignore)):
@@ -42,39 +54,42 @@ def _behavioural(chart: Chart, inventory: Inventory, path: str, params: Mapping[
         new = chart.chart_doc.data if isinstance(chart.chart_doc.data, dict) else {}
         return any(old.get(f) != new.get(f) for f in BEHAVIOURAL_CHART_FIELDS)
     if path.endswith((".yaml", ".yml")) and (inner is None or ("/" not in inner and inner.startswith("values"))):
-        value_ignores = list(params.get("ignoreValuePaths", []))
+        value_ignores = params.ignore_value_paths
         if value_ignores:
-            old = history.old_data.get(path)
-            new = history.new_data.get(path)
-            changes = list(_leaf_changes(old, new))
+            changes = list(_leaf_changes(history.old_data.get(path), history.new_data.get(path)))
             return any(not any(fnmatch.fnmatchcase(c, pattern) for pattern in value_ignores) for c in changes)
     return True
 
 
-def _external_value_files(chart: Chart, inventory: Inventory) -> set[str]:
-    return {
-        path for app in inventory.model.applications for source in app.helm if source.chart_dir == chart.dir
-        for path in source.value_files if not path.startswith(chart.dir + "/")
-    }
+def _external_value_files(inventory: Inventory) -> dict[str, set[str]]:
+    """Chart directory → value files outside it that Applications give it."""
+    out: dict[str, set[str]] = {}
+    for app in inventory.model.applications:
+        for source in app.helm:
+            outside = {p for p in source.value_files if not p.startswith(source.chart_dir + "/")}
+            out.setdefault(source.chart_dir, set()).update(outside)
+    return out
 
 
 def _version_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check_bump(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
+def check_bump(views: Views, params: BumpParams) -> Iterator[Violation]:
     """Charts whose behaviour changed since the base without a higher version (CH001/CH003)."""
+    inventory = views.inventory
     history = inventory.history
     if history is None or history.state is None:
         return
-    want = params.get("report", "not-bumped")
+    want = params.report
     changed = set(history.state.changed)
+    external = _external_value_files(inventory)
     for chart in inventory.model.charts:
         chart_path = f"{chart.dir}/Chart.yaml"
         old_meta = history.old_data.get(chart_path)
         if not isinstance(old_meta, dict):
             continue  # a new chart (or one unreadable at the base): nothing to compare with
-        candidates = sorted(p for p in changed if p.startswith(chart.dir + "/")) + sorted(changed & _external_value_files(chart, inventory))
+        candidates = sorted(p for p in changed if p.startswith(chart.dir + "/")) + sorted(changed & external.get(chart.dir, set()))
         reasons = [p for p in candidates if _behavioural(chart, inventory, p, params)]
         if not reasons:
             continue
@@ -106,8 +121,8 @@ def _next(old: Version, new: Version) -> Version:
     return candidate
 
 
-def check_version_format(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    for chart in inventory.model.charts:
+def check_version_format(views: Views, params: NoParams) -> Iterator[Violation]:
+    for chart in views.inventory.model.charts:
         value = chart.version
         location = chart.chart_doc.location(("version",))
         if value is None:
@@ -171,44 +186,38 @@ def _one(term: str, have: Version) -> bool:
     return {"=": h == w, "!=": h != w, ">": h > w, "<": h < w, ">=": h >= w, "<=": h <= w}[target]
 
 
-def check_lock(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    for chart in inventory.model.charts:
+def check_lock(views: Views, params: NoParams) -> Iterator[Violation]:
+    for chart in views.inventory.model.charts:
         lock = chart.lock_doc
         if lock is None or not isinstance(lock.data, dict):
             continue
         locked = {str(d.get("name")): (i, d) for i, d in enumerate(as_list(lock.data.get("dependencies"))) if isinstance(d, dict)}
         raw = as_list(chart.chart_doc.data.get("dependencies")) if isinstance(chart.chart_doc.data, dict) else []
         positions = {str(d.get("name")): i for i, d in reversed(list(enumerate(raw))) if isinstance(d, dict)}
-        declared = {str(d.get("name")): d for d in chart.dependencies}
+        declared = {d.name: d for d in chart.dependencies}
         for name, dep in declared.items():
             where = chart.chart_doc.location(("dependencies", positions.get(name, 0)))
             if name not in locked:
                 yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` is not in Chart.lock"})
                 continue
             index, entry = locked[name]
-            if str(entry.get("repository", "")).rstrip("/") != str(dep.get("repository", "")).rstrip("/"):
-                yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` comes from `{dep.get('repository')}` but Chart.lock has `{entry.get('repository')}`"})
-            if dep.get("version") is not None and not _constraint_ok(str(dep.get("version")), str(entry.get("version", ""))):
-                yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` wants `{dep.get('version')}` but Chart.lock pins `{entry.get('version')}`"})
+            if str(entry.get("repository", "")).rstrip("/") != (dep.repository or "").rstrip("/"):
+                problem = f"dependency `{name}` comes from `{dep.repository}` but Chart.lock has `{entry.get('repository')}`"
+                yield Violation(where, {"chart": chart.name, "problem": problem})
+            if dep.version is not None and not _constraint_ok(dep.version, str(entry.get("version", ""))):
+                problem = f"dependency `{name}` wants `{dep.version}` but Chart.lock pins `{entry.get('version')}`"
+                yield Violation(where, {"chart": chart.name, "problem": problem})
         for name, (index, _) in locked.items():
             if name not in declared:
                 yield Violation(lock.location(("dependencies", index)), {"chart": chart.name, "problem": f"Chart.lock pins `{name}`, which Chart.yaml no longer declares"})
 
 
-BUMP_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "report": {"enum": ["not-bumped", "pitfall"]},
-        "ignoreFiles": {"type": "array", "items": {"type": "string"}, "description": "Globs (relative to the chart) whose changes need no bump."},
-        "ignoreValuePaths": {"type": "array", "items": {"type": "string"}, "description": "Dotted value paths (fnmatch) whose change alone needs no bump, e.g. *.image.tag."},
-    },
-}
-NO_PARAMS = {"type": "object", "additionalProperties": False, "properties": {}}
-
-CHECKS = [
-    Check("chart-version-bump", check_bump, BUMP_PARAMS, frozenset({"chart", "old", "new", "files", "base", "next", "why", "change"})),
-    Check("chart-version-format", check_version_format, NO_PARAMS, frozenset({"chart", "version", "problem"})),
-    Check("chart-lock-sync", check_lock, NO_PARAMS, frozenset({"chart", "problem"})),
+CHECKS: list[AnyCheck] = [
+    Check("chart-version-bump", check_bump, BumpParams,
+          frozenset({"chart", "old", "new", "files", "base", "next", "why", "change"}),
+          "Charts whose deployed content changed since the git base without a higher version.", fixes=True),
+    Check("chart-version-format", check_version_format, NoParams, frozenset({"chart", "version", "problem"}),
+          "Chart versions that are not SemVer 2 strings."),
+    Check("chart-lock-sync", check_lock, NoParams, frozenset({"chart", "problem"}),
+          "Chart.lock entries that do not match Chart.yaml's dependencies."),
 ]
-

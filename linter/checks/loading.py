@@ -1,28 +1,29 @@
-"""Loading problems (LD, AR) as findings: the loaders recorded them, this check reports them."""
+"""Loading problems (LD, AR, NP012) as findings: the loaders recorded them, this check reports them."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from ..findings import Violation
-from ..inventory import Inventory
-from .base import Check
+from ..model import Violation
+from ..views import Views
+from .base import AnyCheck, Check
 
 
-def check_problems(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    code = params["problem"]
-    for problem in inventory.model.problems:
-        if problem.rule == code:
+@dataclass(frozen=True)
+class ProblemParams:
+    problem: str = field(metadata={"doc": "The id loaders record the problem under (usually the rule's own).",
+                                   "schema": {"pattern": "^[A-Z]{2}[0-9]{3}$"}})
+
+
+def check_problems(views: Views, params: ProblemParams) -> Iterator[Violation]:
+    for problem in views.inventory.model.problems:
+        if problem.rule == params.problem:
             yield Violation(problem.location, dict(problem.fields))
 
 
-PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["problem"],
-    "properties": {"problem": {"type": "string", "pattern": "^[A-Z]{2}[0-9]{3}$"}},
-}
 # Loader problems carry varying fields; each LD/AR rule uses the ones its loader sets.
 FIELDS = frozenset({"reason", "key", "first_line", "app", "path", "file", "chart", "repo", "fields"})
 
-CHECKS = [Check("loading-problem", check_problems, PARAMS, FIELDS)]
+CHECKS: list[AnyCheck] = [Check("loading-problem", check_problems, ProblemParams, FIELDS,
+                             "Problems the loaders met: unparsable YAML, unrenderable charts, broken Applications.")]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from ..findings import Violation
-from ..inventory import Inventory
-from ..model import Resource, SourceKind
-from ..objpath import kind_matches
-from ..provenance import locate
-from ..secrets import ProducedSecret, SecretRef
-from ..shapes import as_dict
-from .base import Check
+from ..core.suggest import close_matches
+from ..inventory import Inventory, ProducedSecret
+from ..model import Resource, SourceKind, Viewer, Violation
+from ..model.shapes import as_dict
+from ..views import SecretRef, Views
+from .base import AnyCheck, Check, NoParams
+from .wording import keys as key_list
 
 SCOPE_PREFIX = "sealedsecrets.bitnami.com/"
 CLUSTER_WIDE, NAMESPACE_WIDE = SCOPE_PREFIX + "cluster-wide", SCOPE_PREFIX + "namespace-wide"
@@ -21,29 +21,43 @@ LEAKY_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "kubecf
 
 def _referrer(ref: SecretRef) -> str:
     if ref.resource is None:
-        return f"{ref.what}"
+        return ref.what
     return f"{ref.what} of {ref.resource.id.kind} `{ref.resource.id.name}`"
 
 
-def _keys(names: Any) -> str:
-    return ", ".join(f"`{k}`" for k in sorted(names)) or "none"
+def _producer_files(inventory: Inventory, name: str) -> tuple[str, ...]:
+    """Files that produce (or could produce) a Secret of this name, in any namespace."""
+    return tuple(sorted({s.resource.doc.path for s in inventory.secrets_by_name.get(name, ()) if s.resource is not None}))
 
 
-def _missing(inventory: Inventory, ref: SecretRef) -> Violation:
+def _deployed_names(views: Views) -> Mapping[str | None, list[str]]:
+    """Namespace → names of the Secrets deployed there (did-you-mean candidates), built once."""
+    def compute() -> dict[str | None, list[str]]:
+        out: dict[str | None, set[str]] = {}
+        for (namespace, name), found in views.inventory.secrets.items():
+            if any(s.deployed for s in found):
+                out.setdefault(namespace, set()).add(name)
+        return {ns: sorted(names) for ns, names in out.items()}
+
+    return views.memo("secrets:deployed-names", compute)
+
+
+def _missing(views: Views, ref: SecretRef) -> Violation:
     """A reference to a Secret nothing deploys: say why, and what to do."""
-    fields: dict[str, Any] = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?"}
+    inventory = views.inventory
+    fields: dict[str, object] = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?"}
     undeployed = [s for s in inventory.secrets.get((ref.namespace, ref.name), ()) if not s.deployed]
-    elsewhere = sorted({s.namespace or "?" for (ns, name), found in inventory.secrets.items()
-                        if name == ref.name and ns != ref.namespace for s in found if s.deployed})
-    if undeployed and undeployed[0].resource is not None:
-        source = undeployed[0].resource
+    elsewhere = sorted({s.namespace or "?" for s in inventory.secrets_by_name.get(ref.name, ())
+                        if s.namespace != ref.namespace and s.deployed})
+    source = undeployed[0].resource if undeployed else None
+    if source is not None:
         note = source.note or "no enabled Application deploys it"
         fields["why"] = f"is committed in `{source.doc.path}` but not deployed: {note}"
         kfile = note.split("`")[1] if note.startswith("`") and "kustomization" in note else None
         fields["fix"] = (f"Add `{source.doc.path.rsplit('/', 1)[-1]}` to `resources` in `{kfile}`" if kfile
                          else f"Deploy `{source.doc.path}` from an enabled Application")
     elif elsewhere:
-        fields["why"] = f"exists only in namespace {_keys(elsewhere)}"
+        fields["why"] = f"exists only in namespace {key_list(elsewhere)}"
         fields["fix"] = (f"Seal a copy for namespace `{ref.namespace}` (a strict-scope SealedSecret cannot be moved), "
                          "or mirror it there")
     else:
@@ -51,45 +65,47 @@ def _missing(inventory: Inventory, ref: SecretRef) -> Violation:
         fields["fix"] = (f"Seal the Secret for namespace `{ref.namespace}` (kubeseal --namespace {ref.namespace}) and commit it "
                          "where an enabled Application deploys it, or list it under cluster.secrets if it is made outside git")
     fields["problem"] = f"which {fields['why']}"
-    names = sorted({name for (ns, name), found in inventory.secrets.items() if ns == ref.namespace and any(s.deployed for s in found)})
     # When the Secret exists but is not deployed, the cause is known: no guessing at names.
-    suggestions = () if undeployed else tuple(difflib.get_close_matches(ref.name, names, n=3, cutoff=0.6))
+    suggestions = () if undeployed else close_matches(ref.name, _deployed_names(views).get(ref.namespace, []))
     return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions,
                      related=_producer_files(inventory, ref.name) + inventory.model.kustomizations)
 
 
-def _producer_files(inventory: Inventory, name: str) -> tuple[str, ...]:
-    """Files that produce (or could produce) a Secret of this name, in any namespace."""
-    return tuple(sorted({s.resource.doc.path for (_, n), found in inventory.secrets.items() if n == name
-                         for s in found if s.resource is not None}))
-
-
-def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[str, ...] = ()) -> Violation | None:
+def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[str, ...]) -> Violation | None:
     if any(s.keys is None for s in found):
         return None  # keys cannot be known (ExternalSecret dataFrom, config without keys)
-    have = set().union(*(s.keys or frozenset() for s in found))
+    have: set[str] = set().union(*(s.keys or frozenset() for s in found))
     missing = [k for k in dict.fromkeys(ref.keys) if k not in have]
     if not missing:
         return None
-    fields = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?", "missing": _keys(missing),
-              "have": _keys(have), "producer": found[0].where,
-              "problem": f"which lacks key {_keys(missing)} (it has {_keys(have)})", "fix": f"Reseal it (defined in {found[0].where}) with the missing key"}
-    suggestions = tuple(m for key in missing for m in difflib.get_close_matches(key, sorted(have), n=1, cutoff=0.6))
+    fields = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?", "missing": key_list(missing),
+              "have": key_list(have), "producer": found[0].where,
+              "problem": f"which lacks key {key_list(missing)} (it has {key_list(have)})",
+              "fix": f"Reseal it (defined in {found[0].where}) with the missing key",
+              }
+    suggestions = tuple(dict.fromkeys(m for key in missing for m in close_matches(key, sorted(have), limit=1)))
     return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions, related=related)
 
 
-def check_references(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
+@dataclass(frozen=True)
+class ReferenceParams:
+    groups: tuple[str, ...] = field(default=("kubernetes", "values"), metadata={
+        "doc": "Reference groups to check (the `group` of rules/secrets/references/*.yaml).", "schema": {"minItems": 1}})
+    problems: tuple[Literal["missing", "missing-keys"], ...] = field(default=("missing",), metadata={
+        "doc": "What to report: Secrets nothing produces, and/or keys they lack.", "schema": {"minItems": 1}})
+
+
+def check_references(views: Views, params: ReferenceParams) -> Iterator[Violation]:
     """References (in the given groups) to Secrets that are missing or lack keys."""
-    groups = set(params.get("groups", ["kubernetes", "values"]))
-    problems = set(params.get("problems", ["missing"]))
-    for ref in inventory.secret_refs:
-        if ref.group not in groups or ref.optional:
+    inventory = views.inventory
+    for ref in views.secret_refs:
+        if ref.group not in params.groups or ref.optional:
             continue
-        found = inventory.secrets_for(ref.namespace, ref.name, None if ref.deployed else ref.app)
+        found = views.visibility.secrets(ref.namespace, ref.name, Viewer(ref.deployed, ref.unit))
         if not found:
-            if "missing" in problems:
-                yield _missing(inventory, ref)
-        elif "missing-keys" in problems and ref.keys:
+            if "missing" in params.problems:
+                yield _missing(views, ref)
+        elif "missing-keys" in params.problems and ref.keys:
             violation = _missing_keys(ref, found, _producer_files(inventory, ref.name))
             if violation is not None:
                 yield violation
@@ -101,44 +117,48 @@ def check_references(inventory: Inventory, params: Mapping[str, Any]) -> Iterato
 def _plaintext_keys(resource: Resource) -> list[tuple[str, str]]:
     """(field, key) pairs of a Secret whose values sit in the repo as written."""
     out = []
-    for field in ("data", "stringData"):
-        values = resource.data.get(field)
+    for data_field in ("data", "stringData"):
+        values = as_dict(resource.data).get(data_field)
         if not isinstance(values, dict):
             continue
         for key in values:
             if resource.render is None:
-                out.append((field, str(key)))
+                out.append((data_field, str(key)))
                 continue
-            line = resource.doc.location((field, key)).line
+            line = resource.doc.location((data_field, key)).line
             source_lines = resource.render.template.source.splitlines()
             text = source_lines[line - 1] if 0 < line <= len(source_lines) else "{{"
             if "{{" not in text:  # a literal in the template, not a value passed in
-                out.append((field, str(key)))
+                out.append((data_field, str(key)))
     return out
 
 
-def check_plaintext(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    for resource in inventory.by_kind.get("Secret", ()):
+def check_plaintext(views: Views, params: NoParams) -> Iterator[Violation]:
+    inventory = views.inventory
+    for resource in inventory.of_kind("Secret"):
         if resource.id.api_version != "v1":
             continue
         if resource.source is SourceKind.GENERATED:
-            fields = {"secret": resource.id.name, "what": "a kustomize secretGenerator builds it from literals or files committed in plaintext"}
+            fields = {"secret": resource.id.name,
+                      "what": "a kustomize secretGenerator builds it from literals or files committed in plaintext"}
             yield Violation(resource.doc.location(), fields, resource.id)
             continue
         plain = _plaintext_keys(resource)
         if plain:
-            field, first = plain[0]
-            keys = _keys({k for _, k in plain})
-            fields = {"secret": resource.id.name, "what": f"its `{field}` holds plaintext values (base64 is not encryption) for keys {keys}"
-                      if all(f == field for f, _ in plain) else f"its `data`/`stringData` hold plaintext values (base64 is not encryption) for keys {keys}"}
-            yield Violation(resource.doc.location((field, first)), fields, resource.id)
+            data_field, first = plain[0]
+            listed = key_list({k for _, k in plain})
+            what = (f"its `{data_field}` holds plaintext values (base64 is not encryption) for keys {listed}"
+                    if all(f == data_field for f, _ in plain)
+                    else f"its `data`/`stringData` hold plaintext values (base64 is not encryption) for keys {listed}")
+            yield Violation(resource.doc.location((data_field, first)), {"secret": resource.id.name, "what": what}, resource.id)
     for kind in ("Secret", "SealedSecret"):
-        for resource in inventory.by_kind.get(kind, ()):
+        for resource in inventory.of_kind(kind):
             for where in (("metadata", "annotations"), ("spec", "template", "metadata", "annotations")):
                 annotations = resource.get(where) or {}
                 for leaky in LEAKY_ANNOTATIONS:
                     if isinstance(annotations, dict) and leaky in annotations:
-                        fields = {"secret": resource.id.name, "what": f"annotation `{leaky}` copies the unsealed values into the manifest"}
+                        fields = {"secret": resource.id.name,
+                                  "what": f"annotation `{leaky}` copies the unsealed values into the manifest"}
                         yield Violation(resource.doc.location(where + (leaky,)), fields, resource.id)
 
 
@@ -153,42 +173,46 @@ def _scope(annotations: Mapping[str, Any]) -> str:
     return "strict"
 
 
-def _scope_problems(resource: Resource) -> Iterator[tuple[tuple, str, str]]:
+def _scope_problems(resource: Resource) -> Iterator[tuple[tuple[str, ...], str, str]]:
     """(path, problem, fix) for one SealedSecret."""
     metadata = as_dict(resource.get(("metadata",)))
     template_meta = as_dict(resource.get(("spec", "template", "metadata")))
     annotations = as_dict(metadata.get("annotations"))
     scope = _scope(annotations)
-    misplaced = [k for k in as_dict(template_meta.get("annotations")) if str(k) in (CLUSTER_WIDE, NAMESPACE_WIDE) and k not in annotations]
+    misplaced = [k for k in as_dict(template_meta.get("annotations")) if str(k) in (CLUSTER_WIDE, NAMESPACE_WIDE)
+                 and k not in annotations]
     if misplaced:
         yield (("spec", "template", "metadata", "annotations", misplaced[0]),
-               f"scope annotation `{misplaced[0]}` is only in spec.template.metadata.annotations, so the controller treats the SealedSecret as strict",
+               f"scope annotation `{misplaced[0]}` is only in spec.template.metadata.annotations, so the controller treats "
+               "the SealedSecret as strict",
                "Move the scope annotation to metadata.annotations (where kubeseal writes it)")
     sealed_ns = metadata.get("namespace")
     if scope != "cluster-wide" and not sealed_ns:
-        yield (("metadata",), f"{scope}-scope SealedSecret has no metadata.namespace; it decrypts only in the namespace it was sealed for, "
-               f"and will be created in `{resource.id.namespace or '?'}`",
-               "Reseal with kubeseal --namespace (which always writes metadata.namespace), or set the namespace it was sealed for")
+        yield (("metadata",), f"{scope}-scope SealedSecret has no metadata.namespace; it decrypts only in the namespace it "
+               f"was sealed for, and will be created in `{resource.id.namespace or '?'}`",
+               "Reseal with kubeseal --namespace (which always writes metadata.namespace), or set the namespace it was "
+               "sealed for")
     if scope == "cluster-wide":
         return
     if sealed_ns and resource.id.namespace and str(sealed_ns) != resource.id.namespace:
-        yield (("metadata", "namespace"), f"sealed for namespace `{sealed_ns}`, but a kustomization deploys it into `{resource.id.namespace}`",
+        yield (("metadata", "namespace"), f"sealed for namespace `{sealed_ns}`, but a kustomization deploys it into "
+               f"`{resource.id.namespace}`",
                "Reseal it for the target namespace, or drop the kustomize namespace override for it")
     if scope == "strict" and resource.id.name != str(metadata.get("name")):
-        yield (("metadata", "name"), f"strict-scope SealedSecret `{metadata.get('name')}` is renamed to `{resource.id.name}` by a kustomize name prefix/suffix",
+        yield (("metadata", "name"), f"strict-scope SealedSecret `{metadata.get('name')}` is renamed to "
+               f"`{resource.id.name}` by a kustomize name prefix/suffix",
                "Reseal it under the final name, or use namespace-wide scope")
-    for field, value in (("name", metadata.get("name")), ("namespace", sealed_ns)):
-        template_value = template_meta.get(field)
+    for name_field, value in (("name", metadata.get("name")), ("namespace", sealed_ns)):
+        template_value = template_meta.get(name_field)
         if scope == "strict" and template_value and value and str(template_value) != str(value):
-            yield (("spec", "template", "metadata", field),
-                   f"spec.template.metadata.{field} `{template_value}` differs from metadata.{field} `{value}`; the Secret always takes metadata.{field}",
-                   f"Make spec.template.metadata.{field} match metadata.{field}, or remove it")
+            yield (("spec", "template", "metadata", name_field),
+                   f"spec.template.metadata.{name_field} `{template_value}` differs from metadata.{name_field} `{value}`; "
+                   f"the Secret always takes metadata.{name_field}",
+                   f"Make spec.template.metadata.{name_field} match metadata.{name_field}, or remove it")
 
 
-def check_scope(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    for resource in inventory.by_kind.get("SealedSecret", ()):
-        if not kind_matches("bitnami.com/SealedSecret", resource.id):
-            continue
+def check_scope(views: Views, params: NoParams) -> Iterator[Violation]:
+    for resource in views.inventory.of_kind("bitnami.com/SealedSecret"):
         for path, problem, fix in _scope_problems(resource):
             fields = {"secret": resource.id.name, "problem": problem, "fix": fix}
             yield Violation(resource.doc.location(path), fields, resource.id)
@@ -197,52 +221,50 @@ def check_scope(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Vio
 # --- SS005: two producers; SS006: unused ---------------------------------------------------
 
 
-def check_duplicates(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    for (namespace, name), found in sorted(inventory.secrets.items(), key=lambda item: (str(item[0][0]), item[0][1])):
-        producers = {}
+def check_duplicates(views: Views, params: NoParams) -> Iterator[Violation]:
+    for (namespace, name), found in sorted(views.inventory.secrets.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        producers: dict[tuple[str, int], Resource] = {}
         for secret in found:
             if secret.deployed and secret.mirrored_from is None and secret.resource is not None:
-                producers.setdefault((secret.resource.doc.path, secret.resource.doc.index), secret)
+                producers.setdefault((secret.resource.doc.path, secret.resource.doc.index), secret.resource)
         if len(producers) < 2:
             continue
-        ordered = sorted(producers.values(), key=lambda s: (s.resource.doc.path, s.resource.doc.start_line))  # type: ignore[union-attr]
-        for secret in ordered:
-            others = [o for o in ordered if o is not secret]
-            assert secret.resource is not None
+        ordered = sorted(producers.values(), key=lambda r: (r.doc.path, r.doc.start_line))
+        for resource in ordered:
+            others = [o for o in ordered if o is not resource]
             fields = {"secret": name, "namespace": namespace or "?",
-                      "this": f"{secret.resource.id.kind} in `{secret.resource.doc.path}`",
-                      "other": ", ".join(f"{o.resource.id.kind} in `{o.resource.doc.path}`" for o in others if o.resource)}
-            yield Violation(locate(secret.resource, ("metadata", "name")).location, fields, secret.resource.id)
+                      "this": f"{resource.id.kind} in `{resource.doc.path}`",
+                      "other": ", ".join(f"{o.id.kind} in `{o.doc.path}`" for o in others)}
+            yield Violation(views.locate(resource, ("metadata", "name")), fields, resource.id)
 
 
-def check_unused(inventory: Inventory, params: Mapping[str, Any]) -> Iterator[Violation]:
-    referenced = {(ref.namespace, ref.name) for ref in inventory.secret_refs}
-    kinds = params.get("kinds", ["bitnami.com/SealedSecret"])
-    for resource in inventory.model.resources:
-        if not resource.deployed or not any(kind_matches(k, resource.id) for k in kinds):
-            continue
-        if (resource.id.namespace, resource.id.name) in referenced:
-            continue
-        fields = {"secret": resource.id.name, "namespace": resource.id.namespace or "?", "kind": resource.id.kind}
-        yield Violation(resource.doc.location(("metadata", "name")), fields, resource.id)
+@dataclass(frozen=True)
+class UnusedParams:
+    kinds: tuple[str, ...] = field(default=("bitnami.com/SealedSecret",),
+                                   metadata={"doc": "Kinds of committed secrets that should be referenced."})
 
 
-REFERENCE_PARAMS = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "groups": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "problems": {"type": "array", "items": {"enum": ["missing", "missing-keys"]}, "minItems": 1},
-    },
-}
-NO_PARAMS = {"type": "object", "additionalProperties": False, "properties": {}}
-UNUSED_PARAMS = {"type": "object", "additionalProperties": False, "properties": {"kinds": {"type": "array", "items": {"type": "string"}}}}
+def check_unused(views: Views, params: UnusedParams) -> Iterator[Violation]:
+    referenced = {(ref.namespace, ref.name) for ref in views.secret_refs}
+    for kind in params.kinds:
+        for resource in views.inventory.of_kind(kind):
+            if not resource.deployed or (resource.id.namespace, resource.id.name) in referenced:
+                continue
+            fields = {"secret": resource.id.name, "namespace": resource.id.namespace or "?", "kind": resource.id.kind}
+            yield Violation(resource.doc.location(("metadata", "name")), fields, resource.id)
 
-CHECKS = [
-    Check("secret-reference", check_references, REFERENCE_PARAMS,
-          frozenset({"ref", "secret", "namespace", "why", "fix", "missing", "have", "producer", "problem"})),
-    Check("secret-plaintext", check_plaintext, NO_PARAMS, frozenset({"secret", "what"})),
-    Check("sealed-secret-scope", check_scope, NO_PARAMS, frozenset({"secret", "problem", "fix"})),
-    Check("secret-duplicate-producer", check_duplicates, NO_PARAMS, frozenset({"secret", "namespace", "this", "other"})),
-    Check("secret-unused", check_unused, UNUSED_PARAMS, frozenset({"secret", "namespace", "kind"})),
+
+CHECKS: list[AnyCheck] = [
+    Check("secret-reference", check_references, ReferenceParams,
+          frozenset({"ref", "secret", "namespace", "why", "fix", "missing", "have", "producer", "problem"}),
+          "References to Secrets checked against every Secret the cluster will contain (the producers in "
+          "rules/secrets/producers/)."),
+    Check("secret-plaintext", check_plaintext, NoParams, frozenset({"secret", "what"}),
+          "Secrets whose values are committed in plaintext."),
+    Check("sealed-secret-scope", check_scope, NoParams, frozenset({"secret", "problem", "fix"}),
+          "SealedSecrets whose scope does not match where they are deployed."),
+    Check("secret-duplicate-producer", check_duplicates, NoParams, frozenset({"secret", "namespace", "this", "other"}),
+          "Secrets that two deployed objects produce."),
+    Check("secret-unused", check_unused, UnusedParams, frozenset({"secret", "namespace", "kind"}),
+          "Committed secrets that nothing references."),
 ]

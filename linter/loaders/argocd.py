@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import Config
-from ..globs import any_match
+from ..model.config import Config
+from ..core.globs import any_match
 from ..model import (
     Application,
     DirectorySource,
@@ -16,8 +16,8 @@ from ..model import (
     YamlDoc,
     YamlPath,
 )
-from .. import shapes
-from ..shapes import as_dict, as_list
+from ..model import shapes
+from ..model.shapes import as_dict, as_list
 from .files import RepoFiles, is_yaml, posix_join
 from .yaml import parse_documents
 
@@ -67,7 +67,7 @@ def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Applica
     directories: list[DirectorySource] = []
     remote: list[str] = []
 
-    sources: list[tuple[YamlPath, dict]] = []
+    sources: list[tuple[YamlPath, dict[str, Any]]] = []
     if isinstance(spec.get("source"), dict):
         sources.append((("spec", "source"), spec["source"]))
     for index, source in enumerate(as_list(spec.get("sources"))):
@@ -105,7 +105,7 @@ def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Applica
 
 
 def _helm_source(
-    doc: YamlDoc, where: YamlPath, source: dict, chart_dir: str, app_name: str, files: RepoFiles
+    doc: YamlDoc, where: YamlPath, source: dict[str, Any], chart_dir: str, app_name: str, files: RepoFiles
 ) -> tuple[HelmSource, list[Problem]]:
     helm = as_dict(source.get("helm"))
     helm_path = where + ("helm",)

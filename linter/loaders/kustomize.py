@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..globs import glob_match
-from ..model import Location, Problem, YamlDoc
-from ..shapes import as_dict, as_list
+from ..core.globs import glob_match
+from ..model import Location, Problem, YamlDoc, YamlPath
+from ..model.shapes import as_dict, as_list
 from .files import RepoFiles, posix_join
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -85,7 +85,7 @@ class _Transform:
     prefix: str = ""
     suffix: str = ""
 
-    def inside(self, kustomization: dict) -> _Transform:
+    def inside(self, kustomization: dict[str, Any]) -> _Transform:
         """Outer kustomizations apply after inner ones: the outer namespace wins."""
         return _Transform(
             self.namespace or _str(kustomization.get("namespace")),
@@ -108,7 +108,7 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
     if not docs or not isinstance(docs[0].data, dict):
         return
     doc = docs[0]
-    data: dict = doc.data
+    data: dict[str, Any] = doc.data
     here = kfile.rsplit("/", 1)[0] if "/" in kfile else ""
     transform = outer.inside(data)
 
@@ -128,7 +128,7 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
                 build.generated.append(_generated(kind, generator, doc, (key, index), files, here, transform, options))
 
 
-def _patch_files(kustomization: dict, here: str) -> list[str]:
+def _patch_files(kustomization: dict[str, Any], here: str) -> list[str]:
     """Files named by patches, patchesStrategicMerge and patchesJson6902: fragments of objects."""
     paths = [p for p in as_list(kustomization.get("patchesStrategicMerge")) if isinstance(p, str) and "\n" not in p]
     for key in ("patches", "patchesJson6902"):
@@ -136,7 +136,7 @@ def _patch_files(kustomization: dict, here: str) -> list[str]:
     return [posix_join(here, p) for p in paths]
 
 
-def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: tuple, build: Build,
+def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: YamlPath, build: Build,
               visiting: set[str], transform: _Transform, kfile: str) -> None:
     if "://" in entry or entry.startswith(("github.com/", "git@")):
         build.problems.append(Problem("LD007", doc.location(where), {"fields": f"remote resource `{entry}`"}))
@@ -154,8 +154,8 @@ def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: tupl
     build.problems.append(Problem("LD008", doc.location(where), {"reason": f"resource `{entry}` cannot be built: {reason}"}))
 
 
-def _generated(kind: str, generator: dict, doc: YamlDoc, where: tuple, files: RepoFiles, here: str,
-               transform: _Transform, options: dict) -> Included:
+def _generated(kind: str, generator: dict[str, Any], doc: YamlDoc, where: YamlPath, files: RepoFiles, here: str,
+               transform: _Transform, options: dict[str, Any]) -> Included:
     """The object a generator makes. Only key names are kept: values never enter the linter."""
     keys: list[str] = []
     for literal in as_list(generator.get("literals")):
@@ -183,6 +183,6 @@ def _generated(kind: str, generator: dict, doc: YamlDoc, where: tuple, files: Re
         data["type"] = generator["type"]
     hashed = not (as_dict(generator.get("options")).get("disableNameSuffixHash") or options.get("disableNameSuffixHash"))
     data["metadata"]["annotations"] = {"m0sh1-lint/name-suffix-hash": "true" if hashed else "false"}
-    line, column = doc.location(where).line, doc.location(where).column
-    synthetic = YamlDoc(doc.path, doc.index, data, {(): (line, column)}, line)
+    at = doc.location(where)
+    synthetic = YamlDoc(doc.path, doc.index, data, {(): (at.line, at.column)}, at.line)
     return Included(synthetic, transform.namespace, transform.prefix, transform.suffix, doc.path)

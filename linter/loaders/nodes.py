@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from ..config import AnsibleNodes, Config
-from ..globs import glob_match
-from ..shapes import as_dict, as_list
-from ..model import Location, Node, Problem, Taint, YamlDoc
+from ..model.config import AnsibleNodes, Config
+from ..core.globs import glob_match
+from ..model.shapes import as_dict, as_list
+from ..model import Location, Node, Problem, Taint, YamlDoc, YamlPath
 from .files import RepoFiles, is_yaml
 
 PROBLEM = "NP012"
@@ -101,7 +101,7 @@ def _snapshot_nodes(files: RepoFiles, config: Config, problems: list[Problem]) -
         before = len(nodes)
         for doc in files.yaml(rel):
             data = doc.data if isinstance(doc.data, dict) else {}
-            items: list[tuple[Any, tuple]] = [(data, ())]
+            items: list[tuple[Any, YamlPath]] = [(data, ())]
             if data.get("kind") in ("List", "NodeList"):
                 items = [(item, ("items", i)) for i, item in enumerate(as_list(data.get("items")))]
             for item, ypath in items:
@@ -114,8 +114,8 @@ def _snapshot_nodes(files: RepoFiles, config: Config, problems: list[Problem]) -
     return nodes
 
 
-def _snapshot_node(item: Mapping[str, Any], doc: YamlDoc, ypath: tuple) -> Node | None:
-    metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+def _snapshot_node(item: Mapping[str, Any], doc: YamlDoc, ypath: YamlPath) -> Node | None:
+    metadata = as_dict(item.get("metadata"))
     name = metadata.get("name")
     if not name:
         return None
@@ -217,7 +217,7 @@ def _read_inventory(files: RepoFiles, settings: AnsibleNodes, problems: list[Pro
     return inventory
 
 
-def _yaml_group(inventory: _Inventory, group: str, body: Any, doc: YamlDoc, ypath: tuple) -> None:
+def _yaml_group(inventory: _Inventory, group: str, body: Any, doc: YamlDoc, ypath: YamlPath) -> None:
     if not isinstance(body, dict):
         return
     inventory.children.setdefault(group, set())

@@ -73,12 +73,13 @@ def _convert(node: yaml.Node, ypath: YamlPath, walk: _Walk, active: set[int]) ->
                 walk.positions.setdefault(child_path, _pos(child))
                 items.append(_convert(child, child_path, walk, active))
             return items
+        assert isinstance(node, yaml.MappingNode)
         return _mapping(node, ypath, walk, active)
     finally:
         active.discard(id(node))
 
 
-def _mapping(node: yaml.MappingNode, ypath: YamlPath, walk: _Walk, active: set[int]) -> dict:
+def _mapping(node: yaml.MappingNode, ypath: YamlPath, walk: _Walk, active: set[int]) -> dict[Any, Any]:
     result: dict[Any, Any] = {}
     merged: dict[Any, Any] = {}
     for key_node, value_node in node.value:
@@ -126,8 +127,6 @@ def parse_documents(text: str, path: str, line_offset: int = 0) -> tuple[list[Ya
     walk = _Walk(path, {}, problems, MAX_NODES)
     try:
         for index, root in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            if root is None:
-                continue
             walk.positions = {}
             data = _convert(root, (), walk, set())
             positions = walk.positions

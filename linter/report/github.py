@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..findings import Finding
+from ..model import Finding
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Iterable
 
 from .. import __version__
-from ..findings import Finding
+from ..model import Finding
 
 FORMAT_VERSION = 1
 

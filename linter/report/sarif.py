@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Iterable
 
 from .. import DOCS_URL, __version__
-from ..findings import Finding
+from ..catalog.docs import rule_markdown
+from ..model import Finding, Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def fingerprint(finding: Finding) -> str:
-    """Identity that survives unrelated edits: no line or column, only what the finding is about."""
-    resource = finding.resource.as_dict() if finding.resource else {}
-    parts = [finding.rule, finding.location.path, json.dumps(resource, sort_keys=True), finding.message]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-
-
-def _rule(rule: Any) -> dict[str, Any]:
-    from ..docs import rule_markdown
-
+def _rule(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": rule.name,
@@ -47,7 +38,7 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, A
                 "region": {"startLine": loc.line, "startColumn": loc.column},
             }
         }],
-        "partialFingerprints": {"m0sh1Lint/v1": fingerprint(finding)},
+        "partialFingerprints": {"m0sh1Lint/v1": finding.fingerprint()},
         "properties": {"hint": finding.hint, "suggestions": list(finding.suggestions)},
     }
     if finding.rule in index:
@@ -60,7 +51,7 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, A
     return result
 
 
-def render(findings: list[Finding], rules: Iterable[Any], prefix: str = "") -> str:
+def render(findings: list[Finding], rules: Iterable[Rule], prefix: str = "") -> str:
     """`prefix` is the lint root's path inside the git repository, so uris match the checkout."""
     rule_list = sorted(rules, key=lambda r: r.id)
     index = {rule.id: i for i, rule in enumerate(rule_list)}

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..inventory import Inventory
+from ..views import SecretRef, Views
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,11 @@ class Row:
     status: str
 
 
-def rows(inventory: Inventory, namespace: str | None = None) -> list[Row]:
+def rows(views: Views, namespace: str | None = None) -> list[Row]:
     """One row per Secret that is produced or referenced; status says what is wrong with it."""
-    refs_by_secret: dict[tuple[str | None, str], list] = {}
-    for ref in inventory.secret_refs:
+    inventory = views.inventory
+    refs_by_secret: dict[tuple[str | None, str], list[SecretRef]] = {}
+    for ref in views.secret_refs:
         refs_by_secret.setdefault((ref.namespace, ref.name), []).append(ref)
     out = []
     for key in sorted(set(inventory.secrets) | set(refs_by_secret), key=lambda k: (str(k[0]), k[1])):

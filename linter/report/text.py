@@ -7,7 +7,7 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from ..findings import Finding
+from ..model import Finding
 from .json_report import summary
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}

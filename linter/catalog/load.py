@@ -1,0 +1,99 @@
+"""Load the rule catalog: rule files and secret specs under rules/ and the config's ruleDirs.
+
+Every rule file is validated against schemas/rule.schema.json, its `check` must exist, its
+`params` are validated against the schema derived from the check's parameter dataclass and
+parsed into it, every `{field}` its message and hint use must be one the check declares, and
+`fixable: true` needs a check that can propose fixes. Any problem is a LintError naming the file
+and field, with the closest valid name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..checks.registry import REGISTRY
+from ..core.errors import LintError
+from ..core.resources import rules_dir, schema
+from ..core.schema_errors import first_error
+from ..core.suggest import closest
+from ..loaders.yaml import decode, parse_documents
+from ..model import Catalog, Rule, Severity, template_fields
+from .params import parse, schema_of
+
+# Files under rule directories that are not rules say what they are with `kind:`.
+SPEC_SCHEMAS = {"SecretProducer": "secret-producer.schema.json", "SecretReference": "secret-reference.schema.json"}
+
+
+def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
+    """Every rule and spec file under the bundled rules/ and the config's ruleDirs, validated."""
+    rules: dict[str, Rule] = {}
+    specs: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in SPEC_SCHEMAS}
+    for directory in (rules_dir(), *extra_dirs):
+        if not directory.is_dir():
+            raise LintError(f"{directory}: rule directory does not exist")
+        for path in sorted(directory.rglob("*.yaml")):
+            data = _read(path)
+            if isinstance(data, dict) and data.get("kind") in SPEC_SCHEMAS:
+                specs[data["kind"]].append(_spec(path, data))
+                continue
+            rule = load_rule(path, data)
+            if rule.id in rules:
+                raise LintError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
+            rules[rule.id] = rule
+    names = [r.name for r in rules.values()]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate is not None:
+        raise LintError(f"rule name `{duplicate}` is used by two rules")
+    ordered = tuple(sorted(rules.values(), key=lambda r: r.id))
+    return Catalog(ordered, tuple(specs["SecretProducer"]), tuple(specs["SecretReference"]))
+
+
+def load_rules(extra_dirs: Iterable[Path] = ()) -> tuple[Rule, ...]:
+    return load_catalog(extra_dirs).rules
+
+
+def _read(path: Path) -> Any:
+    text = decode(path.read_bytes())
+    docs, problems = parse_documents(text or "", str(path))
+    if text is None or problems or not docs:
+        reason = problems[0].fields.get("reason", "invalid YAML") if problems else "empty or not UTF-8"
+        raise LintError(f"{path}: cannot read rule: {reason}")
+    return docs[0].data
+
+
+def _spec(path: Path, data: dict[str, Any]) -> Mapping[str, Any]:
+    error = first_error(schema(SPEC_SCHEMAS[data["kind"]]), data)
+    if error:
+        raise LintError(f"{path}: invalid {data['kind']}: {error}")
+    return data
+
+
+def load_rule(path: Path, data: Any) -> Rule:
+    error = first_error(schema("rule.schema.json"), data)
+    if error:
+        raise LintError(f"{path}: invalid rule: {error}")
+    check = REGISTRY.get(data["check"])
+    if check is None:
+        close = closest(data["check"], REGISTRY)
+        tip = f" (did you mean `{close}`?)" if close else ""
+        raise LintError(f"{path}: check: unknown check `{data['check']}`{tip}")
+    raw = data.get("params") or {}
+    error = first_error(schema_of(check.params), raw)
+    if error:
+        raise LintError(f"{path}: params: {error}")
+    for key in ("message", "hint"):
+        for name in template_fields(data[key]):
+            if name not in check.fields:
+                close = closest(name, check.fields)
+                tip = f" (did you mean `{close}`?)" if close else f" (available: {', '.join(sorted(check.fields))})"
+                raise LintError(f"{path}: {key}: unknown field `{{{name}}}`{tip}")
+    fixable = bool(data.get("fixable", False))
+    if fixable and not check.fixes:
+        raise LintError(f"{path}: fixable: check `{check.name}` proposes no fixes, so the rule cannot be fixable")
+    return Rule(
+        data["id"], data["name"], data["summary"], Severity(data["severity"]), data["check"], parse(check.params, raw),
+        data["message"], data["hint"], data["docs"], fixable, tuple(data.get("aliases") or ()), str(path),
+        bool(data.get("enabled", True)),
+    )

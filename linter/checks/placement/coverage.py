@@ -1,0 +1,35 @@
+"""NP011: placement fields that only a node inventory can check, in a repo that describes no nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...model import Violation, YamlPath
+from ...views import Views, Workload
+from ..base import NoParams
+from .shared import WELL_KNOWN_KEYS
+from .topology import topology_uses
+
+
+def _needs_nodes(workload: Workload) -> Iterator[YamlPath]:
+    """Placement fields that only a node inventory can check."""
+    if workload.node_selector():
+        yield workload.at("nodeSelector")
+    if workload.required_terms() or workload.preferred_terms():
+        yield workload.at("nodeAffinity")
+    if workload.tolerations():
+        yield workload.at("tolerations")
+    for use in topology_uses(workload):
+        if use.key not in WELL_KNOWN_KEYS:
+            yield use.path
+
+
+def check_inventory_missing(views: Views, params: NoParams) -> Iterator[Violation]:
+    if views.inventory.nodes:
+        return
+    found = [(workload, path) for workload in views.workloads for path in _needs_nodes(workload)]
+    if not found:
+        return
+    first = min(found, key=lambda item: item[0].locate(item[1]))
+    fields = {"count": len(found), "workloads": len({(w.kind, w.name, w.namespace) for w, _ in found})}
+    yield Violation(first[0].locate(first[1]), fields)

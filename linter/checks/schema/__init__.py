@@ -1,0 +1,188 @@
+"""Schema validation (KV): two checks, two rules each.
+
+- `kubernetes-schema`: objects whose apiVersion/kind has a schema in kubernetes-validate for the
+  config's `kubernetesVersion`: violations (KV001, `report: invalid`) and unknown fields (KV004,
+  `report: unknown-field`);
+- `custom-resource-schema`: custom resources against the bundled schemas/crds/: KV002 and KV003.
+
+The validation pass runs once per run and check, shared by its two rules (`views.memo`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from ...model import Location, Resource, ResourceId, SourceKind, Violation, YamlPath, get_path
+from ...views import Views
+from ..base import AnyCheck, Check
+from .describe import Issue, field_path, issues, show
+from .validators import DEFAULT_KUBERNETES_VERSION, custom_schemas, kubernetes_validator, schema_version
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One object to validate: its id, data, and how to find the line to edit for a path."""
+
+    rid: ResourceId
+    data: Any
+    where: Callable[[YamlPath], Location]
+    partial: bool = False  # a file no Application or kustomization includes: maybe a patch
+
+
+def _partial(resource: Resource) -> bool:
+    """A plain file that no build includes (a kustomize patch, a snippet) may be a partial object:
+    its values are checked, its missing required fields and `$patch` directives are not."""
+    return resource.source is SourceKind.MANIFEST and not resource.deployed and resource.app is None
+
+
+def _resource_subjects(views: Views) -> Iterator[Subject]:
+    inventory = views.inventory
+    for resource in inventory.model.resources:
+        if not inventory.in_focus(resource):
+            continue  # --changed: an object's schema findings depend only on its own files
+        yield Subject(resource.id, resource.data, _locator(views, resource), _partial(resource))
+
+
+def _locator(views: Views, resource: Resource) -> Callable[[YamlPath], Location]:
+    return lambda path: views.locate(resource, path)
+
+
+def _application_subjects(views: Views) -> Iterator[Subject]:
+    inventory = views.inventory
+    """Argo CD Applications the loader read from argocd/ (they are not in model.resources)."""
+    for app in inventory.model.applications:
+        if inventory.focus is not None and app.doc.path not in inventory.focus:
+            continue
+        data = app.doc.data
+        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        rid = ResourceId(str(data.get("apiVersion")), "Application", metadata.get("namespace"), app.name)
+        yield Subject(rid, data, app.doc.location)
+
+
+SECRET_FIELDS = ("data", "stringData")
+
+
+def _redacted(subject: Subject, found: list[Issue]) -> list[Issue]:
+    """Never print a Secret's value: messages about its data keep the field, hide the value."""
+    if subject.rid.kind != "Secret":
+        return found
+    out = []
+    for issue in found:
+        if issue.path and issue.path[0] in SECRET_FIELDS:
+            shown = show(get_path(subject.data, issue.path))
+            issue = replace(issue, problem=issue.problem.replace(shown, "`(value hidden)`"), fix=issue.fix.replace(shown, "`(value hidden)`"))
+        out.append(issue)
+    return out
+
+
+Validated = tuple[tuple[Subject, str, tuple[Issue, ...]], ...]
+
+
+def _kubernetes_issues(views: Views) -> Validated:
+    version = schema_version(views.inventory.config.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
+    if version is None:
+        return ()
+    out = []
+    for subject in _resource_subjects(views):
+        validator = kubernetes_validator(version, subject.rid.api_version, subject.rid.kind)
+        if validator is None:
+            continue  # no schema for this kind (a custom resource): see unvalidated_kinds()
+        found = _redacted(subject, issues(validator, subject.data))
+        if found:
+            label = f"the Kubernetes {version} schema of {subject.rid.api_version} {subject.rid.kind}"
+            out.append((subject, label, tuple(found)))
+    return tuple(out)
+
+
+def _custom_issues(views: Views) -> Validated:
+    schemas = custom_schemas()
+    out = []
+    for subject in (*_resource_subjects(views), *_application_subjects(views)):
+        schema = schemas.get((subject.rid.api_version, subject.rid.kind))
+        if schema is None:
+            continue
+        found = _redacted(subject, issues(schema.validator, subject.data))
+        if found:
+            out.append((subject, f"the bundled {schema.api_version} {schema.kind} schema", tuple(found)))
+    return tuple(out)
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def _violation(subject: Subject, issue: Issue, schema_label: str) -> Violation:
+    fields = {
+        "kind": subject.rid.kind,
+        "name": subject.rid.name or "(unnamed)",
+        "api_version": subject.rid.api_version,
+        "field": field_path(issue.path) or "(top level)",
+        "problem": issue.problem,
+        "fix": issue.fix,
+        "schema": schema_label,
+    }
+    return Violation(subject.where(issue.at), fields, subject.rid, issue.suggestions)
+
+
+@dataclass(frozen=True)
+class SchemaParams:
+    report: Literal["invalid", "unknown-field"] = field(default="invalid", metadata={
+        "doc": "Report schema violations, or fields the schema does not know."})
+
+
+def _wanted(params: SchemaParams) -> bool:
+    """True: report unknown fields; False: report violations."""
+    return params.report == "unknown-field"
+
+
+def _reported(subject: Subject, issue: Issue, unknown: bool) -> bool:
+    if issue.unknown != unknown:
+        return False
+    if subject.partial and (issue.missing or str(issue.path[-1] if issue.path else "").startswith("$")):
+        return False
+    return True
+
+
+def _report(found: Validated, params: SchemaParams) -> Iterator[Violation]:
+    unknown = _wanted(params)
+    for subject, label, subject_issues in found:
+        for issue in subject_issues:
+            if _reported(subject, issue, unknown):
+                yield _violation(subject, issue, label)
+
+
+def check_kubernetes(views: Views, params: SchemaParams) -> Iterator[Violation]:
+    """Core Kubernetes objects against kubernetes-validate's schemas for the configured version."""
+    return _report(views.memo("schema:kubernetes", lambda: _kubernetes_issues(views)), params)
+
+
+def check_custom_resources(views: Views, params: SchemaParams) -> Iterator[Violation]:
+    """Custom resources (and Argo CD Applications) against the bundled schemas/crds/ schemas."""
+    return _report(views.memo("schema:custom", lambda: _custom_issues(views)), params)
+
+
+def unvalidated_kinds(views: Views) -> dict[str, int]:
+    """"apiVersion Kind" → how many objects no KV schema covers (skipped silently; for `-v`).
+
+    Pure apart from the cached, read-only schema loaders; cheap (one lookup per object)."""
+    version = schema_version(views.inventory.config.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
+    custom = custom_schemas()
+    counts: Counter[str] = Counter()
+    for resource in views.inventory.model.resources:
+        key = (resource.id.api_version, resource.id.kind)
+        if key in custom or (version is not None and kubernetes_validator(version, *key) is not None):
+            continue
+        counts[f"{resource.id.api_version} {resource.id.kind}"] += 1
+    return dict(sorted(counts.items()))
+
+
+FIELDS = frozenset({"kind", "name", "api_version", "field", "problem", "fix", "schema"})
+
+CHECKS: list[AnyCheck] = [
+    Check("kubernetes-schema", check_kubernetes, SchemaParams, FIELDS,
+          "Built-in objects against the Kubernetes API schema of `kubernetesVersion`."),
+    Check("custom-resource-schema", check_custom_resources, SchemaParams, FIELDS,
+          "Custom resources against the bundled CRD schemas."),
+]

@@ -1,0 +1,205 @@
+"""StorageClass references (SC): claims on classes that do not exist (SC001), exist only in a
+disabled app (SC004) or rely on a default class there is none of (SC005); StorageClass names in
+the values of charts that do not render here (SC002); template fallbacks (SC003)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..core.suggest import close_matches
+from ..inventory import Inventory
+from ..model import Fix, Location, Viewer, Violation, YamlPath, format_path
+from ..views import Views
+from ..views.claims import CLAIM_SITES, NO_CLASS, Claim, ClaimSite, claims
+from . import wording
+from .base import AnyCheck, Check
+
+
+def _rename_fix(inventory: Inventory, location: Location, name: str, ypath: YamlPath | None) -> Fix | None:
+    """The config's `renames` as an edit: old class → new class, at the line to edit."""
+    renamed = inventory.config.storage_class_renames.get(name)
+    return Fix(location.path, location.line, name, renamed, ypath) if renamed else None
+
+
+def _suggestions(inventory: Inventory, name: str) -> tuple[str, ...]:
+    """The configured rename, else close matches among the classes that exist."""
+    renamed = inventory.config.storage_class_renames.get(name)
+    return (renamed,) if renamed else close_matches(name, inventory.known_storage_classes())
+
+
+def _common_fields(inventory: Inventory, name: str) -> dict[str, object]:
+    known = inventory.known_storage_classes()
+    files = inventory.storage_classes.files()
+    defined = ", ".join(f"`{k}`" for k in known)
+    where = ", ".join(files) if files else "the config's cluster.storageClasses"
+    advice = (f"Use one of the classes defined in {where}: {defined}" if known else
+              "No StorageClass is defined: add one to an enabled app, or list the cluster's classes under "
+              "cluster.storageClasses in .m0sh1-lint.yaml")
+    undeployed = inventory.storage_classes.undeployed.get(name, ())
+    defined_by, enable = wording.defined_by((r.doc.path, r.app) for r in undeployed) if undeployed else ("", "")
+    return {"class": name, "defined": defined or "none", "defined_in": where, "advice": advice,
+            "defined_by": defined_by, "enable": enable}
+
+
+def _state(views: Views, name: str, viewer: Viewer) -> str:
+    if views.visibility.storage_class(name, viewer):
+        return "defined"
+    if name in views.inventory.storage_classes.undeployed:
+        return "disabled-only"
+    return "undefined"
+
+
+# --- SC001 / SC004 / SC005 ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceParams:
+    match: Literal["undefined", "disabled-only", "default-missing"] = field(
+        default="undefined", metadata={"doc": "Which state to report: a class nobody defines, one only an undeployed "
+                                              "app defines, or a claim on the default class when there is none."})
+    additional_references: tuple[ClaimSite, ...] = field(
+        default=(), metadata={"doc": "More places that name a StorageClass, beside the built-in ones."})
+
+
+def check_references(views: Views, params: ReferenceParams) -> Iterator[Violation]:
+    """Claims whose StorageClass does not exist, exists only in a disabled app, or is the missing default."""
+    inventory = views.inventory
+    found = claims(inventory, CLAIM_SITES + params.additional_references) if params.additional_references else views.claims
+    for claim in found:
+        if params.match == "default-missing":
+            if claim.uses_default and not inventory.default_storage_classes:
+                yield _claim_violation(views, claim, "", claim.holder)
+            continue
+        name = claim.class_name
+        if name is None or claim.field is None or _state(views, name, claim.resource.viewer) != params.match:
+            continue
+        provenance = views.provenance(claim.resource, claim.field)
+        if params.match == "undefined" and provenance.kind == "template-default":
+            continue  # SC003 reports template fallbacks, at the same line
+        ypath = provenance.file_path if provenance.kind == "values" else claim.field if provenance.kind == "manifest" else None
+        fix = _rename_fix(inventory, provenance.location, name, ypath)
+        yield _claim_violation(views, claim, name, claim.field, provenance.location, fix)
+
+
+def _claim_violation(views: Views, claim: Claim, name: str, at: YamlPath, location: Location | None = None,
+                     fix: Fix | None = None) -> Violation:
+    resource = claim.resource
+    fields = {"kind": resource.id.kind, "name": resource.id.name, "field": format_path(claim.field or claim.holder),
+              **_common_fields(views.inventory, name)}
+    suggestions = _suggestions(views.inventory, name) if name else ()
+    return Violation(location or views.locate(resource, at), fields, resource.id, suggestions, fix,
+                     related=views.inventory.storage_classes.all_files())
+
+
+# --- SC002: values that no local template renders -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValuesParams:
+    keys: tuple[str, ...] = field(default=("storageClass", "storageClassName"),
+                                  metadata={"doc": "Values keys that hold a StorageClass name."})
+    parent_keys: tuple[str, ...] = field(default=("className", "class"),
+                                         metadata={"doc": "Keys that hold one under a storage-like parent key."})
+    parent_pattern: str = field(default="(?i)storage|persist|pvc|volume|disk", metadata={
+        "doc": "Regex a parent key must match for `parentKeys` to count.", "schema": {"format": "regex"}})
+    resemblance: bool = field(default=True, metadata={"doc": "Also flag values named like the defined classes."})
+
+
+def _storage_key(vpath: YamlPath, params: ValuesParams, parent_pattern: re.Pattern[str]) -> bool:
+    last = vpath[-1] if vpath else None
+    if not isinstance(last, str):
+        return False
+    if last in params.keys:
+        return True
+    return last in params.parent_keys and any(isinstance(p, str) and parent_pattern.search(p) for p in vpath[:-1])
+
+
+def _consumed(vpath: YamlPath, used: frozenset[tuple[str, ...]]) -> bool:
+    """A template reads `vpath` when it reads the path or any ancestor (e.g. via toYaml)."""
+    for ref in used:
+        if len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath)):
+            return True
+    return False
+
+
+def _resembles(value: str, known: list[str]) -> bool:
+    """Named like the classes that exist: shares their first two dash-separated words."""
+    parts = value.split("-")
+    return len(parts) >= 3 and any(k.split("-")[:2] == parts[:2] for k in known)
+
+
+def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
+    """StorageClass names in values that no local template renders (subchart values)."""
+    inventory = views.inventory
+    parent_pattern = re.compile(params.parent_pattern)
+    known = inventory.known_storage_classes()
+    for rendering in inventory.model.renderings:
+        release = views.release(rendering)
+        for vpath, value, layer in release.leaves():
+            if not isinstance(value, str) or value in NO_CLASS:
+                continue
+            if vpath and vpath[0] in rendering.rendered_subcharts:
+                continue  # a vendored subchart renders it: the rendered object is checked
+            if _consumed(vpath, rendering.used_values):
+                continue
+            if not (_storage_key(vpath, params, parent_pattern) or (params.resemblance and _resembles(value, known))):
+                continue
+            if views.visibility.storage_class(value, rendering.viewer):
+                continue
+            fields = {**_common_fields(inventory, value), "key": format_path(vpath), "chart": rendering.chart_dir}
+            undeployed = value in inventory.storage_classes.undeployed
+            fields["why"] = f"only {fields['defined_by']} defines" if undeployed else "no enabled app defines"
+            location = layer.locate(vpath)
+            fix = _rename_fix(inventory, location, value, layer.file_path(vpath))
+            yield Violation(location, fields, None, _suggestions(inventory, value), fix,
+                            related=inventory.storage_classes.all_files())
+
+
+# --- SC003: `| default "X"` fallbacks in templates ------------------------------------------
+
+_LINE_KEY = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
+
+
+@dataclass(frozen=True)
+class DefaultsParams:
+    keys: tuple[str, ...] = field(default=("storageClass", "storageClassName", "className"),
+                                  metadata={"doc": "Template keys whose `default` fallback names a StorageClass."})
+
+
+def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Violation]:
+    inventory = views.inventory
+    for chart in inventory.model.charts:
+        for template in chart.templates:
+            lines = template.source.splitlines()
+            for line_number, refs in sorted(template.refs.items()):
+                if not refs.defaults:
+                    continue
+                text = lines[line_number - 1] if line_number <= len(lines) else ""
+                key = _LINE_KEY.match(text)
+                if not key or key.group(1) not in params.keys:
+                    continue
+                for fallback in refs.defaults:
+                    if fallback in NO_CLASS or views.visibility.storage_class(fallback, Viewer(True, "")):
+                        continue
+                    column = text.find(f'"{fallback}"') + 1 or 1
+                    fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}
+                    location = Location(template.path, line_number, column)
+                    yield Violation(location, fields, None, _suggestions(inventory, fallback),
+                                    _rename_fix(inventory, location, fallback, None),
+                                    related=inventory.storage_classes.all_files())
+
+
+_FIELDS = frozenset({"class", "defined", "defined_in", "advice", "defined_by", "enable"})
+
+CHECKS: list[AnyCheck] = [
+    Check("storage-class-reference", check_references, ReferenceParams, _FIELDS | {"kind", "name", "field"},
+          "Claims (PVCs, volumeClaimTemplates, ephemeral volumes, CNPG storage) checked against the StorageClasses "
+          "the cluster will have.", fixes=True),
+    Check("values-storage-class", check_values, ValuesParams, _FIELDS | {"key", "chart", "why"},
+          "StorageClass names in the values of charts whose templates do not render here.", fixes=True),
+    Check("template-default-storage-class", check_template_defaults, DefaultsParams, _FIELDS | {"key", "chart"},
+          "`default \"X\"` StorageClass fallbacks in chart templates.", fixes=True),
+]

@@ -1,0 +1,124 @@
+"""Indexes over the repo model, built once per run; checks and views look things up here.
+
+Only plain indexes live here (objects by kind, StorageClasses, PriorityClasses, the Secrets
+producers make, nodes, git history). What is derived from them with Kubernetes or Helm
+semantics (who may see what, pod templates, values precedence) is in views/.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Chart, Config, History, Node, RepoModel, Resource
+from ..model.objpath import kind_matches
+from ..model.shapes import annotations_of
+from .secrets import ProducedSecret, produced_secrets
+
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+BUILTIN_PRIORITY_CLASSES = ("system-cluster-critical", "system-node-critical")
+
+SecretKey = tuple[str | None, str]  # (namespace, name)
+
+
+@dataclass(frozen=True)
+class NamedObjects:
+    """Objects of one kind by name, split by whether an enabled Application deploys them."""
+
+    deployed: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
+    undeployed: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
+
+    def files(self) -> tuple[str, ...]:
+        """Files that define a deployed object of this kind."""
+        return tuple(sorted({r.doc.path for group in self.deployed.values() for r in group}))
+
+    def all_files(self) -> tuple[str, ...]:
+        """Files that define one, deployed or not (editing one can cause or cure a reference finding)."""
+        groups = list(self.deployed.values()) + list(self.undeployed.values())
+        return tuple(sorted({r.doc.path for group in groups for r in group}))
+
+
+@dataclass(frozen=True)
+class Inventory:
+    model: RepoModel
+    config: Config
+    by_kind: Mapping[str, tuple[Resource, ...]]
+    storage_classes: NamedObjects
+    default_storage_classes: tuple[str, ...]
+    priority_classes: NamedObjects
+    # (namespace, name) → every Secret some object would produce (deployed or not)
+    secrets: Mapping[SecretKey, tuple[ProducedSecret, ...]] = field(default_factory=dict)
+    secrets_by_name: Mapping[str, tuple[ProducedSecret, ...]] = field(default_factory=dict)
+    nodes: tuple[Node, ...] = ()
+    charts: Mapping[str, Chart] = field(default_factory=dict)  # chart directory → chart
+    history: History | None = None  # git changes for the CH rules; None when not asked for
+    # With --changed: the changed files. Checks whose findings on an object depend only on that
+    # object's own files (schema validation) may skip the others; the rest ignore it.
+    focus: frozenset[str] | None = None
+
+    def of_kind(self, selector: str) -> tuple[Resource, ...]:
+        """Objects of a kind: "Kind" (any group) or "group/Kind" (that group only)."""
+        bare = selector.rsplit("/", 1)[-1]
+        found = self.by_kind.get(bare, ())
+        return found if "/" not in selector else tuple(r for r in found if kind_matches(selector, r.id))
+
+    def in_focus(self, resource: Resource) -> bool:
+        if self.focus is None:
+            return True
+        files = {resource.doc.path}
+        if resource.render is not None:
+            files.update(layer.doc.path for layer in resource.render.rendering.values if layer.doc is not None)
+        return not files.isdisjoint(self.focus)
+
+    def known_storage_classes(self) -> list[str]:
+        return sorted(set(self.storage_classes.deployed) | set(self.config.cluster_storage_classes))
+
+    def known_priority_classes(self) -> list[str]:
+        names = set(self.priority_classes.deployed) | set(BUILTIN_PRIORITY_CLASSES) | set(self.config.cluster_priority_classes)
+        return sorted(names)
+
+
+def _named(resources: Iterable[Resource], group_prefix: str) -> NamedObjects:
+    deployed: dict[str, list[Resource]] = defaultdict(list)
+    undeployed: dict[str, list[Resource]] = defaultdict(list)
+    for resource in resources:
+        if resource.id.api_version.startswith(group_prefix):
+            (deployed if resource.deployed else undeployed)[resource.id.name].append(resource)
+    return NamedObjects({k: tuple(v) for k, v in deployed.items()}, {k: tuple(v) for k, v in undeployed.items()})
+
+
+def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mapping[str, Any]] = (),
+                    history: History | None = None, focus: frozenset[str] | None = None) -> Inventory:
+    by_kind: dict[str, list[Resource]] = defaultdict(list)
+    for resource in model.resources:
+        by_kind[resource.id.kind].append(resource)
+    storage_classes = _named(by_kind.get("StorageClass", []), "storage.k8s.io/")
+    defaults = {
+        sc.id.name
+        for group in storage_classes.deployed.values()
+        for sc in group
+        if str(annotations_of(sc.data).get(DEFAULT_CLASS_ANNOTATION, "")).lower() == "true"
+    }
+    if config.default_storage_class:
+        defaults.add(config.default_storage_class)
+    secrets: dict[SecretKey, list[ProducedSecret]] = defaultdict(list)
+    by_name: dict[str, list[ProducedSecret]] = defaultdict(list)
+    for secret in produced_secrets(model.resources, list(producers), config.cluster_secrets):
+        secrets[(secret.namespace, secret.name)].append(secret)
+        by_name[secret.name].append(secret)
+    return Inventory(
+        model,
+        config,
+        {k: tuple(v) for k, v in by_kind.items()},
+        storage_classes,
+        tuple(sorted(defaults)),
+        _named(by_kind.get("PriorityClass", []), "scheduling.k8s.io/"),
+        {k: tuple(v) for k, v in secrets.items()},
+        {k: tuple(v) for k, v in by_name.items()},
+        model.nodes,
+        {chart.dir: chart for chart in model.charts},
+        history=history,
+        focus=focus,
+    )

@@ -1,0 +1,150 @@
+"""The Secrets the cluster will contain: what each producer (a SealedSecret, a Certificate, a
+CloudNativePG Cluster, ...) makes, with its keys.
+
+Producers are declared as data (rules/secrets/producers/*.yaml, plus the user's ruleDirs), so
+supporting another operator needs YAML, not Python. The references to Secrets are a view
+(views/secret_refs.py). Pure: it reads the RepoModel and the specs, never the filesystem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Resource, get_path
+from ..model.objpath import expand_path, kind_matches
+
+REFLECTOR = "reflector.v1.k8s.emberstack.com/"
+_TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class ProducedSecret:
+    namespace: str | None
+    name: str
+    keys: frozenset[str] | None  # None: any key (cannot be known, e.g. ExternalSecret dataFrom)
+    resource: Resource | None  # None for config-declared secrets
+    producer: str  # producer spec name, or "config"
+    deployed: bool
+    mirrored_from: str | None = None  # namespace of the original, for Reflector copies
+
+    @property
+    def where(self) -> str:
+        return self.resource.doc.path if self.resource else "the config's cluster.secrets"
+
+
+# --- small path helpers shared by producers and references -----------------------------------
+
+
+def _text(data: Any, path: str) -> str | None:
+    value = get_path(data, tuple(path.split("."))) if path not in ("", ".") else data
+    return str(value) if isinstance(value, (str, int)) and value != "" else None
+
+
+def render_template(template: str, data: Any) -> str | None:
+    """"{metadata.name}-app" → "harbor-postgres-app"; None when a field is missing."""
+    missing = False
+
+    def substitute(match: re.Match[str]) -> str:
+        nonlocal missing
+        for alternative in match.group(1).split("|"):
+            value = _text(data, alternative.strip())
+            if value is not None:
+                return value
+        missing = True
+        return ""
+
+    out = _TEMPLATE_FIELD.sub(substitute, template)
+    return None if missing else out
+
+
+def _truthy(data: Any, path: str) -> bool:
+    value = get_path(data, tuple(path.split(".")))
+    return bool(value) and str(value).lower() not in ("false", "0")
+
+
+# --- producers -------------------------------------------------------------------------------
+
+
+def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
+    if any(get_path(data, tuple(p.split("."))) is not None for p in spec.get("anyKeysIf", ())):
+        return None
+    keys: set[str] = set()
+    for entry in spec.get("keys", ()):
+        if isinstance(entry, str):
+            keys.add(entry)
+            continue
+        if entry.get("unlessFalse") and get_path(data, tuple(entry["unlessFalse"].split("."))) is False:
+            continue
+        renamed = _text(data, entry["from"]) if entry.get("from") else None
+        keys.add(renamed or str(entry["name"]))
+    for path in spec.get("keysFrom", ()):
+        value = get_path(data, tuple(path.split(".")))
+        if isinstance(value, dict):
+            keys.update(str(k) for k in value)
+    for path in spec.get("keysAt", ()):
+        for ypath in expand_path(data, path):
+            value = get_path(data, ypath)
+            if isinstance(value, str):
+                keys.add(value)
+    return frozenset(keys)
+
+
+def _annotations(spec: Mapping[str, Any], data: Any) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in spec.get("annotations", ()):
+        value = get_path(data, tuple(path.split(".")))
+        if isinstance(value, dict):
+            merged.update({str(k): str(v) for k, v in value.items()})
+    return merged
+
+
+def _mirror_namespaces(annotations: Mapping[str, str], namespaces: set[str]) -> set[str]:
+    """Reflector auto-mirrors: the listed namespaces (regexes allowed), or all when unlisted."""
+    if str(annotations.get(REFLECTOR + "reflection-auto-enabled", "")).lower() != "true":
+        return set()
+    listed = annotations.get(REFLECTOR + "reflection-auto-namespaces") or annotations.get(REFLECTOR + "reflection-allowed-namespaces") or ""
+    patterns = [p.strip() for p in listed.split(",") if p.strip()]
+    if not patterns:
+        return set(namespaces)
+    out = set()
+    for pattern in patterns:
+        for namespace in namespaces:
+            try:
+                if namespace == pattern or re.fullmatch(pattern, namespace):
+                    out.add(namespace)
+            except re.error:
+                continue
+    return out
+
+
+def produced_secrets(resources: tuple[Resource, ...], producers: list[Mapping[str, Any]],
+                     config_secrets: tuple[Mapping[str, Any], ...]) -> list[ProducedSecret]:
+    namespaces = {r.id.namespace for r in resources if r.id.namespace}
+    out: list[ProducedSecret] = []
+    for producer in producers:
+        sources = set(producer.get("sources") or ("rendered", "manifest", "generated"))
+        for resource in resources:
+            if resource.source.value not in sources or not any(kind_matches(k, resource.id) for k in producer["match"]):
+                continue
+            data = resource.data
+            for spec in producer["produces"]:
+                if spec.get("when") and not _truthy(data, spec["when"]):
+                    continue
+                if spec.get("unless") and _truthy(data, spec["unless"]):
+                    continue
+                name = render_template(spec["name"], data)
+                if not name:
+                    continue
+                namespace = render_template(spec["namespace"], data) if spec.get("namespace") else resource.id.namespace
+                keys = _keys(spec, data)
+                secret = ProducedSecret(namespace, name, keys, resource, producer["name"], resource.deployed)
+                out.append(secret)
+                for mirror in sorted(_mirror_namespaces(_annotations(spec, data), namespaces) - {namespace}):
+                    out.append(ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace))
+    for entry in config_secrets:
+        keys = frozenset(entry["keys"]) if entry.get("keys") is not None else None
+        out.append(ProducedSecret(entry["namespace"], entry["name"], keys, None, "config", True))
+    return out

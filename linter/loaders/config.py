@@ -1,0 +1,117 @@
+"""`.m0sh1-lint.yaml`: discovery, schema validation, and conversion into the Config records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import LintError
+from ..core.resources import schema
+from ..core.schema_errors import first_error
+from ..model.config import AnsibleNodes, Config, PathIgnore
+from .yaml import decode, parse_documents
+
+CONFIG_NAMES = (".m0sh1-lint.yaml", ".m0sh1-lint.yml")
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None, display: str | None = None) -> Config:
+    """Read and validate a config file; None gives the defaults. Raises LintError when invalid."""
+    if path is None:
+        return Config()
+    shown = display or str(path)
+    try:
+        text = decode(path.read_bytes())
+    except OSError as exc:
+        raise LintError(f"{shown}: cannot read config ({exc.strerror or exc})") from None
+    if text is None:
+        raise LintError(f"{shown}: config is not UTF-8 text")
+    docs, problems = parse_documents(text, shown)
+    if problems:
+        problem = problems[0]
+        reason = problem.fields.get("reason") or f"duplicate key `{problem.fields.get('key')}`"
+        raise LintError(f"{shown}:{problem.location.line}: invalid config: {reason}")
+    data: Any = docs[0].data if docs else {}
+    if data is None:
+        data = {}
+    error = first_error(schema("config.schema.json"), data)
+    if error:
+        raise LintError(f"{shown}: invalid config: {error}")
+    return _from_data(data, path.parent, shown)
+
+
+def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
+    paths = data.get("paths") or {}
+    cluster = data.get("cluster") or {}
+    nodes = data.get("nodes") or {}
+    defaults = Config()
+    return Config(
+        source=shown,
+        select=tuple(data.get("select") or ()),
+        ignore=tuple(data.get("ignore") or ()),
+        severity=dict(data.get("severity") or {}),
+        rule_dirs=tuple((base / d) for d in data.get("ruleDirs") or ()),
+        ignore_paths=tuple(
+            PathIgnore(tuple(item.get("paths") or ()), tuple(item.get("rules") or ()), item["reason"],
+                       tuple(item.get("apps") or ()), str(item["expires"]) if item.get("expires") else None)
+            for item in data.get("ignorePaths") or ()
+        ),
+        applications=tuple(paths.get("applications") or defaults.applications),
+        disabled_applications=tuple(paths.get("disabledApplications") or defaults.disabled_applications),
+        chart_roots=tuple(p.strip("/") for p in paths.get("charts") or defaults.chart_roots),
+        exclude=tuple(paths.get("exclude") or defaults.exclude),
+        cluster_storage_classes=tuple(cluster.get("storageClasses") or ()),
+        default_storage_class=cluster.get("defaultStorageClass"),
+        storage_class_renames=dict((data.get("renames") or {}).get("storageClasses") or {}),
+        cluster_secrets=tuple(cluster.get("secrets") or ()),
+        kubernetes_version=str(data.get("kubernetesVersion") or defaults.kubernetes_version).lstrip("v"),
+        cluster_nodes=tuple(cluster.get("nodes") or ()),
+        cluster_priority_classes=tuple(cluster.get("priorityClasses") or ()),
+        node_snapshots=_strings(nodes.get("snapshot")),
+        node_arch=str(nodes.get("arch") or defaults.node_arch),
+        ansible=_ansible(nodes.get("ansible") or {}),
+        allow_tolerations=tuple((data.get("placement") or {}).get("allowTolerations") or ()),
+    )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
+
+
+def _ansible(data: Mapping[str, Any]) -> AnsibleNodes:
+    defaults = AnsibleNodes()
+    group_labels = data.get("groupLabels")
+    return AnsibleNodes(
+        enabled=bool(data.get("enabled", True)),
+        host_vars=tuple(data.get("hostVars") or defaults.host_vars),
+        group_vars=tuple(data.get("groupVars") or defaults.group_vars),
+        hosts=tuple(data.get("hosts") or defaults.hosts),
+        labels_variable=str(data.get("labelsVariable") or defaults.labels_variable),
+        taints_variable=str(data.get("taintsVariable") or defaults.taints_variable),
+        node_name_variable=str(data.get("nodeNameVariable") or defaults.node_name_variable),
+        server_groups=_listed(data.get("serverGroups"), defaults.server_groups),
+        agent_groups=_listed(data.get("agentGroups"), defaults.agent_groups),
+        group_labels=({str(g): {str(k): _label_value(v) for k, v in (labels or {}).items()} for g, labels in group_labels.items()}
+                      if group_labels is not None else defaults.group_labels),
+        configured=any(key in data for key in ("hostVars", "groupVars", "hosts")),
+    )
+
+
+def _listed(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list from the config (an empty list stays empty), or the default when unset."""
+    return default if value is None else tuple(str(v) for v in value)
+
+
+def _label_value(value: Any) -> str:
+    """Label values as Kubernetes stores them: YAML `true` is the string "true"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -1,0 +1,87 @@
+"""Static reading of Helm template source: which `.Values` paths each line uses.
+
+This is not a Go-template interpreter. It tracks `with`/`range` blocks well enough to resolve
+`.foo` inside `{{ with .Values.postgresql }}` to `postgresql.foo`, which is what provenance
+(values line vs template line) and "is this value rendered at all?" need.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ...model import LineRefs, ValuesPath
+
+_ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_VALUES_REF = re.compile(r"(?<![\w)])\$?\.Values((?:\.[A-Za-z_][\w-]*)*)")
+_INDEX_REF = re.compile(r"index\s+\$?\.Values((?:\s+\"[^\"]+\")+)")
+_RELATIVE_REF = re.compile(r"(?<![\w$)\]])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
+_DEFAULT = re.compile(r"default\s+\"([^\"]*)\"|default\s+'([^']*)'")
+_BLOCK_OPEN = re.compile(r"^\s*(with|range|if|define|block)\b(.*)$", re.S)
+_BLOCK_END = re.compile(r"^\s*end\b")
+_BUILTIN_ROOTS = {"Values", "Release", "Chart", "Capabilities", "Template", "Files"}
+
+
+def _paths_in(expr: str, context: ValuesPath | None) -> list[ValuesPath]:
+    found: list[ValuesPath] = []
+    for match in _VALUES_REF.finditer(expr):
+        found.append(tuple(p for p in match.group(1).split(".") if p))
+    for match in _INDEX_REF.finditer(expr):
+        found.append(tuple(re.findall(r"\"([^\"]+)\"", match.group(1))))
+    if context is not None:
+        stripped = _VALUES_REF.sub(" ", expr)
+        for match in _RELATIVE_REF.finditer(stripped):
+            parts = tuple(match.group(1).split("."))
+            if parts[0] not in _BUILTIN_ROOTS:
+                found.append(context + parts)
+    return found
+
+
+def _block_context(keyword: str, expr: str, context: ValuesPath | None) -> ValuesPath | None:
+    """The dot inside a `with X` / `range X` block, as a values path when X is one."""
+    if keyword not in ("with", "range"):
+        return context if keyword == "if" else None
+    # `range $k, $v := .Values.x` and `with $x := .Values.y` bind variables; the dot still moves.
+    expr = expr.split(":=", 1)[-1]
+    paths = _paths_in(expr, context)
+    if not paths:
+        return None
+    return paths[0] + (("*",) if keyword == "range" else ())
+
+
+def scan(source: str) -> dict[int, LineRefs]:
+    """Map 1-based template line → the values paths and default literals its actions use."""
+    stack: list[ValuesPath | None] = []
+    context: ValuesPath | None = ()
+    per_line: dict[int, tuple[list[ValuesPath], list[str]]] = {}
+    for match in _ACTION.finditer(source):
+        expr = match.group(1)
+        if expr.lstrip().startswith("/*"):
+            continue  # a template comment
+        line = source.count("\n", 0, match.start()) + 1
+        opened = _BLOCK_OPEN.match(expr)
+        if opened:
+            keyword, rest = opened.group(1), opened.group(2)
+            stack.append(context)
+            refs = _paths_in(rest, context)
+            context = _block_context(keyword, rest, context)
+        elif _BLOCK_END.match(expr):
+            context = stack.pop() if stack else ()
+            continue
+        else:
+            refs = _paths_in(expr, context)
+        defaults = [a or b for a, b in _DEFAULT.findall(expr)]
+        if refs or defaults:
+            entry = per_line.setdefault(line, ([], []))
+            entry[0].extend(refs)
+            entry[1].extend(defaults)
+    return {line: LineRefs(tuple(v), tuple(d)) for line, (v, d) in per_line.items()}
+
+
+def all_paths(refs: Mapping[int, LineRefs]) -> set[ValuesPath]:
+    return {path for line in refs.values() for path in line.values}
+
+
+def strip_actions(line: str) -> str:
+    """A template line with its `{{ }}` actions removed (for aligning rendered lines)."""
+    return _ACTION.sub("", line)

@@ -1,0 +1,35 @@
+"""Immutable records the loaders produce and every later stage reads. Plain data: no I/O, no Helm.
+
+The records live in small modules by subject; they are re-exported here so that stages import
+`from ..model import Resource, Location`.
+"""
+
+from .apps import Application, DirectorySource, HelmSource
+from .charts import Chart, Dependency
+from .config import AnsibleNodes, Config, PathIgnore
+from .findings import Finding, Fix, Severity, Violation
+from .nodes import Node, Taint
+from .repo import Fields, GitState, History, Problem, RepoModel, Suppression
+from .resources import (
+    CLUSTER_SCOPED_KINDS,
+    LineRefs,
+    Rendering,
+    RenderOrigin,
+    Resource,
+    ResourceId,
+    SourceKind,
+    Template,
+    ValuesLayer,
+    ValuesPath,
+    Viewer,
+)
+from .rules import Catalog, Rule, template_fields
+from .yamldoc import Location, YamlDoc, YamlPath, format_path, get_path
+
+__all__ = [
+    "CLUSTER_SCOPED_KINDS", "AnsibleNodes", "Application", "Catalog", "Chart", "Config", "Dependency",
+    "DirectorySource", "Fields", "Finding", "Fix", "GitState", "HelmSource", "History", "LineRefs", "Location",
+    "Node", "PathIgnore", "Problem", "Rendering", "RenderOrigin", "RepoModel", "Resource", "ResourceId", "Rule",
+    "Severity", "SourceKind", "Suppression", "Taint", "Template", "ValuesLayer", "ValuesPath", "Viewer", "Violation",
+    "YamlDoc", "YamlPath", "format_path", "get_path", "template_fields",
+]

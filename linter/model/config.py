@@ -1,0 +1,64 @@
+"""The configuration as typed records (read and validated by loaders/config.py).
+
+Defaults fit the layout of the seed repo: enabled Applications under argocd/apps/, disabled ones
+under argocd/disabled/, charts under apps/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class PathIgnore:
+    paths: tuple[str, ...]
+    rules: tuple[str, ...]  # empty: every rule
+    reason: str
+    apps: tuple[str, ...] = ()  # Argo CD Application names whose files it covers
+    expires: str | None = None  # ISO date after which it no longer applies (LN003)
+
+
+@dataclass(frozen=True)
+class AnsibleNodes:
+    """Where an Ansible inventory declares k3s nodes (see loaders/nodes.py)."""
+
+    enabled: bool = True
+    host_vars: tuple[str, ...] = tuple(f"ansible/inventory/host_vars/{p}" for p in ("*.yaml", "*.yml", "*/*.yaml", "*/*.yml"))
+    group_vars: tuple[str, ...] = tuple(f"ansible/inventory/group_vars/{p}" for p in ("*.yaml", "*.yml", "*/*.yaml", "*/*.yml"))
+    hosts: tuple[str, ...] = tuple(f"ansible/inventory/{p}" for p in ("hosts.yaml", "hosts.yml", "hosts.ini", "hosts"))
+    labels_variable: str = "k3s_node_labels"
+    taints_variable: str = "k3s_node_taints"
+    node_name_variable: str = "k3s_node_name"
+    server_groups: tuple[str, ...] = ("k3s_control_plane", "k3s_server", "server")
+    agent_groups: tuple[str, ...] = ("k3s_workers", "k3s_agent", "agent")
+    group_labels: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: {"k3s_workers": {"node-role.kubernetes.io/worker": "true"}})
+    configured: bool = False  # paths set in the config: files they name must exist
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str | None = None  # the file it came from, for messages
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, str] = field(default_factory=dict)
+    rule_dirs: tuple[Path, ...] = ()
+    ignore_paths: tuple[PathIgnore, ...] = ()
+    applications: tuple[str, ...] = ("argocd/apps/**",)
+    disabled_applications: tuple[str, ...] = ("argocd/disabled/**",)
+    chart_roots: tuple[str, ...] = ("apps",)
+    exclude: tuple[str, ...] = (".*", "node_modules", "venv", "__pycache__")
+    cluster_storage_classes: tuple[str, ...] = ()
+    default_storage_class: str | None = None
+    storage_class_renames: Mapping[str, str] = field(default_factory=dict)
+    cluster_secrets: tuple[Mapping[str, Any], ...] = ()  # {namespace, name, keys?}
+    kubernetes_version: str = "1.34"
+    # node placement (NP): nodes the cluster has, where else they are declared, policy
+    cluster_nodes: tuple[Mapping[str, Any], ...] = ()  # {name, labels?, taints?, controlPlane?}
+    cluster_priority_classes: tuple[str, ...] = ()
+    node_snapshots: tuple[str, ...] = ()
+    node_arch: str = "amd64"
+    ansible: AnsibleNodes = field(default_factory=AnsibleNodes)
+    allow_tolerations: tuple[Mapping[str, Any], ...] = ()

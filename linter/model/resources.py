@@ -1,0 +1,158 @@
+"""Kubernetes objects as the repo describes them, and the Helm releases that rendered them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from .yamldoc import Location, YamlDoc, YamlPath, get_path
+
+ValuesPath = tuple[str, ...]  # a `.Values` path read by a template; "*" stands for any key or index
+
+# Kinds that have no namespace; every other kind gets the release or destination namespace.
+CLUSTER_SCOPED_KINDS = frozenset({
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "VolumeSnapshotClass",
+    "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
+    "IngressClass", "RuntimeClass", "APIService", "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "ClusterIssuer", "ClusterSecretStore", "ClusterPolicy", "GatewayClass", "IPAddressPool",
+})
+
+
+@dataclass(frozen=True)
+class ResourceId:
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+
+class SourceKind(str, Enum):
+    RENDERED = "rendered"  # produced by a Helm template
+    MANIFEST = "manifest"  # a plain YAML file in the repo
+    GENERATED = "generated"  # made by a kustomize generator
+
+
+@dataclass(frozen=True)
+class LineRefs:
+    """`.Values` paths used on one template line, and any `default "X"` literals on it."""
+
+    values: tuple[ValuesPath, ...]
+    defaults: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    """A chart template as written in the repo, with the `.Values` paths each line uses."""
+
+    path: str  # repo-relative path of the template file (or of the .tgz it came from)
+    source: str  # template text ("" when it could not be read)
+    refs: Mapping[int, LineRefs] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValuesLayer:
+    """One source of Helm values. Layers are kept in Argo CD's precedence order, lowest first.
+
+    `doc` is None for values without a file position of their own (then `location` is used).
+    `prefix` is where the layer's data sits inside `doc` (e.g. an Application's
+    spec.source.helm.valuesObject, or `harbor` for a subchart's share of a values file).
+    """
+
+    label: str
+    data: Mapping[str, Any] = field(compare=False)
+    doc: YamlDoc | None = field(compare=False)
+    prefix: YamlPath = ()
+    location: Location | None = None
+
+    def locate(self, vpath: YamlPath) -> Location:
+        if self.doc is not None:
+            return self.doc.location(self.prefix + vpath)
+        assert self.location is not None, "a layer without a document carries a location"
+        return self.location
+
+    def file_path(self, vpath: YamlPath) -> YamlPath | None:
+        """Where `vpath` sits in the layer's file (for fixes); None when the layer has no file."""
+        return self.prefix + vpath if self.doc is not None else None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks something up: whether an enabled app deploys it, and what it is deployed with."""
+
+    deployed: bool
+    unit: str  # "app:<name>", "chart:<dir>" or "dir:<dir>"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """One chart rendered for one release: the values it got and what its templates read."""
+
+    chart_dir: str
+    app: str | None
+    deployed: bool
+    release_name: str
+    namespace: str
+    values: tuple[ValuesLayer, ...]  # chart values.yaml first, then the Application's layers
+    used_values: frozenset[ValuesPath]  # `.Values` paths the chart's own templates read
+    rendered_subcharts: tuple[str, ...]  # dependency names/aliases whose templates render (vendored)
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.deployed, f"app:{self.app}" if self.app else f"chart:{self.chart_dir}")
+
+
+@dataclass(frozen=True)
+class RenderOrigin:
+    """Where a rendered object came from: which release, template and subchart produced it.
+
+    The object's YamlDoc positions are already template lines (loaders/helm/align.py).
+    """
+
+    chart_dir: str
+    template: Template
+    rendering: Rendering = field(compare=False, repr=False)
+    subchart: tuple[str, ...] = ()  # the subchart (by alias) whose template it is, parent first
+    from_archive: bool = False
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A Kubernetes object the repo describes, rendered or written by hand."""
+
+    id: ResourceId
+    doc: YamlDoc
+    source: SourceKind
+    deployed: bool  # will an enabled Argo CD Application apply it?
+    app: str | None = None  # Application that deploys (or would deploy) it
+    render: RenderOrigin | None = None
+    note: str | None = None  # why it is not deployed, when it is not
+
+    @property
+    def data(self) -> Any:
+        return self.doc.data
+
+    def get(self, ypath: YamlPath, default: Any = None) -> Any:
+        return get_path(self.doc.data, ypath, default)
+
+    @property
+    def unit(self) -> str:
+        """What gets deployed together: the Application, else the chart, else the directory."""
+        if self.app:
+            return f"app:{self.app}"
+        if self.render is not None:
+            return f"chart:{self.render.chart_dir}"
+        return "dir:" + (self.doc.path.rsplit("/", 1)[0] if "/" in self.doc.path else "")
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.deployed, self.unit)

@@ -1,0 +1,119 @@
+"""The library API: `lint(root, options) -> Report`. The one place the stages are wired:
+
+    config + catalog ─► loaders (repo model, git) ─► inventory ─► views ─► checks ─► post ─► Report
+
+The CLI, the tests and the benchmarks call this; exit codes and output formats are the CLI's.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from .catalog.load import load_catalog
+from .catalog.select import select_rules
+from .checks.runner import run_rules
+from .checks.schema import unvalidated_kinds
+from .core.errors import LintError
+from .inventory import build_inventory
+from .loaders.config import find_config, load_config
+from .loaders.git import GitError, load_history, load_state
+from .loaders.repo import load_repo
+from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
+from .post.changed import keep_changed
+from .post.suppress import suppress
+from .views import Views
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a run needs besides the repo's content: where it is, its config, the rules."""
+
+    root: Path
+    config: Config
+    catalog: Catalog
+    rules: tuple[Rule, ...]  # the selected rules, with severity overrides applied
+
+
+@dataclass(frozen=True)
+class Options:
+    scope: tuple[str, ...] = ()  # repo-relative paths findings are limited to (all when empty)
+    base_ref: str | None = None  # compare chart versions with the merge base of this ref
+    staged: bool = False  # compare the index with HEAD (pre-commit)
+    changed_only: bool = False  # keep only findings the changed files can have caused
+    today: date | None = None  # for expiring config ignores (default: today)
+
+
+@dataclass(frozen=True)
+class Report:
+    setup: Setup
+    findings: tuple[Finding, ...]
+    model: RepoModel
+    views: Views
+    history: History | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def unvalidated_kinds(self) -> dict[str, int]:
+        """"apiVersion Kind" → objects no schema covers (for `-v`)."""
+        return unvalidated_kinds(self.views)
+
+
+def prepare(root: Path, config_file: Path | None = None, select: tuple[str, ...] = (),
+            ignore: tuple[str, ...] = ()) -> Setup:
+    """Read the config (`.m0sh1-lint.yaml` at the root unless given) and the rule catalog."""
+    path = config_file or find_config(root)
+    config = load_config(path, _shown(path, root) if path is not None else None)
+    catalog = load_catalog(config.rule_dirs)
+    return Setup(root, config, catalog, tuple(select_rules(catalog.rules, config, select, ignore)))
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def in_scope(path: str, scope: tuple[str, ...]) -> bool:
+    return not scope or any(path == s or path.startswith(s.rstrip("/") + "/") for s in scope)
+
+
+def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History | None, Views]:
+    """The repo model, its git history (when CH rules run) and the views over its inventory."""
+    model = load_repo(setup.root, setup.config)
+    history = None
+    if any(rule.family == "CH" for rule in setup.rules):
+        external = sorted({p for app in model.applications for s in app.helm for p in s.value_files})
+        history = load_history(setup.root, [c.dir for c in model.charts], external, options.base_ref, options.staged)
+        if history.error:
+            if options.base_ref:
+                raise LintError(history.error)
+            model = replace(model, problems=model.problems + (Problem("LD009", Location("."), {"reason": history.error}),))
+    focus: frozenset[str] | None = None
+    if options.changed_only:
+        try:
+            state = history.state if history is not None and history.state is not None else load_state(
+                setup.root, options.base_ref, options.staged)
+        except GitError as exc:
+            raise LintError(f"--changed needs git: {exc}") from None
+        focus = frozenset(state.changed)
+    inventory = build_inventory(model, setup.config, setup.catalog.producers, history, focus)
+    return model, history, Views(inventory, setup.catalog.references)
+
+
+def lint(root: Path, options: Options = Options(), setup: Setup | None = None) -> Report:
+    """Lint the repository at `root`; findings limited to `options.scope` (and, with
+    `changed_only`, to what the changed files can have caused)."""
+    setup = setup or prepare(root)
+    started = time.perf_counter()
+    model, history, views = load(setup, options)
+    loaded = time.perf_counter()
+    findings = run_rules(views, setup.rules)
+    findings = suppress(findings, model, setup.config, setup.rules, options.today or date.today())
+    findings = [f for f in findings if in_scope(f.location.path, options.scope)]
+    if views.inventory.focus is not None:
+        findings = keep_changed(findings, set(views.inventory.focus), views.inventory)
+    timings = {"load": loaded - started, "checks": time.perf_counter() - loaded}
+    return Report(setup, tuple(findings), model, views, history, timings)

@@ -1,0 +1,1 @@
+"""After the checks: suppressions, --changed filtering, baselines, and fixes (planned, then written)."""

@@ -1,0 +1,130 @@
+"""Views: typed read models derived from the inventory, each the only implementation of one
+semantic. Built lazily, once per run; checks ask them and never re-derive.
+
+| view | module | semantic |
+|---|---|---|
+| `release(rendering)`, `values_of(resource)` | values.py | Helm values precedence, subcharts, `global`, condition/tags |
+| `locate(resource, path)` | provenance.py | the line the user must edit for a rendered field |
+| `workloads` | workloads.py | pod templates of every workload kind, with scheduling fields |
+| (functions) | scheduling.py | selectors, node affinity, taints and tolerations as the scheduler reads them |
+| `visibility` | visibility.py | which objects a referrer can count on (enabled apps, own unit) |
+| `claims` | claims.py | every claim spec and the StorageClass it names |
+| `secret_refs` | secret_refs.py | every reference to a Secret, with the keys it needs |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import Any, TypeVar
+
+from ..inventory import Inventory
+from ..model import Location, Rendering, Resource, YamlPath
+from .claims import Claim, claims
+from .provenance import Provenance, locate
+from .secret_refs import SecretRef, object_refs, values_refs
+from .values import ReleaseValues
+from .visibility import Visibility
+from .workloads import CNPG_CLUSTER, WORKLOAD_GROUPS, Workload, cnpg_workload, pod_workload, values_workloads
+
+T = TypeVar("T")
+
+
+class _Failed:
+    """A memoised computation that raised: raising again is cheaper than recomputing."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+class Views:
+    """The derived read models of one run. Not shared between runs."""
+
+    def __init__(self, inventory: Inventory, references: Sequence[Mapping[str, Any]] = ()) -> None:
+        self.inventory = inventory
+        self._references = tuple(references)
+        self._releases: dict[tuple[int, tuple[str, ...]], ReleaseValues] = {}
+        self._memo: dict[str, object] = {}
+
+    # --- values and provenance -----------------------------------------------------------------
+
+    def release(self, rendering: Rendering, subchart: tuple[str, ...] = ()) -> ReleaseValues:
+        """The values of a release (chart values.yaml first), or what one of its subcharts sees."""
+        key = (id(rendering), subchart)
+        if key not in self._releases:
+            whole = self._releases.get((id(rendering), ())) or ReleaseValues(rendering.values)
+            self._releases[(id(rendering), ())] = whole
+            self._releases[key] = whole.scoped(subchart)
+        return self._releases[key]
+
+    def values_of(self, resource: Resource) -> ReleaseValues | None:
+        """What the template that rendered `resource` saw; None for a plain manifest."""
+        origin = resource.render
+        return None if origin is None else self.release(origin.rendering, origin.subchart)
+
+    def provenance(self, resource: Resource, ypath: YamlPath) -> Provenance:
+        return locate(resource, ypath, self.values_of(resource))
+
+    def locate(self, resource: Resource, ypath: YamlPath) -> Location:
+        """The line the user must edit for `ypath` of `resource`."""
+        return self.provenance(resource, ypath).location
+
+    # --- derived collections ---------------------------------------------------------------------
+
+    @cached_property
+    def visibility(self) -> Visibility:
+        return Visibility(self.inventory)
+
+    @cached_property
+    def claims(self) -> tuple[Claim, ...]:
+        return tuple(claims(self.inventory))
+
+    @cached_property
+    def workloads(self) -> tuple[Workload, ...]:
+        out: list[Workload] = []
+        for kind in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"):
+            for resource in self.inventory.of_kind(kind):
+                if resource.id.group in WORKLOAD_GROUPS:
+                    workload = pod_workload(resource, self._locator(resource))
+                    if workload is not None:
+                        out.append(workload)
+        for resource in self.inventory.of_kind(CNPG_CLUSTER):
+            out.append(cnpg_workload(resource, self._locator(resource)))
+        for rendering in self.inventory.model.renderings:
+            chart = self.inventory.charts.get(rendering.chart_dir)
+            if chart is not None and chart.dependencies:
+                release = self.release(rendering)
+                scopes = iter([(d.scope, release.enabled(d)) for d in chart.dependencies])
+                out.extend(values_workloads(rendering, release, scopes))
+        return tuple(out)
+
+    @cached_property
+    def secret_refs(self) -> tuple[SecretRef, ...]:
+        out: list[SecretRef] = []
+        for spec in self._references:
+            if spec.get("refs"):
+                out.extend(object_refs(spec, self.inventory, self.locate))
+            if spec.get("values"):
+                out.extend(values_refs(spec, self.inventory, self.release))
+        return tuple(out)
+
+    def _locator(self, resource: Resource) -> Callable[[YamlPath], Location]:
+        return lambda ypath: self.locate(resource, ypath)
+
+    # --- shared results of one check's rules ------------------------------------------------
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """A result several rules of one check share (one schema validation pass for KV001 and
+        KV004). A computation that raised raises again without running twice."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = compute()
+            except Exception as exc:  # noqa: BLE001 - remembered, re-raised to every caller
+                self._memo[key] = _Failed(exc)
+        found = self._memo[key]
+        if isinstance(found, _Failed):
+            raise found.error
+        return found  # type: ignore[return-value]
+
+
+__all__ = ["Claim", "ReleaseValues", "SecretRef", "Views", "Workload"]
