@@ -42,9 +42,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 TIME_TARGETS_S = {60: 1.0, 600: 10.0}
 RSS_TARGET_MB = 300.0
@@ -64,8 +64,24 @@ RENAMES = {  # old (stale) name -> current name, as in examples/homelab/.m0sh1-l
     "proxmox-csi-zfs-caches-delete": "proxmox-csi-zfs-nvme-fast-retain",
 }
 STALE = list(RENAMES)
-WORDS = ["harbor", "gitea", "vault", "grafana", "loki", "minio", "nextcloud", "immich",
-         "paperless", "authentik", "semaphore", "netbox", "outline", "wiki", "mealie", "forgejo"]
+WORDS = [
+    "harbor",
+    "gitea",
+    "vault",
+    "grafana",
+    "loki",
+    "minio",
+    "nextcloud",
+    "immich",
+    "paperless",
+    "authentik",
+    "semaphore",
+    "netbox",
+    "outline",
+    "wiki",
+    "mealie",
+    "forgejo",
+]
 UPSTREAM = "https://charts.example.invalid/{name}"
 
 
@@ -121,9 +137,7 @@ def sealed_blob(seed: str, size: int = 684) -> str:
 
 
 def application(name: str, path: str, namespace: str, wave: int, helm: bool, comment: str = "") -> str:
-    helm_block = (
-        f"    helm:\n      releaseName: {name}\n      valueFiles:\n        - values.yaml\n" if helm else ""
-    )
+    helm_block = f"    helm:\n      releaseName: {name}\n      valueFiles:\n        - values.yaml\n" if helm else ""
     return f"""{comment}apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
@@ -175,15 +189,26 @@ app.kubernetes.io/instance: {{{{ .Release.Name }}}}
 
 def write_config(root: Path) -> None:
     renames = "".join(f"    {old}: {new}\n" for old, new in RENAMES.items())
-    write(root, ".m0sh1-lint.yaml", f"# Synthetic benchmark repo (benchmarks/bench.py)\nrenames:\n  storageClasses:\n{renames}")
+    write(
+        root,
+        ".m0sh1-lint.yaml",
+        f"# Synthetic benchmark repo (benchmarks/bench.py)\nrenames:\n  storageClasses:\n{renames}",
+    )
 
 
 def write_storage_chart(root: Path) -> None:
     base = "apps/cluster/proxmox-csi"
-    write(root, f"{base}/Chart.yaml", "apiVersion: v2\nname: proxmox-csi\ndescription: Proxmox CSI StorageClasses\n"
-          "type: application\nversion: 0.2.3\n")
+    write(
+        root,
+        f"{base}/Chart.yaml",
+        "apiVersion: v2\nname: proxmox-csi\ndescription: Proxmox CSI StorageClasses\n"
+        "type: application\nversion: 0.2.3\n",
+    )
     write(root, f"{base}/templates/_helpers.tpl", labels_helper("proxmox-csi"))
-    write(root, f"{base}/templates/storageclasses.yaml", """{{- range .Values.storageClasses }}
+    write(
+        root,
+        f"{base}/templates/storageclasses.yaml",
+        """{{- range .Values.storageClasses }}
 ---
 apiVersion: storage.k8s.io/v1
 kind: StorageClass
@@ -207,15 +232,15 @@ parameters:
   cache: {{ .cache | default "none" | quote }}
   ssd: {{ .ssd | default false | quote }}
 {{- end }}
-""")
+""",
+    )
     classes = "".join(
         f"  - name: {name}\n    default: {'true' if i == 0 else 'false'}\n    storage: {storage}\n"
         f"    dataset: {dataset}\n    recordsize: {recordsize}\n    cache: {cache}\n    ssd: true\n\n"
         for i, (name, storage, dataset, recordsize, cache) in enumerate(STORAGE_CLASSES)
     )
     write(root, f"{base}/values.yaml", f"# Proxmox CSI StorageClasses\n\nfsType: ext4\n\nstorageClasses:\n{classes}")
-    write(root, "argocd/apps/cluster/proxmox-csi.yaml",
-          application("proxmox-csi", base, "kube-system", -20, helm=True))
+    write(root, "argocd/apps/cluster/proxmox-csi.yaml", application("proxmox-csi", base, "kube-system", -20, helm=True))
 
 
 def write_secrets(root: Path, specs: Sequence[ChartSpec]) -> None:
@@ -224,7 +249,10 @@ def write_secrets(root: Path, specs: Sequence[ChartSpec]) -> None:
     for spec in specs:
         secret = f"{spec.name}-postgres-auth"
         entries.append(f"  # {spec.name}\n  - {secret}.sealedsecret.yaml\n")
-        write(root, f"{base}/{secret}.sealedsecret.yaml", f"""---
+        write(
+            root,
+            f"{base}/{secret}.sealedsecret.yaml",
+            f"""---
 apiVersion: bitnami.com/v1alpha1
 kind: SealedSecret
 metadata:
@@ -233,8 +261,8 @@ metadata:
   namespace: apps
 spec:
   encryptedData:
-    password: {sealed_blob(secret + '/password')}
-    username: {sealed_blob(secret + '/username', 300)}
+    password: {sealed_blob(secret + "/password")}
+    username: {sealed_blob(secret + "/username", 300)}
   template:
     metadata:
       creationTimestamp: null
@@ -243,9 +271,14 @@ spec:
       name: {secret}
       namespace: apps
     type: kubernetes.io/basic-auth
-""")
-    write(root, f"{base}/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\n"
-          "# Application credentials (SealedSecrets only)\nresources:\n" + "".join(entries))
+""",
+        )
+    write(
+        root,
+        f"{base}/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\n"
+        "# Application credentials (SealedSecrets only)\nresources:\n" + "".join(entries),
+    )
     write(root, "argocd/apps/user/secrets-apps.yaml", application("secrets-apps", base, "apps", 0, helm=False))
 
 
@@ -253,11 +286,14 @@ def chart_yaml(spec: ChartSpec) -> str:
     deps = (
         f"dependencies:\n  - name: {spec.name}\n    version: 1.{spec.index % 20}.0\n"
         f"    repository: {UPSTREAM.format(name=spec.name)}\n"
-        if spec.index % 2 == 0 else ""
+        if spec.index % 2 == 0
+        else ""
     )
-    return (f"apiVersion: v2\nname: {spec.name}\ndescription: {spec.name} wrapper chart with a per-app "
-            f"CloudNativePG cluster\ntype: application\nversion: 0.{spec.index % 9}.{spec.index}\n"
-            f"appVersion: \"v1.{spec.index}.0\"\n{deps}")
+    return (
+        f"apiVersion: v2\nname: {spec.name}\ndescription: {spec.name} wrapper chart with a per-app "
+        f"CloudNativePG cluster\ntype: application\nversion: 0.{spec.index % 9}.{spec.index}\n"
+        f'appVersion: "v1.{spec.index}.0"\n{deps}'
+    )
 
 
 def values_yaml(spec: ChartSpec) -> str:
@@ -303,7 +339,7 @@ persistence:
   accessMode: ReadWriteOnce
   size: {1 + spec.index % 100}Gi
 
-{spec.name.split('-')[0]}:
+{spec.name.split("-")[0]}:
   fullnameOverride: {spec.name}
   existingSecret: {spec.name}-postgres-auth
   ingress:
@@ -338,8 +374,8 @@ spec:
     storageClass: {{{{ .Values.postgresql.walStorage.storageClass | default "{wal_default}" }}}}
   bootstrap:
     initdb:
-      database: {spec.name.replace('-', '_')}
-      owner: {spec.name.replace('-', '_')}
+      database: {spec.name.replace("-", "_")}
+      owner: {spec.name.replace("-", "_")}
       secret:
         name: {spec.name}-postgres-auth
   affinity:
@@ -459,10 +495,17 @@ def write_chart(root: Path, spec: ChartSpec) -> None:
     write(root, f"{base}/templates/pvc.yaml", pvc_template(spec))
     write(root, f"{base}/templates/deployment.yaml", deployment_template(spec))
     where = "disabled" if spec.disabled else "apps"
-    comment = f"# Disabled: {spec.name} is parked. Move back to argocd/apps/{spec.group}/ to enable.\n" if spec.disabled else ""
+    comment = (
+        f"# Disabled: {spec.name} is parked. Move back to argocd/apps/{spec.group}/ to enable.\n"
+        if spec.disabled
+        else ""
+    )
     wave = (-15 if spec.group == "cluster" else 10) + spec.index % 10
-    write(root, f"argocd/{where}/{spec.group}/{spec.name}.yaml",
-          application(spec.name, base, spec.namespace, wave, helm=True, comment=comment))
+    write(
+        root,
+        f"argocd/{where}/{spec.group}/{spec.name}.yaml",
+        application(spec.name, base, spec.namespace, wave, helm=True, comment=comment),
+    )
 
 
 def generate_repo(root: Path, n: int) -> list[ChartSpec]:
@@ -569,7 +612,7 @@ def profile_in_process(repo: Path, top: int = PROFILE_TOP) -> None:
     try:
         from linter.cli import main
     except ImportError as exc:
-        raise SystemExit(f"bench: --profile needs the linter importable from {sys.executable} ({exc})")
+        raise SystemExit(f"bench: --profile needs the linter importable from {sys.executable} ({exc})") from None
     profiler = cProfile.Profile()
     with contextlib.redirect_stdout(io.StringIO()):
         profiler.enable()
@@ -583,11 +626,16 @@ def profile_in_process(repo: Path, top: int = PROFILE_TOP) -> None:
 
 
 def table(rows: Sequence[Summary]) -> str:
-    header = f"{'charts':>7} {'median s':>9} {'min s':>7} {'cpu s':>7} {'ms/chart':>9} {'peak RSS MB':>12} {'findings':>9} {'exit':>5}"
+    header = (
+        f"{'charts':>7} {'median s':>9} {'min s':>7} {'cpu s':>7} {'ms/chart':>9} {'peak RSS MB':>12} "
+        f"{'findings':>9} {'exit':>5}"
+    )
     lines = [header, "-" * len(header)]
     for s in rows:
-        lines.append(f"{s.charts:>7} {s.median_s:>9.3f} {s.min_s:>7.3f} {s.cpu_median_s:>7.3f} {s.ms_per_chart:>9.2f} "
-                     f"{s.peak_rss_mb:>12.1f} {s.findings:>9} {s.exit_code:>5}")
+        lines.append(
+            f"{s.charts:>7} {s.median_s:>9.3f} {s.min_s:>7.3f} {s.cpu_median_s:>7.3f} {s.ms_per_chart:>9.2f} "
+            f"{s.peak_rss_mb:>12.1f} {s.findings:>9} {s.exit_code:>5}"
+        )
     return "\n".join(lines)
 
 
@@ -600,7 +648,10 @@ def verdict(rows: Sequence[Summary]) -> tuple[bool, str]:
         if s.peak_rss_mb > RSS_TARGET_MB:
             misses.append(f"N={s.charts} peak RSS {s.peak_rss_mb:.0f}MB > {RSS_TARGET_MB:g}MB")
     targets = ", ".join(f"N={n} <= {t:g}s" for n, t in TIME_TARGETS_S.items()) + f", RSS <= {RSS_TARGET_MB:g}MB"
-    return (not misses, f"verdict: {'PASS' if not misses else 'FAIL'} ({targets})" + (": " + "; ".join(misses) if misses else ""))
+    return (
+        not misses,
+        f"verdict: {'PASS' if not misses else 'FAIL'} ({targets})" + (": " + "; ".join(misses) if misses else ""),
+    )
 
 
 # --------------------------------------------------------------------------- CLI

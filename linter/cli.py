@@ -57,8 +57,9 @@ class _Run:
         return self.setup.root
 
 
-def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
-             select: tuple[str, ...], ignore: tuple[str, ...]) -> _Run:
+def _prepare(
+    paths: tuple[str, ...], root: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> _Run:
     from .loaders.files import find_root
     from .pipeline import prepare
 
@@ -72,7 +73,7 @@ def _prepare(paths: tuple[str, ...], root: str | None, config_path: str | None,
         raise LintError(f"--config `{config_path}` does not exist")
     setup = prepare(repo_root, Path(config_path) if config_path else None, _csv(select), _csv(ignore))
     scope = tuple(_relative(Path(p), repo_root) for p in paths)
-    for path, rel in zip(paths, scope):
+    for path, rel in zip(paths, scope, strict=False):
         if rel.startswith("../"):
             raise LintError(f"path `{path}` is outside the repository root `{repo_root}`")
     return _Run(setup, tuple(s for s in scope if s not in ("", ".")))
@@ -90,28 +91,82 @@ def _relative(path: Path, root: Path) -> str:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-              help="Output format (default: github under GitHub/Gitea Actions, else text).")
-@click.option("--output", "output_file", type=click.Path(dir_okay=False), help="Also write the report (in --format) to FILE; the console gets text.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    help="Output format (default: github under GitHub/Gitea Actions, else text).",
+)
+@click.option(
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False),
+    help="Also write the report (in --format) to FILE; the console gets text.",
+)
 @click.option("--select", multiple=True, help="Only these rules: ids, names or prefixes, comma-separated (SC,PG001).")
 @click.option("--ignore", multiple=True, help="Skip these rules: ids, names or prefixes, comma-separated.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
-              help="Lowest severity that fails the run (exit 1).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that fails the run (exit 1).",
+)
 @click.option("--strict", is_flag=True, help="Same as --fail-on warning.")
-@click.option("--base", "base_ref", help="Compare chart versions with the merge base of this ref (a PR's target branch, e.g. origin/main).")
+@click.option(
+    "--base",
+    "base_ref",
+    help="Compare chart versions with the merge base of this ref (a PR's target branch, e.g. origin/main).",
+)
 @click.option("--staged", is_flag=True, help="Compare the staged files with HEAD (default inside a pre-commit run).")
-@click.option("--changed", is_flag=True, help="Report only findings that the changed files (staged, or since --base) can have caused.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", "write_baseline", type=click.Path(dir_okay=False), help="Record the current findings in FILE and exit 0.")
-@click.option("--fix", "apply_fix", is_flag=True, help="Apply proposed fixes (chart version bumps, StorageClass renames), then lint again.")
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Report only findings that the changed files (staged, or since --base) can have caused.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in FILE and exit 0.",
+)
+@click.option(
+    "--fix",
+    "apply_fix",
+    is_flag=True,
+    help="Apply proposed fixes (chart version bumps, StorageClass renames), then lint again.",
+)
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 @click.option("-v", "--verbose", count=True, help="Say what was loaded, skipped and how long it took (stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines: no hints, no summary.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal (NO_COLOR is honoured too).")
-def lint_command(paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str | None,
-                 output_file: str | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, strict: bool,
-                 base_ref: str | None, staged: bool, changed: bool, baseline_file: str | None, write_baseline: str | None,
-                 apply_fix: bool, show_diff: bool, verbose: int, quiet: bool, no_color: bool) -> None:
+def lint_command(
+    paths: tuple[str, ...],
+    root: str | None,
+    config_path: str | None,
+    output_format: str | None,
+    output_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str,
+    strict: bool,
+    base_ref: str | None,
+    staged: bool,
+    changed: bool,
+    baseline_file: str | None,
+    write_baseline: str | None,
+    apply_fix: bool,
+    show_diff: bool,
+    verbose: int,
+    quiet: bool,
+    no_color: bool,
+) -> None:
     """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
     PATHS only restrict where findings are reported."""
     from .pipeline import Options
@@ -165,7 +220,9 @@ def _print_text(findings: list[Finding], no_color: bool, quiet: bool, baseline_f
         return
     for f in findings:
         if f.suppressed is None:
-            console.print(f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {f.name} {f.message}", markup=False)
+            console.print(
+                f"{f.location.path}:{f.location.line}:{f.location.column} {f.rule} {f.name} {f.message}", markup=False
+            )
 
 
 def _in_actions() -> bool:
@@ -201,7 +258,10 @@ def _plan_fixes(prepared: _Run, findings: list[Finding]) -> list[FileEdit]:
     fixes = fixer.fixes_of(findings)
     for fix in fixes:
         if not in_scope(fix.path, prepared.scope):
-            click.echo(f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`", err=True)
+            click.echo(
+                f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`",
+                err=True,
+            )
     edits = fixer.plan(prepared.root, [f for f in fixes if in_scope(f.path, prepared.scope)])
     for edit in edits:
         for fix, why in edit.skipped:
@@ -228,22 +288,32 @@ def _explain(report: Report) -> None:
     for chart in model.charts:
         missing = [d.scope for d in chart.dependencies if d.scope not in chart.vendored]
         if missing:
-            click.echo(f"chart {chart.dir}: dependencies not vendored under charts/, skipped: {', '.join(missing)} "
-                       "(the wrapper's own templates render; their values are checked as values)", err=True)
+            click.echo(
+                f"chart {chart.dir}: dependencies not vendored under charts/, skipped: {', '.join(missing)} "
+                "(the wrapper's own templates render; their values are checked as values)",
+                err=True,
+            )
     rendered = sum(1 for r in model.resources if r.render is not None)
-    click.echo(f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
-               f"{len(setup.rules)} rules", err=True)
+    click.echo(
+        f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
+        f"{len(setup.rules)} rules",
+        err=True,
+    )
     click.echo(f"time: load {report.timings['load']:.3f}s, checks {report.timings['checks']:.3f}s", err=True)
     if any(rule.family == "KV" for rule in setup.rules):
         skipped = report.unvalidated_kinds()
         if skipped:
             listed = ", ".join(f"{kind} ({count})" for kind, count in skipped.items())
-            click.echo(f"schema validation skipped {sum(skipped.values())} objects of kinds without a schema: {listed}",
-                       err=True)
+            click.echo(
+                f"schema validation skipped {sum(skipped.values())} objects of kinds without a schema: {listed}",
+                err=True,
+            )
     history = report.history
     if history is not None and history.state is not None:
-        click.echo(f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed",
-                   err=True)
+        click.echo(
+            f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed",
+            err=True,
+        )
     elif history is not None and not history.error:
         click.echo("chart versions not compared: not a git repository", err=True)
 
@@ -260,8 +330,14 @@ def inventory_group() -> None:
 @click.option("--namespace", help="Only this namespace.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
-def inventory_secrets(paths: tuple[str, ...], root: str | None, config_path: str | None, namespace: str | None,
-                      output_format: str, no_color: bool) -> None:
+def inventory_secrets(
+    paths: tuple[str, ...],
+    root: str | None,
+    config_path: str | None,
+    namespace: str | None,
+    output_format: str,
+    no_color: bool,
+) -> None:
     """Every Secret the repo produces or references: producer, keys, referrers, status."""
     from .pipeline import load
     from .report import secrets_table
@@ -330,7 +406,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("M0SH1_LINT_DEBUG"):
             traceback.print_exc()
-        click.echo(f"m0sh1-lint: internal error: {type(exc).__name__}: {exc} (set M0SH1_LINT_DEBUG=1 for a traceback)", err=True)
+        click.echo(
+            f"m0sh1-lint: internal error: {type(exc).__name__}: {exc} (set M0SH1_LINT_DEBUG=1 for a traceback)",
+            err=True,
+        )
         return EXIT_ERROR
     return EXIT_OK
 

@@ -56,12 +56,13 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
 
     def unvalidated_kinds(self) -> dict[str, int]:
-        """"apiVersion Kind" → objects no schema covers (for `-v`)."""
+        """ "apiVersion Kind" → objects no schema covers (for `-v`)."""
         return unvalidated_kinds(self.views)
 
 
-def prepare(root: Path, config_file: Path | None = None, select: tuple[str, ...] = (),
-            ignore: tuple[str, ...] = ()) -> Setup:
+def prepare(
+    root: Path, config_file: Path | None = None, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
+) -> Setup:
     """Read the config (`.m0sh1-lint.yaml` at the root unless given) and the rule catalog."""
     path = config_file or find_config(root)
     config = load_config(path, _shown(path, root) if path is not None else None)
@@ -90,12 +91,17 @@ def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History
         if history.error:
             if options.base_ref:
                 raise LintError(history.error)
-            model = replace(model, problems=model.problems + (Problem("LD009", Location("."), {"reason": history.error}),))
+            model = replace(
+                model, problems=(*model.problems, Problem("LD009", Location("."), {"reason": history.error}))
+            )
     focus: frozenset[str] | None = None
     if options.changed_only:
         try:
-            state = history.state if history is not None and history.state is not None else load_state(
-                setup.root, options.base_ref, options.staged)
+            state = (
+                history.state
+                if history is not None and history.state is not None
+                else load_state(setup.root, options.base_ref, options.staged)
+            )
         except GitError as exc:
             raise LintError(f"--changed needs git: {exc}") from None
         focus = frozenset(state.changed)

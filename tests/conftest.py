@@ -13,7 +13,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-goldens", action="store_true", help="Rewrite expected.txt files; review them with git diff.")
+    parser.addoption(
+        "--update-goldens", action="store_true", help="Rewrite expected.txt files; review them with git diff."
+    )
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import lint_json
+
 from linter.cli import main
 
 APP = """apiVersion: argoproj.io/v1alpha1
@@ -34,8 +34,11 @@ spec:
 
 def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     (root / ".git").mkdir(parents=True)
-    base = {"argocd/apps/web.yaml": APP, "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-            "apps/web/templates/pvc.yaml": PVC}
+    base = {
+        "argocd/apps/web.yaml": APP,
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/templates/pvc.yaml": PVC,
+    }
     for rel, content in {**base, **files}.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +73,9 @@ def test_symlink_out_of_repo_is_not_followed(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_symlink_inside_repo_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = make_repo(tmp_path, {"shared/pvc.yaml": PVC.replace('""', "missing-class").replace("name: data", "name: shared")})
+    repo = make_repo(
+        tmp_path, {"shared/pvc.yaml": PVC.replace('""', "missing-class").replace("name: data", "name: shared")}
+    )
     os.symlink(repo / "shared/pvc.yaml", repo / "apps/web/templates/shared.yaml")
     assert ("apps/web/templates/shared.yaml", 6, "SC001") in [f[:3] for f in findings(repo, capsys)]
 
@@ -93,11 +98,14 @@ def test_recursive_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_tabs_syntax_errors_and_duplicates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = make_repo(tmp_path, {
-        "manifests/tabs.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
-        "apps/web/values.yaml": "a: [1, 2\n",
-        "manifests/dup.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
-    })
+    repo = make_repo(
+        tmp_path,
+        {
+            "manifests/tabs.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
+            "apps/web/values.yaml": "a: [1, 2\n",
+            "manifests/dup.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
+        },
+    )
     result = findings(repo, capsys)
     assert [(f, line, rule) for f, line, rule, _ in result] == [
         ("apps/web/values.yaml", 2, "LD001"),
@@ -109,19 +117,27 @@ def test_tabs_syntax_errors_and_duplicates(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_encodings_empty_files_and_wrong_shapes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = make_repo(tmp_path, {
-        "manifests/latin1.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
-        "manifests/utf16.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n".encode("utf-16"),
-        "manifests/empty.yaml": "",
-        "manifests/binary.yaml": b"\x00\x01\x02",
-        "apps/web/values.yaml": "- not\n- a mapping\n",
-        "apps/other/Chart.yaml": "apiVersion: v2\nname: other\n",
-        "apps/other/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
-        "apps/empty/Chart.yaml": "",
-    })
+    repo = make_repo(
+        tmp_path,
+        {
+            "manifests/latin1.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+            "manifests/utf16.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n".encode("utf-16"),
+            "manifests/empty.yaml": "",
+            "manifests/binary.yaml": b"\x00\x01\x02",
+            "apps/web/values.yaml": "- not\n- a mapping\n",
+            "apps/other/Chart.yaml": "apiVersion: v2\nname: other\n",
+            "apps/other/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            "apps/empty/Chart.yaml": "",
+        },
+    )
     assert findings(repo, capsys) == [
         ("apps/empty/Chart.yaml", 1, "LD005", "chart skipped: Chart.yaml is empty"),
-        ("apps/other/Chart.yaml", 1, "LD005", "chart skipped: Chart.yaml has no `version`, so Helm cannot load the chart"),
+        (
+            "apps/other/Chart.yaml",
+            1,
+            "LD005",
+            "chart skipped: Chart.yaml has no `version`, so Helm cannot load the chart",
+        ),
         ("apps/web/values.yaml", 1, "LD005", "chart skipped: values.yaml is not a mapping of keys to values"),
         ("manifests/binary.yaml", 1, "LD003", "file skipped: it is not UTF-8 text (or holds NUL bytes)"),
         ("manifests/latin1.yaml", 1, "LD003", "file skipped: it is not UTF-8 text (or holds NUL bytes)"),
@@ -129,16 +145,22 @@ def test_encodings_empty_files_and_wrong_shapes(tmp_path: Path, capsys: pytest.C
 
 
 def test_unrenderable_template_keeps_linting_the_rest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = make_repo(tmp_path, {
-        "apps/web/templates/broken.yaml": "a: {{ .Values.missing.deep.value }}\n",
-        "manifests/pvc.yaml": PVC.replace('""', "nope"),
-    })
+    repo = make_repo(
+        tmp_path,
+        {
+            "apps/web/templates/broken.yaml": "a: {{ .Values.missing.deep.value }}\n",
+            "manifests/pvc.yaml": PVC.replace('""', "nope"),
+        },
+    )
     result = findings(repo, capsys)
     assert [(f, line, rule) for f, line, rule, _ in result] == [
         ("apps/web/templates/broken.yaml", 1, "LD004"),
         ("manifests/pvc.yaml", 6, "SC001"),
     ]
-    assert result[0][3] == "Helm cannot render this template: at <.Values.missing.deep.value>: nil pointer evaluating interface {}.deep"
+    assert (
+        result[0][3]
+        == "Helm cannot render this template: at <.Values.missing.deep.value>: nil pointer evaluating interface {}.deep"
+    )
 
 
 def test_large_file_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +176,9 @@ def test_deep_nesting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert [r[2] for r in result] in (["LD006"], ["LD001"])
 
 
-def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import linter.pipeline
 
     def boom(*_: object) -> None:
@@ -170,27 +194,36 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 ODD_SHAPES = {
     # found by review: each crashed a loader or a check before (now read as empty, or reported)
     "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: foo\n",
-    "manifests/sc.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s, annotations: [a]}\nprovisioner: x\n",
-    "manifests/ss.yaml": "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: x, namespace: apps, annotations: [a]}\n"
-                         "spec: {encryptedData: null, template: {metadata: [a]}}\n",
-    "manifests/pdb.yaml": "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: apps}\nspec: {minAvailable: 1, selector: {matchLabels: [a]}}\n",
+    "manifests/sc.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
+    "metadata: {name: s, annotations: [a]}\nprovisioner: x\n",
+    "manifests/ss.yaml": "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\n"
+    "metadata: {name: x, namespace: apps, annotations: [a]}\n"
+    "spec: {encryptedData: null, template: {metadata: [a]}}\n",
+    "manifests/pdb.yaml": (
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: apps}\nspec: "
+        "{minAvailable: 1, selector: {matchLabels: [a]}}\n"
+    ),
     "manifests/tag.yaml": "a: !!bool maybe\n",
     "manifests/longkind.yaml": "apiVersion: v1\nkind: " + "K" * 300 + "\nmetadata: {name: x}\n",
     "manifests/traversal.yaml": "apiVersion: v1\nkind: ../../../../x\nmetadata: {name: x}\n",
     "argocd/apps/odd.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: odd}\n"
-                            "spec: {sources: 5, source: {path: apps/web, helm: foo, directory: foo}}\n",
+    "spec: {sources: 5, source: {path: apps/web, helm: foo, directory: foo}}\n",
     "argocd/apps/odd2.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: odd2}\n"
-                             "spec: {source: {path: apps/web, helm: {valueFiles: values.yaml, parameters: 5}}}\n",
+    "spec: {source: {path: apps/web, helm: {valueFiles: values.yaml, parameters: 5}}}\n",
     "argocd/apps/odd3.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: foo\nspec: {}\n",
     "argocd/apps/kust.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: kust}\n"
-                             "spec: {source: {path: kust, directory: {include: 5}}, destination: {namespace: apps}}\n",
-    "kust/kustomization.yaml": "resources: 5\npatchesStrategicMerge: 5\ngeneratorOptions: foo\nsecretGenerator: [{name: g, options: x, envs: x.env}]\n",
+    "spec: {source: {path: kust, directory: {include: 5}}, destination: {namespace: apps}}\n",
+    "kust/kustomization.yaml": (
+        "resources: 5\npatchesStrategicMerge: 5\ngeneratorOptions: foo\nsecretGenerator: [{name: g, options: x, "
+        "envs: x.env}]\n"
+    ),
     "apps/odd/Chart.yaml": "apiVersion: v2\nname: odd\nversion: 0.1.0\ndependencies: 5\n",
     "apps/odd/Chart.lock": "dependencies: 5\n",
-    "apps/odd/templates/aff.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n"
-                                   "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n"
-                                   "            nodeSelectorTerms: [{matchExpressions: {key: zone}}]\n"
-                                   "        podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: 5}\n",
+    "apps/odd/templates/aff.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n"
+    "spec:\n  template:\n    spec:\n"
+    "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n"
+    "            nodeSelectorTerms: [{matchExpressions: {key: zone}}]\n"
+    "        podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: 5}\n",
 }
 
 
@@ -204,14 +237,19 @@ def test_odd_shapes_never_crash(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_secret_values_never_appear_in_schema_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: apps}\nstringData:\n  user: admin\n  pin: 48151623\n"
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: apps}\n"
+        "stringData:\n  user: admin\n  pin: 48151623\n"
+    )
     repo = make_repo(tmp_path, {"manifests/s.yaml": secret})
     main(["--format", "sarif", "--root", str(repo), str(repo)])
     out = capsys.readouterr().out
     assert "48151623" not in out and "value hidden" in out
 
 
-def test_a_crashing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_crashing_check_is_reported_not_raised(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from dataclasses import replace
 
     from linter.checks.registry import REGISTRY
@@ -224,6 +262,9 @@ def test_a_crashing_check_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch
     repo = make_repo(tmp_path, {})
     code, document = lint_json(repo, capsys=capsys)
     assert [(f["rule"], f["message"]) for f in document["findings"]] == [
-        ("LN004", "rule SC003 could not finish on this repository (TypeError: unexpected shape); its findings are incomplete"),
+        (
+            "LN004",
+            "rule SC003 could not finish on this repository (TypeError: unexpected shape); its findings are incomplete",
+        ),
     ]
     assert code == 1

@@ -45,10 +45,14 @@ PVC = "apps/user/harbor/templates/pvc.yaml"
 
 def test_worktree_change_without_bump(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edit(repo / PVC, "storage: 100Gi", "storage: 120Gi")
-    assert ch_findings(repo, capsys) == [(
-        "apps/user/harbor/Chart.yaml", 5, "CH001",
-        "chart `harbor` changed since HEAD (templates/pvc.yaml), but its version stays `0.4.17`",
-    )]
+    assert ch_findings(repo, capsys) == [
+        (
+            "apps/user/harbor/Chart.yaml",
+            5,
+            "CH001",
+            "chart `harbor` changed since HEAD (templates/pvc.yaml), but its version stays `0.4.17`",
+        )
+    ]
 
 
 def test_pull_request_base_uses_the_merge_base(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,7 +68,9 @@ def test_pull_request_base_uses_the_merge_base(repo: Path, capsys: pytest.Captur
     assert "changed since main (merge base" in findings[0][3]
 
 
-def test_staged_mode_ignores_unstaged_edits(repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_staged_mode_ignores_unstaged_edits(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     edit(repo / PVC, "storage: 100Gi", "storage: 120Gi")  # not staged
     monkeypatch.setenv("PRE_COMMIT", "1")
     assert ch_findings(repo, capsys) == []
@@ -84,7 +90,9 @@ def test_shallow_clone_explains_how_to_fetch(repo: Path, tmp_path: Path, capsys:
     git(repo, "checkout", "-q", "main")
     git(repo, "commit", "-q", "--allow-empty", "-m", "y")
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo}", str(clone)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{repo}", str(clone)], check=True
+    )
     assert main(["--select", "CH", "--base", "origin/other", str(clone)]) == 2
     assert "shallow clone: fetch more history" in capsys.readouterr().err
 
@@ -101,7 +109,14 @@ def test_repository_without_commits_is_reported_once(tmp_path: Path, capsys: pyt
     tree = tmp_path / "fresh"
     shutil.copytree(EXAMPLE, tree)
     git(tree, "init", "-q")
-    assert ch_findings(tree, capsys) == [(".", 1, "LD009", "chart versions not compared: the repository has no commits yet, so there is nothing to compare with")]
+    assert ch_findings(tree, capsys) == [
+        (
+            ".",
+            1,
+            "LD009",
+            "chart versions not compared: the repository has no commits yet, so there is nothing to compare with",
+        )
+    ]
 
 
 def test_fix_bumps_versions_and_renames_classes_idempotently(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,8 +134,10 @@ def test_fix_bumps_versions_and_renames_classes_idempotently(repo: Path, capsys:
     assert "version: 0.4.18" in chart.read_text()
     # comments and layout stay: only the value tokens changed
     values = (repo / "apps/user/harbor/values.yaml").read_text()
-    assert "    # ZFS dataset rpool/k8s/pgdata with 16K recordsize - optimized for PostgreSQL small random I/O\n" \
-           "    storageClass: proxmox-csi-zfs-nvme-fast-retain\n" in values
+    assert (
+        "    # ZFS dataset rpool/k8s/pgdata with 16K recordsize - optimized for PostgreSQL small random I/O\n"
+        "    storageClass: proxmox-csi-zfs-nvme-fast-retain\n" in values
+    )
     guard = (repo / "apps/user/harborguard/values.yaml").read_text()
     assert 'storageClassName: "proxmox-csi-zfs-sata-object-retain"' in guard  # quotes kept
     changed = set(git(repo, "diff", "--name-only").split())

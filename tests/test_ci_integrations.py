@@ -40,14 +40,24 @@ def test_sarif_validates_and_marks_suppressions(tree: Path, capsys: pytest.Captu
     if not SARIF_SCHEMA.exists():
         pytest.skip("the official SARIF schema lives in ../shared/reference (present in CI)")
     (tree / ".m0sh1-lint.yaml").write_text(
-        "ignorePaths:\n  - paths: ['apps/cluster/valkey/**']\n    reason: 'upstream chart values, tracked in #12'\n")
+        "ignorePaths:\n  - paths: ['apps/cluster/valkey/**']\n    reason: 'upstream chart values, tracked in #12'\n"
+    )
     document = sarif(tree, capsys)
     jsonschema.validate(document, json.loads(SARIF_SCHEMA.read_text()))
     run = document["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert rules["SC001"]["helpUri"].endswith("/docs/rules/SC001.md") and rules["SC001"]["help"]["markdown"].startswith("# SC001")
-    valkey = [r for r in run["results"] if "valkey/values.yaml" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
-    assert valkey and all(r["suppressions"] == [{"kind": "external", "justification": "upstream chart values, tracked in #12"}] for r in valkey)
+    assert rules["SC001"]["helpUri"].endswith("/docs/rules/SC001.md") and rules["SC001"]["help"]["markdown"].startswith(
+        "# SC001"
+    )
+    valkey = [
+        r
+        for r in run["results"]
+        if "valkey/values.yaml" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    ]
+    assert valkey and all(
+        r["suppressions"] == [{"kind": "external", "justification": "upstream chart values, tracked in #12"}]
+        for r in valkey
+    )
     first = run["results"][0]
     assert first["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
     assert all(r["ruleId"] == run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] for r in run["results"])
@@ -64,12 +74,16 @@ def test_sarif_fingerprints_survive_line_shifts(tree: Path, capsys: pytest.Captu
     assert prints() == before
 
 
-def test_github_format_escapes_and_is_chosen_under_actions(tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_format_escapes_and_is_chosen_under_actions(
+    tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GITEA_ACTIONS", "true")
     assert main(["--select", "SC003", str(tree)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("::error file=apps/user/harbor/templates/postgres-cluster.yaml,line=20,col=72,"
-                               "title=SC003 template-default-storage-class-unknown::template falls back to StorageClass")
+    assert lines[0].startswith(
+        "::error file=apps/user/harbor/templates/postgres-cluster.yaml,line=20,col=72,"
+        "title=SC003 template-default-storage-class-unknown::template falls back to StorageClass"
+    )
     assert all(line.startswith("::error ") for line in lines)
     from linter.report.github import _data, _property
 
@@ -124,28 +138,45 @@ def _pull_request_checkout(tmp_path: Path) -> Path:
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(origin)], check=True)
     work = tmp_path / "work"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{origin}", str(work)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{origin}", str(work)], check=True
+    )
     return work
 
 
 def test_action_lint_script_gates_a_pull_request(tmp_path: Path) -> None:
     work = _pull_request_checkout(tmp_path)
     bin_dir = Path(os.environ.get("VIRTUAL_ENV", Path(os.sys.executable).parent.parent)) / "bin"
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "BASE": "main", "FAIL_ON": "error",
-           "PATHS": ".", "SARIF": str(tmp_path / "out.sarif"), "ACTION_PATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "BASE": "main",
+        "FAIL_ON": "error",
+        "PATHS": ".",
+        "SARIF": str(tmp_path / "out.sarif"),
+        "ACTION_PATH": str(ROOT),
+    }
     env.pop("PRE_COMMIT", None)
-    done = subprocess.run(["bash", str(ROOT / ".github/scripts/lint.sh")], cwd=work, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["bash", str(ROOT / ".github/scripts/lint.sh")], cwd=work, env=env, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1, done.stderr
     assert "::error file=apps/user/harbor/Chart.yaml,line=5,col=1,title=CH001 chart-version-not-bumped::" in done.stdout
     assert "changed since origin/main (merge base" in done.stdout
     assert json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"]
 
 
-@pytest.mark.skipif(shutil.which("pre-commit") is None and not (Path(os.sys.executable).parent / "pre-commit").exists(),
-                    reason="pre-commit is a dev dependency")
+@pytest.mark.skipif(
+    shutil.which("pre-commit") is None and not (Path(os.sys.executable).parent / "pre-commit").exists(),
+    reason="pre-commit is a dev dependency",
+)
 def test_pre_commit_hook_blocks_then_passes(tmp_path: Path) -> None:
     """The real pre-commit framework, running this checkout's hook with try-repo (no clone from the network)."""
-    pre_commit = str(Path(os.sys.executable).parent / "pre-commit") if (Path(os.sys.executable).parent / "pre-commit").exists() else "pre-commit"
+    pre_commit = (
+        str(Path(os.sys.executable).parent / "pre-commit")
+        if (Path(os.sys.executable).parent / "pre-commit").exists()
+        else "pre-commit"
+    )
     repo = tmp_path / "gitops"
     shutil.copytree(ROOT / "tests" / "fixtures" / "e2e" / "seed.after", repo)
     git(repo, "init", "-q", "-b", "main")
@@ -155,10 +186,19 @@ def test_pre_commit_hook_blocks_then_passes(tmp_path: Path) -> None:
     env.pop("PRE_COMMIT", None)
 
     def hook() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([pre_commit, "try-repo", str(ROOT), "m0sh1-lint"], cwd=repo, env=env, capture_output=True, text=True)
+        return subprocess.run(
+            [pre_commit, "try-repo", str(ROOT), "m0sh1-lint"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     values = repo / "apps/user/harbor/values.yaml"
-    values.write_text(values.read_text().replace("proxmox-csi-zfs-nvme-fast-retain", "proxmox-csi-zfs-nvme-fast-retian", 1))
+    values.write_text(
+        values.read_text().replace("proxmox-csi-zfs-nvme-fast-retain", "proxmox-csi-zfs-nvme-fast-retian", 1)
+    )
     git(repo, "add", "-A")
     failing = hook()
     assert failing.returncode == 1, failing.stdout + failing.stderr

@@ -44,7 +44,9 @@ def test_text_output_is_plain_and_grouped(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     assert "\x1b[" not in out
     first = out.splitlines()[0]
-    assert first.startswith("apps/user/harbor/templates/pvc.yaml:11:3 SC001 storage-class-unknown PersistentVolumeClaim `harbor-registry`")
+    assert first.startswith(
+        "apps/user/harbor/templates/pvc.yaml:11:3 SC001 storage-class-unknown PersistentVolumeClaim `harbor-registry`"
+    )
     assert "  error: Use one of the classes defined in apps/cluster/proxmox-csi/templates/storageclasses.yaml" in out
     assert "  did you mean `proxmox-csi-zfs-sata-object-retain`?" in out
     assert out.rstrip().endswith("Found 6 problems: 6 errors.")
@@ -116,7 +118,10 @@ def test_bad_config_names_file_field_and_closest_key(tmp_path: Path, capsys: pyt
 def test_bad_severity_value_in_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / ".m0sh1-lint.yaml").write_text("severity:\n  SC001: eror\n")
     assert main([str(tmp_path)]) == 2
-    assert "severity.SC001: `eror` is not one of `error`, `warning`, `info` (did you mean `error`?)" in capsys.readouterr().err
+    assert (
+        "severity.SC001: `eror` is not one of `error`, `warning`, `info` (did you mean `error`?)"
+        in capsys.readouterr().err
+    )
 
 
 def test_config_severity_override_and_ignore(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,7 +152,16 @@ def test_rules_and_rule_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert "SC001  storage-class-unknown" in listing
     assert main(["rule", "SC001"]) == 0
     page = capsys.readouterr().out
-    for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix", "## Options", "## Suppression", "## References"):
+    for section in (
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## How to fix",
+        "## Options",
+        "## Suppression",
+        "## References",
+    ):
         assert section in page
     assert main(["rule", "SC01"]) == 2
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import lint_json
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
@@ -67,12 +66,17 @@ def test_after_state_is_clean(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_values_finding_names_the_rendered_object(capsys: pytest.CaptureFixture[str]) -> None:
     _, document = lint_json(EXAMPLE, "--select", "SC001", capsys=capsys)
-    values_finding = next(f for f in document["findings"] if f["file"] == "apps/user/harbor/values.yaml" and f["line"] == 14)
+    values_finding = next(
+        f for f in document["findings"] if f["file"] == "apps/user/harbor/values.yaml" and f["line"] == 14
+    )
     assert values_finding["message"] == (
         "Cluster `harbor-postgres` requests StorageClass `proxmox-csi-zfs-pgdata-retain` at "
         "`spec.storage.storageClass`, which no enabled app defines"
     )
     assert values_finding["resource"] == {
-        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "namespace": "apps", "name": "harbor-postgres",
+        "apiVersion": "postgresql.cnpg.io/v1",
+        "kind": "Cluster",
+        "namespace": "apps",
+        "name": "harbor-postgres",
     }
     assert values_finding["column"] == 5

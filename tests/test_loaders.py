@@ -7,10 +7,10 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from conftest import lint_json
-from linter.model import Config
+
 from linter.loaders.repo import load_repo
+from linter.model import Config
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -23,9 +23,11 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def app(name: str, path: str, namespace: str = "apps", helm: str = "") -> str:
-    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
-            f"  source:\n    path: {path}\n{helm}    repoURL: https://git.example.com/homelab.git\n"
-            f"  destination:\n    namespace: {namespace}\n  project: default\n")
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
+        f"  source:\n    path: {path}\n{helm}    repoURL: https://git.example.com/homelab.git\n"
+        f"  destination:\n    namespace: {namespace}\n  project: default\n"
+    )
 
 
 SEALED = """apiVersion: bitnami.com/v1alpha1
@@ -39,17 +41,20 @@ spec:
 
 
 def test_kustomize_builds_only_listed_resources(tmp_path: Path) -> None:
-    repo = write(tmp_path, {
-        "argocd/apps/secrets.yaml": app("secrets", "secrets", namespace="default"),
-        "secrets/kustomization.yaml": "namespace: apps\nnamePrefix: p-\nresources:\n  - listed.yaml\n  - nested\n"
-                                      "secretGenerator:\n  - name: gen\n    literals: [USER=admin, PASSWORD=x]\n"
-                                      "    envs: [creds.env]\n",
-        "secrets/creds.env": "# comment\nTOKEN=abc\n",
-        "secrets/listed.yaml": SEALED.format(name="listed"),
-        "secrets/forgotten.yaml": SEALED.format(name="forgotten"),
-        "secrets/nested/kustomization.yaml": "resources: [inner.yaml]\n",
-        "secrets/nested/inner.yaml": SEALED.format(name="inner"),
-    })
+    repo = write(
+        tmp_path,
+        {
+            "argocd/apps/secrets.yaml": app("secrets", "secrets", namespace="default"),
+            "secrets/kustomization.yaml": "namespace: apps\nnamePrefix: p-\nresources:\n  - listed.yaml\n  - nested\n"
+            "secretGenerator:\n  - name: gen\n    literals: [USER=admin, PASSWORD=x]\n"
+            "    envs: [creds.env]\n",
+            "secrets/creds.env": "# comment\nTOKEN=abc\n",
+            "secrets/listed.yaml": SEALED.format(name="listed"),
+            "secrets/forgotten.yaml": SEALED.format(name="forgotten"),
+            "secrets/nested/kustomization.yaml": "resources: [inner.yaml]\n",
+            "secrets/nested/inner.yaml": SEALED.format(name="inner"),
+        },
+    )
     model = load_repo(repo, Config())
     by_name = {r.id.name: r for r in model.resources}
     assert by_name["p-listed"].deployed and by_name["p-listed"].id.namespace == "apps"
@@ -65,10 +70,13 @@ def test_kustomize_builds_only_listed_resources(tmp_path: Path) -> None:
 
 
 def test_disabled_application_deploys_nothing(tmp_path: Path) -> None:
-    repo = write(tmp_path, {
-        "argocd/disabled/secrets.yaml": app("secrets", "secrets"),
-        "secrets/one.yaml": SEALED.format(name="one"),
-    })
+    repo = write(
+        tmp_path,
+        {
+            "argocd/disabled/secrets.yaml": app("secrets", "secrets"),
+            "secrets/one.yaml": SEALED.format(name="one"),
+        },
+    )
     [resource] = load_repo(repo, Config()).resources
     assert not resource.deployed
     assert resource.note == "only the disabled Application `secrets` deploys it"
@@ -89,19 +97,25 @@ HELM_APP = """    helm:
           value: from-param
 """
 PVCS = "".join(
-    f"---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {key}\nspec:\n  storageClassName: {{{{ .Values.{key}.storageClass }}}}\n"
+    (
+        f"---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {key}\nspec:\n  storageClassName: "
+        f"{{{{ .Values.{key}.storageClass }}}}\n"
+    )
     for key in ("base", "prod", "inline", "object", "param")
 )
 
 
 def test_values_layers_point_at_the_line_that_set_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = write(tmp_path, {
-        "argocd/apps/web.yaml": app("web", "apps/web", helm=HELM_APP),
-        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-        "apps/web/values.yaml": "base:\n  storageClass: from-base\nprod:\n  storageClass: overridden\n",
-        "env/prod.yaml": "prod:\n  storageClass: from-prod\n",
-        "apps/web/templates/pvc.yaml": PVCS,
-    })
+    repo = write(
+        tmp_path,
+        {
+            "argocd/apps/web.yaml": app("web", "apps/web", helm=HELM_APP),
+            "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "apps/web/values.yaml": "base:\n  storageClass: from-base\nprod:\n  storageClass: overridden\n",
+            "env/prod.yaml": "prod:\n  storageClass: from-prod\n",
+            "apps/web/templates/pvc.yaml": PVCS,
+        },
+    )
     _, document = lint_json(repo, "--select", "SC001", capsys=capsys)
     assert [(f["file"], f["line"], f["message"].split("`")[3]) for f in document["findings"]] == [
         ("apps/web/values.yaml", 2, "from-base"),
@@ -123,19 +137,26 @@ def _tgz(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def test_vendored_subchart_renders_and_traces_to_parent_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = write(tmp_path, {
-        "argocd/apps/web.yaml": app("web", "apps/web"),
-        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
-                               "  - name: cache\n    version: 1.0.0\n    repository: https://charts.example.com\n    alias: redis\n",
-        "apps/web/values.yaml": "redis:\n  persistence:\n    storageClass: stale-class\n",
-    })
-    archive = _tgz({
-        "cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
-        "cache/values.yaml": "persistence:\n  storageClass: ''\n",
-        "cache/templates/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: cache\n"
-                                    "spec:\n  storageClassName: {{ .Values.persistence.storageClass }}\n",
-    })
+def test_vendored_subchart_renders_and_traces_to_parent_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = write(
+        tmp_path,
+        {
+            "argocd/apps/web.yaml": app("web", "apps/web"),
+            "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+            "  - name: cache\n    version: 1.0.0\n    repository: https://charts.example.com\n    alias: redis\n",
+            "apps/web/values.yaml": "redis:\n  persistence:\n    storageClass: stale-class\n",
+        },
+    )
+    archive = _tgz(
+        {
+            "cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+            "cache/values.yaml": "persistence:\n  storageClass: ''\n",
+            "cache/templates/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: cache\n"
+            "spec:\n  storageClassName: {{ .Values.persistence.storageClass }}\n",
+        }
+    )
     (repo / "apps/web/charts").mkdir()
     (repo / "apps/web/charts/cache-1.0.0.tgz").write_bytes(archive)
     _, document = lint_json(repo, capsys=capsys)
@@ -144,19 +165,23 @@ def test_vendored_subchart_renders_and_traces_to_parent_values(tmp_path: Path, c
 
 
 def test_custom_rule_dir_adds_a_storage_class_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo = write(tmp_path, {
-        ".m0sh1-lint.yaml": "ruleDirs: [policy]\nselect: [SC901]\n",
-        "policy/SC901-volsync-storage-class-unknown.yaml": (
-            "id: SC901\nname: volsync-storage-class-unknown\nsummary: VolSync cache class.\nseverity: error\n"
-            "check: storage-class-reference\nparams:\n  match: undefined\n  additionalReferences:\n"
-            "    - kinds: [volsync.backube/ReplicationSource]\n      at: spec.restic\n      fields: [cacheStorageClassName]\n"
-            "message: \"{kind} `{name}` uses class `{class}`\"\nhint: \"Use one of: {defined}.\"\n"
-            "docs: {what: w, why: w, fail: f, pass: p, how: h}\n"
-        ),
-        "argocd/apps/backup.yaml": app("backup", "backup"),
-        "backup/rs.yaml": "apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\nmetadata:\n  name: db\n"
-                          "spec:\n  restic:\n    cacheStorageClassName: nope\n",
-    })
+    repo = write(
+        tmp_path,
+        {
+            ".m0sh1-lint.yaml": "ruleDirs: [policy]\nselect: [SC901]\n",
+            "policy/SC901-volsync-storage-class-unknown.yaml": (
+                "id: SC901\nname: volsync-storage-class-unknown\nsummary: VolSync cache class.\nseverity: error\n"
+                "check: storage-class-reference\nparams:\n  match: undefined\n  additionalReferences:\n"
+                "    - kinds: [volsync.backube/ReplicationSource]\n      at: spec.restic\n"
+                "      fields: [cacheStorageClassName]\n"
+                'message: "{kind} `{name}` uses class `{class}`"\nhint: "Use one of: {defined}."\n'
+                "docs: {what: w, why: w, fail: f, pass: p, how: h}\n"
+            ),
+            "argocd/apps/backup.yaml": app("backup", "backup"),
+            "backup/rs.yaml": "apiVersion: volsync.backube/v1alpha1\nkind: ReplicationSource\nmetadata:\n  name: db\n"
+            "spec:\n  restic:\n    cacheStorageClassName: nope\n",
+        },
+    )
     _, document = lint_json(repo, capsys=capsys)
     assert [(f["rule"], f["file"], f["line"], f["message"]) for f in document["findings"]] == [
         ("SC901", "backup/rs.yaml", 7, "ReplicationSource `db` uses class `nope`"),
@@ -166,22 +191,32 @@ def test_custom_rule_dir_adds_a_storage_class_reference(tmp_path: Path, capsys: 
 def test_bad_custom_rule_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from linter.cli import main
 
-    repo = write(tmp_path, {
-        ".m0sh1-lint.yaml": "ruleDirs: [policy]\n",
-        "policy/SC902-x.yaml": "id: SC902\nname: x\nsummary: s\nseverity: error\ncheck: storage-class-referenc\n"
-                               "message: m\nhint: h.\ndocs: {what: w, why: w, fail: f, pass: p, how: h}\n",
-    })
+    repo = write(
+        tmp_path,
+        {
+            ".m0sh1-lint.yaml": "ruleDirs: [policy]\n",
+            "policy/SC902-x.yaml": "id: SC902\nname: x\nsummary: s\nseverity: error\ncheck: storage-class-referenc\n"
+            "message: m\nhint: h.\ndocs: {what: w, why: w, fail: f, pass: p, how: h}\n",
+        },
+    )
     assert main([str(repo)]) == 2
     err = capsys.readouterr().err
-    assert err.strip().endswith("policy/SC902-x.yaml: check: unknown check `storage-class-referenc` (did you mean `storage-class-reference`?)")
+    assert err.strip().endswith(
+        "policy/SC902-x.yaml: check: unknown check `storage-class-referenc` (did you mean `storage-class-reference`?)"
+    )
 
 
 def test_kustomize_patch_files_are_fragments_not_manifests(tmp_path: Path) -> None:
-    repo = write(tmp_path, {
-        "argocd/apps/secrets.yaml": app("secrets", "secrets"),
-        "secrets/kustomization.yaml": "resources: [one.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge: [merge.yaml]\n",
-        "secrets/one.yaml": SEALED.format(name="one"),
-        "secrets/patch.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: one\nstringData:\n  x: y\n",
-        "secrets/merge.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
-    })
+    repo = write(
+        tmp_path,
+        {
+            "argocd/apps/secrets.yaml": app("secrets", "secrets"),
+            "secrets/kustomization.yaml": (
+                "resources: [one.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge: [merge.yaml]\n"
+            ),
+            "secrets/one.yaml": SEALED.format(name="one"),
+            "secrets/patch.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: one\nstringData:\n  x: y\n",
+            "secrets/merge.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+        },
+    )
     assert [r.id.name for r in load_repo(repo, Config()).resources] == ["one"]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from linter.checks.registry import REGISTRY
 from linter.catalog.docs import index_markdown, rule_markdown
 from linter.catalog.load import load_rules
+from linter.checks.registry import REGISTRY
 from linter.model import template_fields
 
 ROOT = Path(__file__).parent.parent

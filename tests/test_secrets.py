@@ -28,11 +28,14 @@ def test_inventory_secrets_table_reproduces_the_seed_audit(capsys: pytest.Captur
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)["secrets"]}
     assert rows["harbor-admin"]["status"] == "ok"
     assert rows["harbor-admin"]["referencedBy"] == [
-        "apps/user/harbor/templates/bootstrap-job.yaml:27", "apps/user/harbor/values.yaml:43",
+        "apps/user/harbor/templates/bootstrap-job.yaml:27",
+        "apps/user/harbor/values.yaml:43",
     ]
     assert rows["harbor-jobservice-internal"]["status"] == "missing"
     assert rows["harbor-valkey"]["status"] == "not deployed"
-    assert rows["harbor-valkey"]["producers"] == ["apps/user/secrets-apps/harbor-valkey.sealedsecret.yaml (not deployed)"]
+    assert rows["harbor-valkey"]["producers"] == [
+        "apps/user/secrets-apps/harbor-valkey.sealedsecret.yaml (not deployed)"
+    ]
     assert rows["harbor-postgres-auth"]["status"] == "missing keys: username"
     assert rows["harbor-postgres-ca"]["status"] == "generated"
     assert rows["wildcard-m0sh1-cc"]["keys"] == ["tls.crt", "tls.key"]

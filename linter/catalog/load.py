@@ -93,7 +93,17 @@ def load_rule(path: Path, data: Any) -> Rule:
     if fixable and not check.fixes:
         raise LintError(f"{path}: fixable: check `{check.name}` proposes no fixes, so the rule cannot be fixable")
     return Rule(
-        data["id"], data["name"], data["summary"], Severity(data["severity"]), data["check"], parse(check.params, raw),
-        data["message"], data["hint"], data["docs"], fixable, tuple(data.get("aliases") or ()), str(path),
+        data["id"],
+        data["name"],
+        data["summary"],
+        Severity(data["severity"]),
+        data["check"],
+        parse(check.params, raw),
+        data["message"],
+        data["hint"],
+        data["docs"],
+        fixable,
+        tuple(data.get("aliases") or ()),
+        str(path),
         bool(data.get("enabled", True)),
     )

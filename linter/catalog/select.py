@@ -19,8 +19,9 @@ def validate_selectors(selectors: Iterable[str], rules: Sequence[Rule], where: s
             raise LintError(f"{where}: unknown rule `{selector}`{tip}")
 
 
-def select_rules(rules: Sequence[Rule], config: Config, select: tuple[str, ...] = (),
-                 ignore: tuple[str, ...] = ()) -> list[Rule]:
+def select_rules(
+    rules: Sequence[Rule], config: Config, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
+) -> list[Rule]:
     """Command-line --select replaces the config's select; --ignore adds to its ignore."""
     source = config.source or ".m0sh1-lint.yaml"
     validate_selectors(config.select, rules, f"{source}: select")

@@ -24,28 +24,35 @@ def _leaf_changes(old: Any, new: Any, prefix: tuple[str, ...] = ()) -> Iterator[
     """Dotted paths of values that differ between two values documents."""
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new), key=str):
-            yield from _leaf_changes(old.get(key), new.get(key), prefix + (str(key),))
+            yield from _leaf_changes(old.get(key), new.get(key), (*prefix, str(key)))
     elif old != new:
         yield ".".join(prefix) or "(document)"
 
 
 @dataclass(frozen=True)
 class BumpParams:
-    report: Literal["not-bumped", "pitfall"] = field(default="not-bumped", metadata={
-        "doc": "Report charts changed without a higher version, or bumps that sort lower (SemVer pitfalls)."})
-    ignore_files: tuple[str, ...] = field(default=DEFAULT_IGNORE, metadata={
-        "doc": "Globs (relative to the chart) whose changes need no bump."})
-    ignore_value_paths: tuple[str, ...] = field(default=(), metadata={
-        "doc": "Dotted value paths (fnmatch) whose change alone needs no bump, e.g. `*.image.tag`."})
+    report: Literal["not-bumped", "pitfall"] = field(
+        default="not-bumped",
+        metadata={"doc": "Report charts changed without a higher version, or bumps that sort lower (SemVer pitfalls)."},
+    )
+    ignore_files: tuple[str, ...] = field(
+        default=DEFAULT_IGNORE, metadata={"doc": "Globs (relative to the chart) whose changes need no bump."}
+    )
+    ignore_value_paths: tuple[str, ...] = field(
+        default=(),
+        metadata={"doc": "Dotted value paths (fnmatch) whose change alone needs no bump, e.g. `*.image.tag`."},
+    )
 
 
 def _behavioural(chart: Chart, inventory: Inventory, path: str, params: BumpParams) -> bool:
     """Does this changed file change what the chart deploys?"""
     history = inventory.history
     assert history is not None
-    inner = path[len(chart.dir) + 1:] if path.startswith(chart.dir + "/") else None
+    inner = path[len(chart.dir) + 1 :] if path.startswith(chart.dir + "/") else None
     ignore = params.ignore_files
-    if inner is not None and any(fnmatch.fnmatchcase(inner, g) or fnmatch.fnmatchcase(inner.rsplit("/", 1)[-1], g) for g in ignore):
+    if inner is not None and any(
+        fnmatch.fnmatchcase(inner, g) or fnmatch.fnmatchcase(inner.rsplit("/", 1)[-1], g) for g in ignore
+    ):
         return False
     if inner is not None and helmignored(inner, list(chart.helmignore)):
         return False  # Helm never packages it, so it cannot change what the chart deploys
@@ -89,7 +96,9 @@ def check_bump(views: Views, params: BumpParams) -> Iterator[Violation]:
         old_meta = history.old_data.get(chart_path)
         if not isinstance(old_meta, dict):
             continue  # a new chart (or one unreadable at the base): nothing to compare with
-        candidates = sorted(p for p in changed if p.startswith(chart.dir + "/")) + sorted(changed & external.get(chart.dir, set()))
+        candidates = sorted(p for p in changed if p.startswith(chart.dir + "/")) + sorted(
+            changed & external.get(chart.dir, set())
+        )
         reasons = [p for p in candidates if _behavioural(chart, inventory, p, params)]
         if not reasons:
             continue
@@ -101,12 +110,19 @@ def check_bump(views: Views, params: BumpParams) -> Iterator[Violation]:
         if (want == "pitfall") != (trap is not None):
             continue
         suggested = _next(old_v, new_v)
-        shown = ", ".join(p[len(chart.dir) + 1:] if p.startswith(chart.dir + "/") else p for p in reasons[:3])
+        shown = ", ".join(p[len(chart.dir) + 1 :] if p.startswith(chart.dir + "/") else p for p in reasons[:3])
         more = f" and {len(reasons) - 3} more" if len(reasons) > 3 else ""
         fields = {
-            "chart": chart.name, "old": old_text, "new": new_text, "files": shown + more, "base": history.state.described,
-            "next": str(suggested), "why": trap or "",
-            "change": f"its version stays `{new_text}`" if new_text == old_text else f"its version went from `{old_text}` to `{new_text}`, which is not higher",
+            "chart": chart.name,
+            "old": old_text,
+            "new": new_text,
+            "files": shown + more,
+            "base": history.state.described,
+            "next": str(suggested),
+            "why": trap or "",
+            "change": f"its version stays `{new_text}`"
+            if new_text == old_text
+            else f"its version went from `{old_text}` to `{new_text}`, which is not higher",
         }
         location = chart.chart_doc.location(("version",))
         fix = Fix(chart_path, location.line, str(new_text), str(suggested), ("version",))
@@ -129,17 +145,30 @@ def check_version_format(views: Views, params: NoParams) -> Iterator[Violation]:
             continue  # LD005 reports a missing version
         if not isinstance(value, str):
             kind = "number" if isinstance(value, (int, float)) else type(value).__name__
-            fields = {"chart": chart.name, "version": str(value),
-                      "problem": f"is the YAML {kind} `{value}`, not a string (`1.10` reads as 1.1); helm lint rejects it"}
+            fields = {
+                "chart": chart.name,
+                "version": str(value),
+                "problem": f"is the YAML {kind} `{value}`, not a string (`1.10` reads as 1.1); helm lint rejects it",
+            }
             yield Violation(location, fields, None, (f'"{value}"',))
             continue
         if parse(value) is not None:
             continue
         coerced = coerce(value)
-        problem = (f"is not SemVer 2; Helm coerces it to `{coerced}`, which other tools (chart-testing, OCI registries) will not"
-                   if coerced else "is not a version Helm accepts (SemVer 2: MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])")
-        yield Violation(location, {"chart": chart.name, "version": value, "problem": problem}, None,
-                        (str(coerced),) if coerced else ())
+        problem = (
+            (
+                f"is not SemVer 2; Helm coerces it to `{coerced}`, which other tools (chart-testing, OCI "
+                "registries) will not"
+            )
+            if coerced
+            else "is not a version Helm accepts (SemVer 2: MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])"
+        )
+        yield Violation(
+            location,
+            {"chart": chart.name, "version": value, "problem": problem},
+            None,
+            (str(coerced),) if coerced else (),
+        )
 
 
 def _constraint_ok(constraint: str, version: str) -> bool:
@@ -167,11 +196,11 @@ def _join_operators(parts: list[str]) -> list[str]:
 def _one(term: str, have: Version) -> bool:
     for op in (">=", "<=", "!=", ">", "<", "=", "~", "^"):
         if term.startswith(op):
-            target, body = op, term[len(op):]
+            target, body = op, term[len(op) :]
             break
     else:
         target, body = "=", term
-    wildcard = any(c in body.split(".") for c in ("x", "X", "*")) or body.count(".") < 2 and not body.startswith("v")
+    wildcard = any(c in body.split(".") for c in ("x", "X", "*")) or (body.count(".") < 2 and not body.startswith("v"))
     want = coerce(body.replace("x", "0").replace("X", "0").replace("*", "0"))
     if want is None:
         return False
@@ -191,7 +220,11 @@ def check_lock(views: Views, params: NoParams) -> Iterator[Violation]:
         lock = chart.lock_doc
         if lock is None or not isinstance(lock.data, dict):
             continue
-        locked = {str(d.get("name")): (i, d) for i, d in enumerate(as_list(lock.data.get("dependencies"))) if isinstance(d, dict)}
+        locked = {
+            str(d.get("name")): (i, d)
+            for i, d in enumerate(as_list(lock.data.get("dependencies")))
+            if isinstance(d, dict)
+        }
         raw = as_list(chart.chart_doc.data.get("dependencies")) if isinstance(chart.chart_doc.data, dict) else []
         positions = {str(d.get("name")): i for i, d in reversed(list(enumerate(raw))) if isinstance(d, dict)}
         declared = {d.name: d for d in chart.dependencies}
@@ -202,22 +235,42 @@ def check_lock(views: Views, params: NoParams) -> Iterator[Violation]:
                 continue
             index, entry = locked[name]
             if str(entry.get("repository", "")).rstrip("/") != (dep.repository or "").rstrip("/"):
-                problem = f"dependency `{name}` comes from `{dep.repository}` but Chart.lock has `{entry.get('repository')}`"
+                problem = (
+                    f"dependency `{name}` comes from `{dep.repository}` but Chart.lock has `{entry.get('repository')}`"
+                )
                 yield Violation(where, {"chart": chart.name, "problem": problem})
             if dep.version is not None and not _constraint_ok(dep.version, str(entry.get("version", ""))):
                 problem = f"dependency `{name}` wants `{dep.version}` but Chart.lock pins `{entry.get('version')}`"
                 yield Violation(where, {"chart": chart.name, "problem": problem})
         for name, (index, _) in locked.items():
             if name not in declared:
-                yield Violation(lock.location(("dependencies", index)), {"chart": chart.name, "problem": f"Chart.lock pins `{name}`, which Chart.yaml no longer declares"})
+                yield Violation(
+                    lock.location(("dependencies", index)),
+                    {"chart": chart.name, "problem": f"Chart.lock pins `{name}`, which Chart.yaml no longer declares"},
+                )
 
 
 CHECKS: list[AnyCheck] = [
-    Check("chart-version-bump", check_bump, BumpParams,
-          frozenset({"chart", "old", "new", "files", "base", "next", "why", "change"}),
-          "Charts whose deployed content changed since the git base without a higher version.", fixes=True),
-    Check("chart-version-format", check_version_format, NoParams, frozenset({"chart", "version", "problem"}),
-          "Chart versions that are not SemVer 2 strings."),
-    Check("chart-lock-sync", check_lock, NoParams, frozenset({"chart", "problem"}),
-          "Chart.lock entries that do not match Chart.yaml's dependencies."),
+    Check(
+        "chart-version-bump",
+        check_bump,
+        BumpParams,
+        frozenset({"chart", "old", "new", "files", "base", "next", "why", "change"}),
+        "Charts whose deployed content changed since the git base without a higher version.",
+        fixes=True,
+    ),
+    Check(
+        "chart-version-format",
+        check_version_format,
+        NoParams,
+        frozenset({"chart", "version", "problem"}),
+        "Chart versions that are not SemVer 2 strings.",
+    ),
+    Check(
+        "chart-lock-sync",
+        check_lock,
+        NoParams,
+        frozenset({"chart", "problem"}),
+        "Chart.lock entries that do not match Chart.yaml's dependencies.",
+    ),
 ]

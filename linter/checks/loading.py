@@ -12,8 +12,12 @@ from .base import AnyCheck, Check
 
 @dataclass(frozen=True)
 class ProblemParams:
-    problem: str = field(metadata={"doc": "The id loaders record the problem under (usually the rule's own).",
-                                   "schema": {"pattern": "^[A-Z]{2}[0-9]{3}$"}})
+    problem: str = field(
+        metadata={
+            "doc": "The id loaders record the problem under (usually the rule's own).",
+            "schema": {"pattern": "^[A-Z]{2}[0-9]{3}$"},
+        }
+    )
 
 
 def check_problems(views: Views, params: ProblemParams) -> Iterator[Violation]:
@@ -25,5 +29,12 @@ def check_problems(views: Views, params: ProblemParams) -> Iterator[Violation]:
 # Loader problems carry varying fields; each LD/AR rule uses the ones its loader sets.
 FIELDS = frozenset({"reason", "key", "first_line", "app", "path", "file", "chart", "repo", "fields"})
 
-CHECKS: list[AnyCheck] = [Check("loading-problem", check_problems, ProblemParams, FIELDS,
-                             "Problems the loaders met: unparsable YAML, unrenderable charts, broken Applications.")]
+CHECKS: list[AnyCheck] = [
+    Check(
+        "loading-problem",
+        check_problems,
+        ProblemParams,
+        FIELDS,
+        "Problems the loaders met: unparsable YAML, unrenderable charts, broken Applications.",
+    )
+]

@@ -19,10 +19,24 @@ def _computed_by_runner(views: Views, params: NoParams) -> Iterator[Violation]:
 
 
 CHECKS: list[AnyCheck] = [
-    Check("suppression-unused", _computed_by_runner, NoParams, frozenset({"rules"}), "Suppressions that match no finding."),
-    Check("suppression-unexplained", _computed_by_runner, NoParams, frozenset({"rules"}), "Suppressions without a reason."),
-    Check("suppression-expired", _computed_by_runner, NoParams, frozenset({"rules", "expires"}),
-          "Config ignores past their expiry date."),
-    Check("check-crashed", _computed_by_runner, NoParams, frozenset({"rule", "error"}),
-          "A check that failed on this repository's input."),
+    Check(
+        "suppression-unused", _computed_by_runner, NoParams, frozenset({"rules"}), "Suppressions that match no finding."
+    ),
+    Check(
+        "suppression-unexplained", _computed_by_runner, NoParams, frozenset({"rules"}), "Suppressions without a reason."
+    ),
+    Check(
+        "suppression-expired",
+        _computed_by_runner,
+        NoParams,
+        frozenset({"rules", "expires"}),
+        "Config ignores past their expiry date.",
+    ),
+    Check(
+        "check-crashed",
+        _computed_by_runner,
+        NoParams,
+        frozenset({"rule", "error"}),
+        "A check that failed on this repository's input.",
+    ),
 ]

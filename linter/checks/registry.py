@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import charts, cnpg, loading, meta, placement, schema, secrets, storage
-from .base import AnyCheck, Check
+from .base import AnyCheck
 from .templates import field, reference
 
 
@@ -19,14 +19,16 @@ def _registry(checks: Iterable[AnyCheck]) -> dict[str, AnyCheck]:
 
 
 TEMPLATES: tuple[AnyCheck, ...] = (field.CHECK, reference.CHECK)
-REGISTRY: dict[str, AnyCheck] = _registry([
-    *TEMPLATES,
-    *loading.CHECKS,
-    *meta.CHECKS,
-    *storage.CHECKS,
-    *secrets.CHECKS,
-    *charts.CHECKS,
-    *cnpg.CHECKS,
-    *schema.CHECKS,
-    *placement.CHECKS,
-])
+REGISTRY: dict[str, AnyCheck] = _registry(
+    [
+        *TEMPLATES,
+        *loading.CHECKS,
+        *meta.CHECKS,
+        *storage.CHECKS,
+        *secrets.CHECKS,
+        *charts.CHECKS,
+        *cnpg.CHECKS,
+        *schema.CHECKS,
+        *placement.CHECKS,
+    ]
+)

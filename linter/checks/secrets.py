@@ -16,7 +16,10 @@ from .wording import keys as key_list
 
 SCOPE_PREFIX = "sealedsecrets.bitnami.com/"
 CLUSTER_WIDE, NAMESPACE_WIDE = SCOPE_PREFIX + "cluster-wide", SCOPE_PREFIX + "namespace-wide"
-LEAKY_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "kubecfg.ksonnet.io/last-applied-configuration")
+LEAKY_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "kubecfg.ksonnet.io/last-applied-configuration",
+)
 
 
 def _referrer(ref: SecretRef) -> str:
@@ -27,11 +30,14 @@ def _referrer(ref: SecretRef) -> str:
 
 def _producer_files(inventory: Inventory, name: str) -> tuple[str, ...]:
     """Files that produce (or could produce) a Secret of this name, in any namespace."""
-    return tuple(sorted({s.resource.doc.path for s in inventory.secrets_by_name.get(name, ()) if s.resource is not None}))
+    return tuple(
+        sorted({s.resource.doc.path for s in inventory.secrets_by_name.get(name, ()) if s.resource is not None})
+    )
 
 
 def _deployed_names(views: Views) -> Mapping[str | None, list[str]]:
     """Namespace → names of the Secrets deployed there (did-you-mean candidates), built once."""
+
     def compute() -> dict[str | None, list[str]]:
         out: dict[str | None, set[str]] = {}
         for (namespace, name), found in views.inventory.secrets.items():
@@ -47,28 +53,45 @@ def _missing(views: Views, ref: SecretRef) -> Violation:
     inventory = views.inventory
     fields: dict[str, object] = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?"}
     undeployed = [s for s in inventory.secrets.get((ref.namespace, ref.name), ()) if not s.deployed]
-    elsewhere = sorted({s.namespace or "?" for s in inventory.secrets_by_name.get(ref.name, ())
-                        if s.namespace != ref.namespace and s.deployed})
+    elsewhere = sorted(
+        {
+            s.namespace or "?"
+            for s in inventory.secrets_by_name.get(ref.name, ())
+            if s.namespace != ref.namespace and s.deployed
+        }
+    )
     source = undeployed[0].resource if undeployed else None
     if source is not None:
         note = source.note or "no enabled Application deploys it"
         fields["why"] = f"is committed in `{source.doc.path}` but not deployed: {note}"
         kfile = note.split("`")[1] if note.startswith("`") and "kustomization" in note else None
-        fields["fix"] = (f"Add `{source.doc.path.rsplit('/', 1)[-1]}` to `resources` in `{kfile}`" if kfile
-                         else f"Deploy `{source.doc.path}` from an enabled Application")
+        fields["fix"] = (
+            f"Add `{source.doc.path.rsplit('/', 1)[-1]}` to `resources` in `{kfile}`"
+            if kfile
+            else f"Deploy `{source.doc.path}` from an enabled Application"
+        )
     elif elsewhere:
         fields["why"] = f"exists only in namespace {key_list(elsewhere)}"
-        fields["fix"] = (f"Seal a copy for namespace `{ref.namespace}` (a strict-scope SealedSecret cannot be moved), "
-                         "or mirror it there")
+        fields["fix"] = (
+            f"Seal a copy for namespace `{ref.namespace}` (a strict-scope SealedSecret cannot be moved), "
+            "or mirror it there"
+        )
     else:
         fields["why"] = "no deployed object produces"
-        fields["fix"] = (f"Seal the Secret for namespace `{ref.namespace}` (kubeseal --namespace {ref.namespace}) and commit it "
-                         "where an enabled Application deploys it, or list it under cluster.secrets if it is made outside git")
+        fields["fix"] = (
+            f"Seal the Secret for namespace `{ref.namespace}` (kubeseal --namespace {ref.namespace}) and commit it "
+            "where an enabled Application deploys it, or list it under cluster.secrets if it is made outside git"
+        )
     fields["problem"] = f"which {fields['why']}"
     # When the Secret exists but is not deployed, the cause is known: no guessing at names.
     suggestions = () if undeployed else close_matches(ref.name, _deployed_names(views).get(ref.namespace, []))
-    return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions,
-                     related=_producer_files(inventory, ref.name) + inventory.model.kustomizations)
+    return Violation(
+        ref.location,
+        fields,
+        ref.resource.id if ref.resource else None,
+        suggestions,
+        related=_producer_files(inventory, ref.name) + inventory.model.kustomizations,
+    )
 
 
 def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[str, ...]) -> Violation | None:
@@ -78,21 +101,33 @@ def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[st
     missing = [k for k in dict.fromkeys(ref.keys) if k not in have]
     if not missing:
         return None
-    fields = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?", "missing": key_list(missing),
-              "have": key_list(have), "producer": found[0].where,
-              "problem": f"which lacks key {key_list(missing)} (it has {key_list(have)})",
-              "fix": f"Reseal it (defined in {found[0].where}) with the missing key",
-              }
+    fields = {
+        "ref": _referrer(ref),
+        "secret": ref.name,
+        "namespace": ref.namespace or "?",
+        "missing": key_list(missing),
+        "have": key_list(have),
+        "producer": found[0].where,
+        "problem": f"which lacks key {key_list(missing)} (it has {key_list(have)})",
+        "fix": f"Reseal it (defined in {found[0].where}) with the missing key",
+    }
     suggestions = tuple(dict.fromkeys(m for key in missing for m in close_matches(key, sorted(have), limit=1)))
     return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions, related=related)
 
 
 @dataclass(frozen=True)
 class ReferenceParams:
-    groups: tuple[str, ...] = field(default=("kubernetes", "values"), metadata={
-        "doc": "Reference groups to check (the `group` of rules/secrets/references/*.yaml).", "schema": {"minItems": 1}})
-    problems: tuple[Literal["missing", "missing-keys"], ...] = field(default=("missing",), metadata={
-        "doc": "What to report: Secrets nothing produces, and/or keys they lack.", "schema": {"minItems": 1}})
+    groups: tuple[str, ...] = field(
+        default=("kubernetes", "values"),
+        metadata={
+            "doc": "Reference groups to check (the `group` of rules/secrets/references/*.yaml).",
+            "schema": {"minItems": 1},
+        },
+    )
+    problems: tuple[Literal["missing", "missing-keys"], ...] = field(
+        default=("missing",),
+        metadata={"doc": "What to report: Secrets nothing produces, and/or keys they lack.", "schema": {"minItems": 1}},
+    )
 
 
 def check_references(views: Views, params: ReferenceParams) -> Iterator[Violation]:
@@ -139,27 +174,35 @@ def check_plaintext(views: Views, params: NoParams) -> Iterator[Violation]:
         if resource.id.api_version != "v1":
             continue
         if resource.source is SourceKind.GENERATED:
-            fields = {"secret": resource.id.name,
-                      "what": "a kustomize secretGenerator builds it from literals or files committed in plaintext"}
+            fields = {
+                "secret": resource.id.name,
+                "what": "a kustomize secretGenerator builds it from literals or files committed in plaintext",
+            }
             yield Violation(resource.doc.location(), fields, resource.id)
             continue
         plain = _plaintext_keys(resource)
         if plain:
             data_field, first = plain[0]
             listed = key_list({k for _, k in plain})
-            what = (f"its `{data_field}` holds plaintext values (base64 is not encryption) for keys {listed}"
-                    if all(f == data_field for f, _ in plain)
-                    else f"its `data`/`stringData` hold plaintext values (base64 is not encryption) for keys {listed}")
-            yield Violation(resource.doc.location((data_field, first)), {"secret": resource.id.name, "what": what}, resource.id)
+            what = (
+                f"its `{data_field}` holds plaintext values (base64 is not encryption) for keys {listed}"
+                if all(f == data_field for f, _ in plain)
+                else f"its `data`/`stringData` hold plaintext values (base64 is not encryption) for keys {listed}"
+            )
+            yield Violation(
+                resource.doc.location((data_field, first)), {"secret": resource.id.name, "what": what}, resource.id
+            )
     for kind in ("Secret", "SealedSecret"):
         for resource in inventory.of_kind(kind):
             for where in (("metadata", "annotations"), ("spec", "template", "metadata", "annotations")):
                 annotations = resource.get(where) or {}
                 for leaky in LEAKY_ANNOTATIONS:
                     if isinstance(annotations, dict) and leaky in annotations:
-                        fields = {"secret": resource.id.name,
-                                  "what": f"annotation `{leaky}` copies the unsealed values into the manifest"}
-                        yield Violation(resource.doc.location(where + (leaky,)), fields, resource.id)
+                        fields = {
+                            "secret": resource.id.name,
+                            "what": f"annotation `{leaky}` copies the unsealed values into the manifest",
+                        }
+                        yield Violation(resource.doc.location((*where, leaky)), fields, resource.id)
 
 
 # --- SS004: SealedSecret scope ---------------------------------------------------------------
@@ -179,36 +222,51 @@ def _scope_problems(resource: Resource) -> Iterator[tuple[tuple[str, ...], str, 
     template_meta = as_dict(resource.get(("spec", "template", "metadata")))
     annotations = as_dict(metadata.get("annotations"))
     scope = _scope(annotations)
-    misplaced = [k for k in as_dict(template_meta.get("annotations")) if str(k) in (CLUSTER_WIDE, NAMESPACE_WIDE)
-                 and k not in annotations]
+    misplaced = [
+        k
+        for k in as_dict(template_meta.get("annotations"))
+        if str(k) in (CLUSTER_WIDE, NAMESPACE_WIDE) and k not in annotations
+    ]
     if misplaced:
-        yield (("spec", "template", "metadata", "annotations", misplaced[0]),
-               f"scope annotation `{misplaced[0]}` is only in spec.template.metadata.annotations, so the controller treats "
-               "the SealedSecret as strict",
-               "Move the scope annotation to metadata.annotations (where kubeseal writes it)")
+        yield (
+            ("spec", "template", "metadata", "annotations", misplaced[0]),
+            f"scope annotation `{misplaced[0]}` is only in spec.template.metadata.annotations, so the "
+            "controller treats the SealedSecret as strict",
+            "Move the scope annotation to metadata.annotations (where kubeseal writes it)",
+        )
     sealed_ns = metadata.get("namespace")
     if scope != "cluster-wide" and not sealed_ns:
-        yield (("metadata",), f"{scope}-scope SealedSecret has no metadata.namespace; it decrypts only in the namespace it "
-               f"was sealed for, and will be created in `{resource.id.namespace or '?'}`",
-               "Reseal with kubeseal --namespace (which always writes metadata.namespace), or set the namespace it was "
-               "sealed for")
+        yield (
+            ("metadata",),
+            f"{scope}-scope SealedSecret has no metadata.namespace; it decrypts only in the namespace it "
+            f"was sealed for, and will be created in `{resource.id.namespace or '?'}`",
+            "Reseal with kubeseal --namespace (which always writes metadata.namespace), or set the namespace it was "
+            "sealed for",
+        )
     if scope == "cluster-wide":
         return
     if sealed_ns and resource.id.namespace and str(sealed_ns) != resource.id.namespace:
-        yield (("metadata", "namespace"), f"sealed for namespace `{sealed_ns}`, but a kustomization deploys it into "
-               f"`{resource.id.namespace}`",
-               "Reseal it for the target namespace, or drop the kustomize namespace override for it")
+        yield (
+            ("metadata", "namespace"),
+            f"sealed for namespace `{sealed_ns}`, but a kustomization deploys it into `{resource.id.namespace}`",
+            "Reseal it for the target namespace, or drop the kustomize namespace override for it",
+        )
     if scope == "strict" and resource.id.name != str(metadata.get("name")):
-        yield (("metadata", "name"), f"strict-scope SealedSecret `{metadata.get('name')}` is renamed to "
-               f"`{resource.id.name}` by a kustomize name prefix/suffix",
-               "Reseal it under the final name, or use namespace-wide scope")
+        yield (
+            ("metadata", "name"),
+            f"strict-scope SealedSecret `{metadata.get('name')}` is renamed to "
+            f"`{resource.id.name}` by a kustomize name prefix/suffix",
+            "Reseal it under the final name, or use namespace-wide scope",
+        )
     for name_field, value in (("name", metadata.get("name")), ("namespace", sealed_ns)):
         template_value = template_meta.get(name_field)
         if scope == "strict" and template_value and value and str(template_value) != str(value):
-            yield (("spec", "template", "metadata", name_field),
-                   f"spec.template.metadata.{name_field} `{template_value}` differs from metadata.{name_field} `{value}`; "
-                   f"the Secret always takes metadata.{name_field}",
-                   f"Make spec.template.metadata.{name_field} match metadata.{name_field}, or remove it")
+            yield (
+                ("spec", "template", "metadata", name_field),
+                f"spec.template.metadata.{name_field} `{template_value}` differs from metadata.{name_field} `{value}`; "
+                f"the Secret always takes metadata.{name_field}",
+                f"Make spec.template.metadata.{name_field} match metadata.{name_field}, or remove it",
+            )
 
 
 def check_scope(views: Views, params: NoParams) -> Iterator[Violation]:
@@ -222,7 +280,9 @@ def check_scope(views: Views, params: NoParams) -> Iterator[Violation]:
 
 
 def check_duplicates(views: Views, params: NoParams) -> Iterator[Violation]:
-    for (namespace, name), found in sorted(views.inventory.secrets.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+    for (namespace, name), found in sorted(
+        views.inventory.secrets.items(), key=lambda item: (str(item[0][0]), item[0][1])
+    ):
         producers: dict[tuple[str, int], Resource] = {}
         for secret in found:
             if secret.deployed and secret.mirrored_from is None and secret.resource is not None:
@@ -232,16 +292,20 @@ def check_duplicates(views: Views, params: NoParams) -> Iterator[Violation]:
         ordered = sorted(producers.values(), key=lambda r: (r.doc.path, r.doc.start_line))
         for resource in ordered:
             others = [o for o in ordered if o is not resource]
-            fields = {"secret": name, "namespace": namespace or "?",
-                      "this": f"{resource.id.kind} in `{resource.doc.path}`",
-                      "other": ", ".join(f"{o.id.kind} in `{o.doc.path}`" for o in others)}
+            fields = {
+                "secret": name,
+                "namespace": namespace or "?",
+                "this": f"{resource.id.kind} in `{resource.doc.path}`",
+                "other": ", ".join(f"{o.id.kind} in `{o.doc.path}`" for o in others),
+            }
             yield Violation(views.locate(resource, ("metadata", "name")), fields, resource.id)
 
 
 @dataclass(frozen=True)
 class UnusedParams:
-    kinds: tuple[str, ...] = field(default=("bitnami.com/SealedSecret",),
-                                   metadata={"doc": "Kinds of committed secrets that should be referenced."})
+    kinds: tuple[str, ...] = field(
+        default=("bitnami.com/SealedSecret",), metadata={"doc": "Kinds of committed secrets that should be referenced."}
+    )
 
 
 def check_unused(views: Views, params: UnusedParams) -> Iterator[Violation]:
@@ -255,16 +319,40 @@ def check_unused(views: Views, params: UnusedParams) -> Iterator[Violation]:
 
 
 CHECKS: list[AnyCheck] = [
-    Check("secret-reference", check_references, ReferenceParams,
-          frozenset({"ref", "secret", "namespace", "why", "fix", "missing", "have", "producer", "problem"}),
-          "References to Secrets checked against every Secret the cluster will contain (the producers in "
-          "rules/secrets/producers/)."),
-    Check("secret-plaintext", check_plaintext, NoParams, frozenset({"secret", "what"}),
-          "Secrets whose values are committed in plaintext."),
-    Check("sealed-secret-scope", check_scope, NoParams, frozenset({"secret", "problem", "fix"}),
-          "SealedSecrets whose scope does not match where they are deployed."),
-    Check("secret-duplicate-producer", check_duplicates, NoParams, frozenset({"secret", "namespace", "this", "other"}),
-          "Secrets that two deployed objects produce."),
-    Check("secret-unused", check_unused, UnusedParams, frozenset({"secret", "namespace", "kind"}),
-          "Committed secrets that nothing references."),
+    Check(
+        "secret-reference",
+        check_references,
+        ReferenceParams,
+        frozenset({"ref", "secret", "namespace", "why", "fix", "missing", "have", "producer", "problem"}),
+        "References to Secrets checked against every Secret the cluster will contain (the producers in "
+        "rules/secrets/producers/).",
+    ),
+    Check(
+        "secret-plaintext",
+        check_plaintext,
+        NoParams,
+        frozenset({"secret", "what"}),
+        "Secrets whose values are committed in plaintext.",
+    ),
+    Check(
+        "sealed-secret-scope",
+        check_scope,
+        NoParams,
+        frozenset({"secret", "problem", "fix"}),
+        "SealedSecrets whose scope does not match where they are deployed.",
+    ),
+    Check(
+        "secret-duplicate-producer",
+        check_duplicates,
+        NoParams,
+        frozenset({"secret", "namespace", "this", "other"}),
+        "Secrets that two deployed objects produce.",
+    ),
+    Check(
+        "secret-unused",
+        check_unused,
+        UnusedParams,
+        frozenset({"secret", "namespace", "kind"}),
+        "Committed secrets that nothing references.",
+    ),
 ]

@@ -35,13 +35,22 @@ def _common_fields(inventory: Inventory, name: str) -> dict[str, object]:
     files = inventory.storage_classes.files()
     defined = ", ".join(f"`{k}`" for k in known)
     where = ", ".join(files) if files else "the config's cluster.storageClasses"
-    advice = (f"Use one of the classes defined in {where}: {defined}" if known else
-              "No StorageClass is defined: add one to an enabled app, or list the cluster's classes under "
-              "cluster.storageClasses in .m0sh1-lint.yaml")
+    advice = (
+        f"Use one of the classes defined in {where}: {defined}"
+        if known
+        else "No StorageClass is defined: add one to an enabled app, or list the cluster's classes under "
+        "cluster.storageClasses in .m0sh1-lint.yaml"
+    )
     undeployed = inventory.storage_classes.undeployed.get(name, ())
     defined_by, enable = wording.defined_by((r.doc.path, r.app) for r in undeployed) if undeployed else ("", "")
-    return {"class": name, "defined": defined or "none", "defined_in": where, "advice": advice,
-            "defined_by": defined_by, "enable": enable}
+    return {
+        "class": name,
+        "defined": defined or "none",
+        "defined_in": where,
+        "advice": advice,
+        "defined_by": defined_by,
+        "enable": enable,
+    }
 
 
 def _state(views: Views, name: str, viewer: Viewer) -> str:
@@ -58,16 +67,23 @@ def _state(views: Views, name: str, viewer: Viewer) -> str:
 @dataclass(frozen=True)
 class ReferenceParams:
     match: Literal["undefined", "disabled-only", "default-missing"] = field(
-        default="undefined", metadata={"doc": "Which state to report: a class nobody defines, one only an undeployed "
-                                              "app defines, or a claim on the default class when there is none."})
+        default="undefined",
+        metadata={
+            "doc": "Which state to report: a class nobody defines, one only an undeployed "
+            "app defines, or a claim on the default class when there is none."
+        },
+    )
     additional_references: tuple[ClaimSite, ...] = field(
-        default=(), metadata={"doc": "More places that name a StorageClass, beside the built-in ones."})
+        default=(), metadata={"doc": "More places that name a StorageClass, beside the built-in ones."}
+    )
 
 
 def check_references(views: Views, params: ReferenceParams) -> Iterator[Violation]:
     """Claims whose StorageClass does not exist, exists only in a disabled app, or is the missing default."""
     inventory = views.inventory
-    found = claims(inventory, CLAIM_SITES + params.additional_references) if params.additional_references else views.claims
+    found = (
+        claims(inventory, CLAIM_SITES + params.additional_references) if params.additional_references else views.claims
+    )
     for claim in found:
         if params.match == "default-missing":
             if claim.uses_default and not inventory.default_storage_classes:
@@ -79,19 +95,36 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
         provenance = views.provenance(claim.resource, claim.field)
         if params.match == "undefined" and provenance.kind == "template-default":
             continue  # SC003 reports template fallbacks, at the same line
-        ypath = provenance.file_path if provenance.kind == "values" else claim.field if provenance.kind == "manifest" else None
+        ypath = (
+            provenance.file_path
+            if provenance.kind == "values"
+            else claim.field
+            if provenance.kind == "manifest"
+            else None
+        )
         fix = _rename_fix(inventory, provenance.location, name, ypath)
         yield _claim_violation(views, claim, name, claim.field, provenance.location, fix)
 
 
-def _claim_violation(views: Views, claim: Claim, name: str, at: YamlPath, location: Location | None = None,
-                     fix: Fix | None = None) -> Violation:
+def _claim_violation(
+    views: Views, claim: Claim, name: str, at: YamlPath, location: Location | None = None, fix: Fix | None = None
+) -> Violation:
     resource = claim.resource
-    fields = {"kind": resource.id.kind, "name": resource.id.name, "field": format_path(claim.field or claim.holder),
-              **_common_fields(views.inventory, name)}
+    fields = {
+        "kind": resource.id.kind,
+        "name": resource.id.name,
+        "field": format_path(claim.field or claim.holder),
+        **_common_fields(views.inventory, name),
+    }
     suggestions = _suggestions(views.inventory, name) if name else ()
-    return Violation(location or views.locate(resource, at), fields, resource.id, suggestions, fix,
-                     related=views.inventory.storage_classes.all_files())
+    return Violation(
+        location or views.locate(resource, at),
+        fields,
+        resource.id,
+        suggestions,
+        fix,
+        related=views.inventory.storage_classes.all_files(),
+    )
 
 
 # --- SC002: values that no local template renders -------------------------------------------
@@ -99,12 +132,16 @@ def _claim_violation(views: Views, claim: Claim, name: str, at: YamlPath, locati
 
 @dataclass(frozen=True)
 class ValuesParams:
-    keys: tuple[str, ...] = field(default=("storageClass", "storageClassName"),
-                                  metadata={"doc": "Values keys that hold a StorageClass name."})
-    parent_keys: tuple[str, ...] = field(default=("className", "class"),
-                                         metadata={"doc": "Keys that hold one under a storage-like parent key."})
-    parent_pattern: str = field(default="(?i)storage|persist|pvc|volume|disk", metadata={
-        "doc": "Regex a parent key must match for `parentKeys` to count.", "schema": {"format": "regex"}})
+    keys: tuple[str, ...] = field(
+        default=("storageClass", "storageClassName"), metadata={"doc": "Values keys that hold a StorageClass name."}
+    )
+    parent_keys: tuple[str, ...] = field(
+        default=("className", "class"), metadata={"doc": "Keys that hold one under a storage-like parent key."}
+    )
+    parent_pattern: str = field(
+        default="(?i)storage|persist|pvc|volume|disk",
+        metadata={"doc": "Regex a parent key must match for `parentKeys` to count.", "schema": {"format": "regex"}},
+    )
     resemblance: bool = field(default=True, metadata={"doc": "Also flag values named like the defined classes."})
 
 
@@ -119,10 +156,10 @@ def _storage_key(vpath: YamlPath, params: ValuesParams, parent_pattern: re.Patte
 
 def _consumed(vpath: YamlPath, used: frozenset[tuple[str, ...]]) -> bool:
     """A template reads `vpath` when it reads the path or any ancestor (e.g. via toYaml)."""
-    for ref in used:
-        if len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath)):
-            return True
-    return False
+    return any(
+        len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath, strict=False))
+        for ref in used
+    )
 
 
 def _resembles(value: str, known: list[str]) -> bool:
@@ -154,8 +191,14 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
             fields["why"] = f"only {fields['defined_by']} defines" if undeployed else "no enabled app defines"
             location = layer.locate(vpath)
             fix = _rename_fix(inventory, location, value, layer.file_path(vpath))
-            yield Violation(location, fields, None, _suggestions(inventory, value), fix,
-                            related=inventory.storage_classes.all_files())
+            yield Violation(
+                location,
+                fields,
+                None,
+                _suggestions(inventory, value),
+                fix,
+                related=inventory.storage_classes.all_files(),
+            )
 
 
 # --- SC003: `| default "X"` fallbacks in templates ------------------------------------------
@@ -165,8 +208,10 @@ _LINE_KEY = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
 
 @dataclass(frozen=True)
 class DefaultsParams:
-    keys: tuple[str, ...] = field(default=("storageClass", "storageClassName", "className"),
-                                  metadata={"doc": "Template keys whose `default` fallback names a StorageClass."})
+    keys: tuple[str, ...] = field(
+        default=("storageClass", "storageClassName", "className"),
+        metadata={"doc": "Template keys whose `default` fallback names a StorageClass."},
+    )
 
 
 def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Violation]:
@@ -187,19 +232,42 @@ def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Vi
                     column = text.find(f'"{fallback}"') + 1 or 1
                     fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}
                     location = Location(template.path, line_number, column)
-                    yield Violation(location, fields, None, _suggestions(inventory, fallback),
-                                    _rename_fix(inventory, location, fallback, None),
-                                    related=inventory.storage_classes.all_files())
+                    yield Violation(
+                        location,
+                        fields,
+                        None,
+                        _suggestions(inventory, fallback),
+                        _rename_fix(inventory, location, fallback, None),
+                        related=inventory.storage_classes.all_files(),
+                    )
 
 
 _FIELDS = frozenset({"class", "defined", "defined_in", "advice", "defined_by", "enable"})
 
 CHECKS: list[AnyCheck] = [
-    Check("storage-class-reference", check_references, ReferenceParams, _FIELDS | {"kind", "name", "field"},
-          "Claims (PVCs, volumeClaimTemplates, ephemeral volumes, CNPG storage) checked against the StorageClasses "
-          "the cluster will have.", fixes=True),
-    Check("values-storage-class", check_values, ValuesParams, _FIELDS | {"key", "chart", "why"},
-          "StorageClass names in the values of charts whose templates do not render here.", fixes=True),
-    Check("template-default-storage-class", check_template_defaults, DefaultsParams, _FIELDS | {"key", "chart"},
-          "`default \"X\"` StorageClass fallbacks in chart templates.", fixes=True),
+    Check(
+        "storage-class-reference",
+        check_references,
+        ReferenceParams,
+        _FIELDS | {"kind", "name", "field"},
+        "Claims (PVCs, volumeClaimTemplates, ephemeral volumes, CNPG storage) checked against the StorageClasses "
+        "the cluster will have.",
+        fixes=True,
+    ),
+    Check(
+        "values-storage-class",
+        check_values,
+        ValuesParams,
+        _FIELDS | {"key", "chart", "why"},
+        "StorageClass names in the values of charts whose templates do not render here.",
+        fixes=True,
+    ),
+    Check(
+        "template-default-storage-class",
+        check_template_defaults,
+        DefaultsParams,
+        _FIELDS | {"key", "chart"},
+        '`default "X"` StorageClass fallbacks in chart templates.',
+        fixes=True,
+    ),
 ]

@@ -51,7 +51,11 @@ def helmignored(inner: str, patterns: list[str]) -> bool:
         pattern = pattern.rstrip("/")
         candidates = ["/".join(parts[: i + 1]) for i in range(len(parts) - (1 if dir_only else 0))]
         names = parts[:-1] if dir_only else parts
-        hit = any(glob_match(pattern, c) for c in candidates) if "/" in pattern else any(glob_match(pattern, n) for n in names)
+        hit = (
+            any(glob_match(pattern, c) for c in candidates)
+            if "/" in pattern
+            else any(glob_match(pattern, n) for n in names)
+        )
         if hit:
             ignored = not negate
     return ignored

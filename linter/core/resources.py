@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ def schemas_dir() -> Path:
     return _data_dir("_schemas", "schemas")
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str) -> dict[str, Any]:
     """A bundled JSON Schema by file name (e.g. "rule.schema.json")."""
     loaded: dict[str, Any] = json.loads((schemas_dir() / name).read_text(encoding="utf-8"))

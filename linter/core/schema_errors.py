@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
@@ -42,7 +42,9 @@ def describe(error: jsonschema.ValidationError) -> str:
 @lru_cache(maxsize=64)
 def _validator(schema_json: str) -> jsonschema.Draft202012Validator:
     """One compiled validator per distinct schema: rule files share theirs (57 files, one build)."""
-    return jsonschema.Draft202012Validator(json.loads(schema_json), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return jsonschema.Draft202012Validator(
+        json.loads(schema_json), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def first_error(schema: dict[str, Any], instance: Any) -> str | None:

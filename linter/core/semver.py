@@ -71,11 +71,17 @@ def bump(version: Version) -> Version:
         if match and match.group(1):
             number = int(match.group(2))
             if len(str(number + 1)) == len(match.group(2)):
-                return Version(version.major, version.minor, version.patch,
-                               version.prerelease[:-1] + (f"{match.group(1)}{number + 1}",))
-            return Version(version.major, version.minor, version.patch + 1, version.prerelease[:-1] + (f"{match.group(1)}1",))
+                return Version(
+                    version.major,
+                    version.minor,
+                    version.patch,
+                    (*version.prerelease[:-1], f"{match.group(1)}{number + 1}"),
+                )
+            return Version(
+                version.major, version.minor, version.patch + 1, (*version.prerelease[:-1], f"{match.group(1)}1")
+            )
         if last.isdigit():
-            return Version(version.major, version.minor, version.patch, version.prerelease[:-1] + (str(int(last) + 1),))
+            return Version(version.major, version.minor, version.patch, (*version.prerelease[:-1], str(int(last) + 1)))
     return Version(version.major, version.minor, version.patch + 1)
 
 
@@ -85,12 +91,17 @@ def pitfall(old: Version, new: Version) -> str | None:
         return None
     if (new.major, new.minor, new.patch) == (old.major, old.minor, old.patch):
         if not old.prerelease and new.prerelease:
-            return f"`{new}` is a prerelease of `{old.major}.{old.minor}.{old.patch}`, so it sorts below the release `{old}`"
-        for a, b in zip(old.prerelease, new.prerelease):
+            return (
+                f"`{new}` is a prerelease of `{old.major}.{old.minor}.{old.patch}`, so it sorts below the "
+                f"release `{old}`"
+            )
+        for a, b in zip(old.prerelease, new.prerelease, strict=False):
             ma, mb = _NUMBERED.match(a), _NUMBERED.match(b)
             if ma and mb and ma.group(1) and ma.group(1) == mb.group(1) and int(mb.group(2)) > int(ma.group(2)):
-                return (f"prerelease identifiers with letters compare as text, so `{b}` sorts below `{a}` "
-                        f"(write `{mb.group(1)}.{mb.group(2)}` for numeric comparison, or bump the patch)")
+                return (
+                    f"prerelease identifiers with letters compare as text, so `{b}` sorts below `{a}` "
+                    f"(write `{mb.group(1)}.{mb.group(2)}` for numeric comparison, or bump the patch)"
+                )
     if new.build != old.build and new.key() == old.key():
         return "build metadata (after `+`) is ignored when comparing versions"
     return None

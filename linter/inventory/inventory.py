@@ -76,7 +76,11 @@ class Inventory:
         return sorted(set(self.storage_classes.deployed) | set(self.config.cluster_storage_classes))
 
     def known_priority_classes(self) -> list[str]:
-        names = set(self.priority_classes.deployed) | set(BUILTIN_PRIORITY_CLASSES) | set(self.config.cluster_priority_classes)
+        names = (
+            set(self.priority_classes.deployed)
+            | set(BUILTIN_PRIORITY_CLASSES)
+            | set(self.config.cluster_priority_classes)
+        )
         return sorted(names)
 
 
@@ -89,8 +93,13 @@ def _named(resources: Iterable[Resource], group_prefix: str) -> NamedObjects:
     return NamedObjects({k: tuple(v) for k, v in deployed.items()}, {k: tuple(v) for k, v in undeployed.items()})
 
 
-def build_inventory(model: RepoModel, config: Config, producers: Sequence[Mapping[str, Any]] = (),
-                    history: History | None = None, focus: frozenset[str] | None = None) -> Inventory:
+def build_inventory(
+    model: RepoModel,
+    config: Config,
+    producers: Sequence[Mapping[str, Any]] = (),
+    history: History | None = None,
+    focus: frozenset[str] | None = None,
+) -> Inventory:
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in model.resources:
         by_kind[resource.id.kind].append(resource)

@@ -44,7 +44,7 @@ def _text(data: Any, path: str) -> str | None:
 
 
 def render_template(template: str, data: Any) -> str | None:
-    """"{metadata.name}-app" → "harbor-postgres-app"; None when a field is missing."""
+    """ "{metadata.name}-app" → "harbor-postgres-app"; None when a field is missing."""
     missing = False
 
     def substitute(match: re.Match[str]) -> str:
@@ -105,7 +105,11 @@ def _mirror_namespaces(annotations: Mapping[str, str], namespaces: set[str]) -> 
     """Reflector auto-mirrors: the listed namespaces (regexes allowed), or all when unlisted."""
     if str(annotations.get(REFLECTOR + "reflection-auto-enabled", "")).lower() != "true":
         return set()
-    listed = annotations.get(REFLECTOR + "reflection-auto-namespaces") or annotations.get(REFLECTOR + "reflection-allowed-namespaces") or ""
+    listed = (
+        annotations.get(REFLECTOR + "reflection-auto-namespaces")
+        or annotations.get(REFLECTOR + "reflection-allowed-namespaces")
+        or ""
+    )
     patterns = [p.strip() for p in listed.split(",") if p.strip()]
     if not patterns:
         return set(namespaces)
@@ -120,8 +124,9 @@ def _mirror_namespaces(annotations: Mapping[str, str], namespaces: set[str]) -> 
     return out
 
 
-def produced_secrets(resources: tuple[Resource, ...], producers: list[Mapping[str, Any]],
-                     config_secrets: tuple[Mapping[str, Any], ...]) -> list[ProducedSecret]:
+def produced_secrets(
+    resources: tuple[Resource, ...], producers: list[Mapping[str, Any]], config_secrets: tuple[Mapping[str, Any], ...]
+) -> list[ProducedSecret]:
     namespaces = {r.id.namespace for r in resources if r.id.namespace}
     out: list[ProducedSecret] = []
     for producer in producers:
@@ -143,7 +148,9 @@ def produced_secrets(resources: tuple[Resource, ...], producers: list[Mapping[st
                 secret = ProducedSecret(namespace, name, keys, resource, producer["name"], resource.deployed)
                 out.append(secret)
                 for mirror in sorted(_mirror_namespaces(_annotations(spec, data), namespaces) - {namespace}):
-                    out.append(ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace))
+                    out.append(
+                        ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace)
+                    )
     for entry in config_secrets:
         keys = frozenset(entry["keys"]) if entry.get("keys") is not None else None
         out.append(ProducedSecret(entry["namespace"], entry["name"], keys, None, "config", True))

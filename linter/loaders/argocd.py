@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.config import Config
 from ..core.globs import any_match
 from ..model import (
     Application,
@@ -15,8 +14,9 @@ from ..model import (
     ValuesLayer,
     YamlDoc,
     YamlPath,
+    shapes,
 )
-from ..model import shapes
+from ..model.config import Config
 from ..model.shapes import as_dict, as_list
 from .files import RepoFiles, is_yaml, posix_join
 from .yaml import parse_documents
@@ -47,7 +47,16 @@ def load_applications(files: RepoFiles, config: Config) -> tuple[list[Applicatio
                 try:
                     app, app_problems = _application(doc, enabled, files)
                 except (AttributeError, TypeError, KeyError, ValueError) as exc:  # a field of the wrong type
-                    app, app_problems = None, [Problem("AR004", doc.location(), {"reason": f"a field has the wrong type ({type(exc).__name__})"})]
+                    app, app_problems = (
+                        None,
+                        [
+                            Problem(
+                                "AR004",
+                                doc.location(),
+                                {"reason": f"a field has the wrong type ({type(exc).__name__})"},
+                            )
+                        ],
+                    )
                 problems.extend(app_problems)
                 if app is not None:
                     apps.append(app)
@@ -76,15 +85,23 @@ def _application(doc: YamlDoc, enabled: bool, files: RepoFiles) -> tuple[Applica
 
     for where, source in sources:
         if source.get("chart"):
-            remote.append(f"{source.get('repoURL', '?')} chart {source['chart']} {source.get('targetRevision', '')}".strip())
-            problems.append(Problem("AR002", doc.location(where + ("chart",)), {"app": name, "chart": source["chart"], "repo": source.get("repoURL", "?")}))
+            remote.append(
+                f"{source.get('repoURL', '?')} chart {source['chart']} {source.get('targetRevision', '')}".strip()
+            )
+            problems.append(
+                Problem(
+                    "AR002",
+                    doc.location((*where, "chart")),
+                    {"app": name, "chart": source["chart"], "repo": source.get("repoURL", "?")},
+                )
+            )
             continue
         path = source.get("path")
         if path is None:
             continue  # a `ref:`-only source that just provides value files
         rel = posix_join(str(path))
         if not files.is_dir(rel):
-            problems.append(Problem("AR001", doc.location(where + ("path",)), {"app": name, "path": str(path)}))
+            problems.append(Problem("AR001", doc.location((*where, "path")), {"app": name, "path": str(path)}))
             continue
         if files.exists(posix_join(rel, "Chart.yaml")):
             source_helm, helm_problems = _helm_source(doc, where, source, rel, name, files)
@@ -108,32 +125,40 @@ def _helm_source(
     doc: YamlDoc, where: YamlPath, source: dict[str, Any], chart_dir: str, app_name: str, files: RepoFiles
 ) -> tuple[HelmSource, list[Problem]]:
     helm = as_dict(source.get("helm"))
-    helm_path = where + ("helm",)
+    helm_path = (*where, "helm")
     problems: list[Problem] = []
     value_files: list[str] = []
     for index, entry in enumerate(as_list(helm.get("valueFiles"))):
         entry = str(entry)
         # `$ref/path` points into another source; in a monorepo that is this repo's root.
-        rel = posix_join(entry.split("/", 1)[1]) if entry.startswith("$") and "/" in entry else posix_join(chart_dir, entry)
+        rel = (
+            posix_join(entry.split("/", 1)[1])
+            if entry.startswith("$") and "/" in entry
+            else posix_join(chart_dir, entry)
+        )
         if rel and files.exists(rel):
             value_files.append(rel)
         elif not helm.get("ignoreMissingValueFiles"):
-            problems.append(Problem("AR003", doc.location(helm_path + ("valueFiles", index)), {"app": app_name, "file": entry}))
+            problems.append(
+                Problem("AR003", doc.location((*helm_path, "valueFiles", index)), {"app": app_name, "file": entry})
+            )
 
     layers: list[ValuesLayer] = []
     inline = helm.get("values")
     if isinstance(inline, str) and inline.strip():
-        key_line = doc.location(helm_path + ("values",)).line
+        key_line = doc.location((*helm_path, "values")).line
         docs, parse_problems = parse_documents(inline, doc.path, line_offset=key_line)
         problems.extend(parse_problems)
         if docs and isinstance(docs[0].data, dict):
             layers.append(ValuesLayer(f"{doc.path} helm.values", docs[0].data, docs[0]))
     elif isinstance(inline, dict):  # Argo CD also accepts an object here
-        layers.append(ValuesLayer(f"{doc.path} helm.values", inline, doc, helm_path + ("values",)))
+        layers.append(ValuesLayer(f"{doc.path} helm.values", inline, doc, (*helm_path, "values")))
     if isinstance(helm.get("valuesObject"), dict):
-        layers.append(ValuesLayer(f"{doc.path} helm.valuesObject", helm["valuesObject"], doc, helm_path + ("valuesObject",)))
+        layers.append(
+            ValuesLayer(f"{doc.path} helm.valuesObject", helm["valuesObject"], doc, (*helm_path, "valuesObject"))
+        )
     for index, parameter in enumerate(as_list(helm.get("parameters"))):
-        layer = _parameter_layer(doc, helm_path + ("parameters", index), parameter)
+        layer = _parameter_layer(doc, (*helm_path, "parameters", index), parameter)
         if layer is not None:
             layers.append(layer)
 
@@ -155,5 +180,7 @@ def _parameter_layer(doc: YamlDoc, where: YamlPath, parameter: Any) -> ValuesLay
             data = helm_python.parse_set_string(expression)
     except helm_python.HelmError:
         return None
-    location = doc.location(where + ("value",))
-    return ValuesLayer(f"{doc.path} helm.parameters", data, None, location=Location(location.path, location.line, location.column))
+    location = doc.location((*where, "value"))
+    return ValuesLayer(
+        f"{doc.path} helm.parameters", data, None, location=Location(location.path, location.line, location.column)
+    )

@@ -60,8 +60,13 @@ def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
         severity=dict(data.get("severity") or {}),
         rule_dirs=tuple((base / d) for d in data.get("ruleDirs") or ()),
         ignore_paths=tuple(
-            PathIgnore(tuple(item.get("paths") or ()), tuple(item.get("rules") or ()), item["reason"],
-                       tuple(item.get("apps") or ()), str(item["expires"]) if item.get("expires") else None)
+            PathIgnore(
+                tuple(item.get("paths") or ()),
+                tuple(item.get("rules") or ()),
+                item["reason"],
+                tuple(item.get("apps") or ()),
+                str(item["expires"]) if item.get("expires") else None,
+            )
             for item in data.get("ignorePaths") or ()
         ),
         applications=tuple(paths.get("applications") or defaults.applications),
@@ -101,8 +106,11 @@ def _ansible(data: Mapping[str, Any]) -> AnsibleNodes:
         node_name_variable=str(data.get("nodeNameVariable") or defaults.node_name_variable),
         server_groups=_listed(data.get("serverGroups"), defaults.server_groups),
         agent_groups=_listed(data.get("agentGroups"), defaults.agent_groups),
-        group_labels=({str(g): {str(k): _label_value(v) for k, v in (labels or {}).items()} for g, labels in group_labels.items()}
-                      if group_labels is not None else defaults.group_labels),
+        group_labels=(
+            {str(g): {str(k): _label_value(v) for k, v in (labels or {}).items()} for g, labels in group_labels.items()}
+            if group_labels is not None
+            else defaults.group_labels
+        ),
         configured=any(key in data for key in ("hostVars", "groupVars", "hosts")),
     )
 

@@ -16,6 +16,7 @@ from .yaml import decode, parse_documents
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
+OUTSIDE_LINK = "it is a symbolic link that points outside the repository, so it was not followed"
 
 
 def find_root(start: Path, markers: tuple[str, ...] = (".git", ".m0sh1-lint.yaml", ".m0sh1-lint.yml")) -> Path:
@@ -63,9 +64,7 @@ class RepoFiles:
                 if full.is_symlink():
                     target = self._inside_target(full)
                     if target is None:
-                        self.problems.append(
-                            Problem("LD003", Location(rel), {"reason": "it is a symbolic link that points outside the repository, so it was not followed"})
-                        )
+                        self._problem(rel, OUTSIDE_LINK)
                         continue
                     self._links[rel] = target
                 found.append(rel)

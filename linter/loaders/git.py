@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..model import GitState, History
 from .yaml import parse_documents
 
-_SAFE = ["-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.pager=cat", "-c", "core.hooksPath=/dev/null",
-         "--no-pager"]
+_SAFE = [
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "--no-pager",
+]
 TIMEOUT = 30
 
 
@@ -25,11 +35,24 @@ class GitError(Exception):
 
 
 def _git(root: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in ("GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GIT_") or k in ("GIT_INDEX_FILE", "GIT_CEILING_DIRECTORIES")
+    }
     env["GIT_OPTIONAL_LOCKS"] = "0"
     try:
-        done = subprocess.run(["git", *_SAFE, *args], cwd=root, capture_output=True, text=True, timeout=TIMEOUT,
-                              env=env, encoding="utf-8", errors="replace")
+        done = subprocess.run(
+            ["git", *_SAFE, *args],
+            cwd=root,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env=env,
+            encoding="utf-8",
+            errors="replace",
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git {args[0]} failed: {exc}") from None
     if done.returncode != 0:
@@ -51,12 +74,21 @@ def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
         try:
             _git(root, "rev-parse", "--verify", "--quiet", base_ref + "^{commit}")
         except GitError:
-            raise GitError(f"--base `{base_ref}` is not a commit here; fetch it first (git fetch origin {base_ref.split('/')[-1]})") from None
+            raise GitError(
+                f"--base `{base_ref}` is not a commit here; fetch it first (git fetch origin {base_ref.split('/')[-1]})"
+            ) from None
         try:
             base = _git(root, "merge-base", base_ref, "HEAD").strip()
         except GitError:
             shallow = _git(root, "rev-parse", "--is-shallow-repository").strip() == "true"
-            hint = " This is a shallow clone: fetch more history (git fetch --unshallow, or actions/checkout with fetch-depth: 0)." if shallow else ""
+            hint = (
+                (
+                    " This is a shallow clone: fetch more history (git fetch --unshallow, or actions/checkout "
+                    "with fetch-depth: 0)."
+                )
+                if shallow
+                else ""
+            )
             raise GitError(f"no merge base between `{base_ref}` and HEAD.{hint}") from None
         described = f"{base_ref} (merge base {base[:7]})"
         diff_args = ["diff", "--relative", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv", base, "--"]
@@ -84,8 +116,14 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
     # `rev:./path` is relative to the working directory: the lint root may be a subdirectory.
     request = "".join(f"{commit}:./{path}\n" for path in paths).encode()
     try:
-        done = subprocess.run(["git", *_SAFE, "cat-file", "--batch"], cwd=root, input=request, capture_output=True,
-                              timeout=TIMEOUT)
+        done = subprocess.run(
+            ["git", *_SAFE, "cat-file", "--batch"],
+            cwd=root,
+            input=request,
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git cat-file failed: {exc}") from None
     out: dict[str, str | None] = {}
@@ -98,12 +136,14 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
             out[path] = None
             continue
         size = int(header[2])
-        out[path] = data[at:at + size].decode("utf-8", "replace")
+        out[path] = data[at : at + size].decode("utf-8", "replace")
         at += size + 1
     return out
 
 
-def load_history(root: Path, chart_dirs: list[str], external_values: list[str], base_ref: str | None, staged: bool) -> History:
+def load_history(
+    root: Path, chart_dirs: list[str], external_values: list[str], base_ref: str | None, staged: bool
+) -> History:
     """Changed files and, for charts with changes, the base and current Chart.yaml, Chart.lock and
     changed values files. A git problem becomes `error` (reported once), never an exception."""
     if not is_repo(root):

@@ -20,9 +20,22 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Fields that change nothing the linter looks at, or that it applies itself.
 SUPPORTED = {
-    "apiVersion", "kind", "metadata", "resources", "bases", "namespace", "namePrefix",
-    "nameSuffix", "secretGenerator", "configMapGenerator", "generatorOptions",
-    "commonLabels", "labels", "commonAnnotations", "buildMetadata", "sortOptions",
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "bases",
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "secretGenerator",
+    "configMapGenerator",
+    "generatorOptions",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "buildMetadata",
+    "sortOptions",
 }
 
 
@@ -54,15 +67,16 @@ def kustomization_file(files: RepoFiles, directory: str) -> str | None:
     return None
 
 
-def build_directory(files: RepoFiles, directory: str, recurse: bool = False,
-                    include: str | None = None, exclude: str | None = None) -> Build:
+def build_directory(
+    files: RepoFiles, directory: str, recurse: bool = False, include: str | None = None, exclude: str | None = None
+) -> Build:
     build = Build()
     kfile = kustomization_file(files, directory)
     if kfile is not None:
         _build_kustomization(files, kfile, build, visiting=set(), outer=_Transform())
         return build
     for rel in files.under(directory):
-        inner = rel[len(directory) + 1:] if directory else rel
+        inner = rel[len(directory) + 1 :] if directory else rel
         if not rel.endswith(MANIFEST_SUFFIXES) or (not recurse and "/" in inner):
             continue
         if include and not _argo_glob(include, inner):
@@ -114,7 +128,9 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
 
     unsupported = sorted(k for k in data if k not in SUPPORTED)
     if unsupported:
-        build.problems.append(Problem("LD007", doc.location((unsupported[0],)), {"fields": ", ".join(f"`{k}`" for k in unsupported)}))
+        build.problems.append(
+            Problem("LD007", doc.location((unsupported[0],)), {"fields": ", ".join(f"`{k}`" for k in unsupported)})
+        )
 
     build.fragments.extend(_patch_files(data, here))
     for key in ("resources", "bases"):
@@ -132,12 +148,25 @@ def _patch_files(kustomization: dict[str, Any], here: str) -> list[str]:
     """Files named by patches, patchesStrategicMerge and patchesJson6902: fragments of objects."""
     paths = [p for p in as_list(kustomization.get("patchesStrategicMerge")) if isinstance(p, str) and "\n" not in p]
     for key in ("patches", "patchesJson6902"):
-        paths += [entry["path"] for entry in as_list(kustomization.get(key)) if isinstance(entry, dict) and isinstance(entry.get("path"), str)]
+        paths += [
+            entry["path"]
+            for entry in as_list(kustomization.get(key))
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str)
+        ]
     return [posix_join(here, p) for p in paths]
 
 
-def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: YamlPath, build: Build,
-              visiting: set[str], transform: _Transform, kfile: str) -> None:
+def _resource(
+    files: RepoFiles,
+    entry: str,
+    here: str,
+    doc: YamlDoc,
+    where: YamlPath,
+    build: Build,
+    visiting: set[str],
+    transform: _Transform,
+    kfile: str,
+) -> None:
     if "://" in entry or entry.startswith(("github.com/", "git@")):
         build.problems.append(Problem("LD007", doc.location(where), {"fields": f"remote resource `{entry}`"}))
         return
@@ -151,11 +180,21 @@ def _resource(files: RepoFiles, entry: str, here: str, doc: YamlDoc, where: Yaml
         _build_kustomization(files, inner, build, visiting, transform)
         return
     reason = "it is a directory without a kustomization" if rel and files.is_dir(rel) else "it does not exist"
-    build.problems.append(Problem("LD008", doc.location(where), {"reason": f"resource `{entry}` cannot be built: {reason}"}))
+    build.problems.append(
+        Problem("LD008", doc.location(where), {"reason": f"resource `{entry}` cannot be built: {reason}"})
+    )
 
 
-def _generated(kind: str, generator: dict[str, Any], doc: YamlDoc, where: YamlPath, files: RepoFiles, here: str,
-               transform: _Transform, options: dict[str, Any]) -> Included:
+def _generated(
+    kind: str,
+    generator: dict[str, Any],
+    doc: YamlDoc,
+    where: YamlPath,
+    files: RepoFiles,
+    here: str,
+    transform: _Transform,
+    options: dict[str, Any],
+) -> Included:
     """The object a generator makes. Only key names are kept: values never enter the linter."""
     keys: list[str] = []
     for literal in as_list(generator.get("literals")):
@@ -175,13 +214,15 @@ def _generated(kind: str, generator: dict[str, Any], doc: YamlDoc, where: YamlPa
         "apiVersion": "v1",
         "kind": kind,
         "metadata": {"name": generator["name"]},
-        "data": {key: "" for key in keys},
+        "data": dict.fromkeys(keys, ""),
     }
     if generator.get("namespace"):
         data["metadata"]["namespace"] = generator["namespace"]
     if kind == "Secret" and generator.get("type"):
         data["type"] = generator["type"]
-    hashed = not (as_dict(generator.get("options")).get("disableNameSuffixHash") or options.get("disableNameSuffixHash"))
+    hashed = not (
+        as_dict(generator.get("options")).get("disableNameSuffixHash") or options.get("disableNameSuffixHash")
+    )
     data["metadata"]["annotations"] = {"m0sh1-lint/name-suffix-hash": "true" if hashed else "false"}
     at = doc.location(where)
     synthetic = YamlDoc(doc.path, doc.index, data, {(): (at.line, at.column)}, at.line)

@@ -31,14 +31,15 @@ Reads only through RepoFiles; problems become NP012 findings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from ..model.config import AnsibleNodes, Config
 from ..core.globs import glob_match
-from ..model.shapes import as_dict, as_list
 from ..model import Location, Node, Problem, Taint, YamlDoc, YamlPath
+from ..model.config import AnsibleNodes, Config
+from ..model.shapes import as_dict, as_list
 from .files import RepoFiles, is_yaml
 
 PROBLEM = "NP012"
@@ -61,8 +62,17 @@ def load_nodes(files: RepoFiles, config: Config) -> tuple[tuple[Node, ...], list
     return tuple(sorted(found.values(), key=lambda n: n.name)), problems
 
 
-def _node(name: str, declared: Mapping[str, str], taints: Iterable[Taint], source: Location, origin: str,
-          arch: str, server: bool = False, host: str | None = None, group_labels: Mapping[str, str] | None = None) -> Node:
+def _node(
+    name: str,
+    declared: Mapping[str, str],
+    taints: Iterable[Taint],
+    source: Location,
+    origin: str,
+    arch: str,
+    server: bool = False,
+    host: str | None = None,
+    group_labels: Mapping[str, str] | None = None,
+) -> Node:
     labels = {HOSTNAME: name, OS: "linux", ARCH: arch, **(group_labels or {}), **declared}
     if server:  # k3s sets these itself, whatever the flags say
         labels.update({CONTROL_PLANE: "true", MASTER: "true"})
@@ -83,7 +93,9 @@ def _config_nodes(config: Config, problems: list[Problem]) -> list[Node]:
     for item in config.cluster_nodes:
         labels = {str(k): label_value(v) for k, v in (item.get("labels") or {}).items()}
         taints = [Taint(str(t["key"]), label_value(t.get("value")), str(t["effect"])) for t in item.get("taints") or ()]
-        nodes.append(_node(str(item["name"]), labels, taints, where, "config", config.node_arch, bool(item.get("controlPlane"))))
+        nodes.append(
+            _node(str(item["name"]), labels, taints, where, "config", config.node_arch, bool(item.get("controlPlane")))
+        )
     return nodes
 
 
@@ -110,7 +122,17 @@ def _snapshot_nodes(files: RepoFiles, config: Config, problems: list[Problem]) -
                     if node is not None:
                         nodes.append(node)
         if len(nodes) == before:
-            problems.append(Problem(PROBLEM, Location(rel), {"reason": f"nodes.snapshot `{rel}` holds no Node object (expected `kubectl get nodes -o yaml` output)"}))
+            problems.append(
+                Problem(
+                    PROBLEM,
+                    Location(rel),
+                    {
+                        "reason": (
+                            f"nodes.snapshot `{rel}` holds no Node object (expected `kubectl get nodes -o yaml` output)"
+                        )
+                    },
+                )
+            )
     return nodes
 
 
@@ -121,8 +143,11 @@ def _snapshot_node(item: Mapping[str, Any], doc: YamlDoc, ypath: YamlPath) -> No
         return None
     labels = {str(k): label_value(v) for k, v in as_dict(metadata.get("labels")).items()}
     spec = as_dict(item.get("spec"))
-    taints = [Taint(str(t.get("key")), label_value(t.get("value")), str(t.get("effect")))
-              for t in as_list(spec.get("taints")) if isinstance(t, dict) and t.get("key")]
+    taints = [
+        Taint(str(t.get("key")), label_value(t.get("value")), str(t.get("effect")))
+        for t in as_list(spec.get("taints"))
+        if isinstance(t, dict) and t.get("key")
+    ]
     return Node(str(name), MappingProxyType(labels), tuple(taints), doc.location(ypath), "snapshot")
 
 
@@ -179,7 +204,7 @@ def _glob_files(files: RepoFiles, patterns: tuple[str, ...]) -> list[tuple[str, 
         for rel in files.under(base):
             if rel in out or not is_yaml(rel) or not glob_match(pattern, rel):
                 continue
-            rest = rel[len(base) + 1:] if base else rel
+            rest = rel[len(base) + 1 :] if base else rel
             out[rel] = rest.split("/", 1)[0] if "/" in rest else rest.rsplit(".", 1)[0]
     return sorted(out.items())
 
@@ -223,12 +248,14 @@ def _yaml_group(inventory: _Inventory, group: str, body: Any, doc: YamlDoc, ypat
     inventory.children.setdefault(group, set())
     for host, variables in (body.get("hosts") or {}).items() if isinstance(body.get("hosts"), dict) else ():
         for name in _expand_host(str(host)):
-            inventory.add_host(group, name, variables if isinstance(variables, dict) else None, doc.location(ypath + ("hosts", host)))
+            inventory.add_host(
+                group, name, variables if isinstance(variables, dict) else None, doc.location((*ypath, "hosts", host))
+            )
     if isinstance(body.get("vars"), dict):
         inventory.group_vars.setdefault(group, {}).update(body["vars"])
     for child, child_body in (body.get("children") or {}).items() if isinstance(body.get("children"), dict) else ():
         inventory.children[group].add(str(child))
-        _yaml_group(inventory, str(child), child_body or {}, doc, ypath + ("children", child))
+        _yaml_group(inventory, str(child), child_body or {}, doc, (*ypath, "children", child))
 
 
 def _ini_inventory(inventory: _Inventory, text: str, rel: str) -> None:
@@ -261,7 +288,28 @@ def _expand_host(pattern: str) -> list[str]:
         return [pattern]
     start, end = match.group(1), match.group(2)
     width = len(start) if start.startswith("0") else 0
-    return [pattern[: match.start()] + str(i).zfill(width) + pattern[match.end():] for i in range(int(start), int(end) + 1)]
+    return [
+        pattern[: match.start()] + str(i).zfill(width) + pattern[match.end() :] for i in range(int(start), int(end) + 1)
+    ]
+
+
+@dataclass
+class _HostVars:
+    """A host's variables as Ansible layers them, and where each winning value is written."""
+
+    fallback: Location  # the host's own entry, for values without a file position
+    values: dict[str, Any] = field(default_factory=dict)
+    docs: dict[str, YamlDoc | None] = field(default_factory=dict)
+
+    def apply(self, values: Mapping[str, Any], doc: YamlDoc | None) -> None:
+        self.values.update(values)
+        self.docs.update(dict.fromkeys(values, doc))
+
+    def locate(self, variable: str, index: int | None = None) -> Location:
+        doc = self.docs.get(variable)
+        if doc is None:
+            return self.fallback
+        return doc.location((variable,) if index is None else (variable, index))
 
 
 def _ansible_nodes(files: RepoFiles, config: Config, problems: list[Problem]) -> list[Node]:
@@ -271,7 +319,9 @@ def _ansible_nodes(files: RepoFiles, config: Config, problems: list[Problem]) ->
     host_files = _var_files(files, settings.host_vars)
     group_files = _var_files(files, settings.group_vars)
     if settings.configured and not host_files and not inventory.where:
-        problems.append(Problem(PROBLEM, where, {"reason": "nodes.ansible names no existing host_vars or inventory file"}))
+        problems.append(
+            Problem(PROBLEM, where, {"reason": "nodes.ansible names no existing host_vars or inventory file"})
+        )
     k3s_vars = (settings.labels_variable, settings.taints_variable, settings.node_name_variable)
     groups_of: dict[str, list[str]] = {}
     all_groups = set(inventory.children) | set(inventory.hosts) | set(group_files)
@@ -281,37 +331,40 @@ def _ansible_nodes(files: RepoFiles, config: Config, problems: list[Problem]) ->
     nodes = []
     for host in sorted(set(inventory.where) | set(host_files)):
         groups = sorted(groups_of.get(host, []), key=lambda g: (inventory.depth(g), g))
-        variables: dict[str, Any] = {}
-        var_docs: dict[str, YamlDoc | None] = {}  # where each variable's winning value is written
-
-        def apply(values: Mapping[str, Any], doc: YamlDoc | None) -> None:
-            variables.update(values)
-            var_docs.update({k: doc for k in values})
-
+        fallback = inventory.where.get(host) or (host_files[host][1].location() if host in host_files else where)
+        found = _HostVars(fallback)
         for group in ["all", *groups]:  # lowest precedence first
-            apply(inventory.group_vars.get(group, {}), None)
+            found.apply(inventory.group_vars.get(group, {}), None)
             if group in group_files:
-                apply(*group_files[group])
-        apply(inventory.host_vars.get(host, {}), None)
+                found.apply(*group_files[group])
+        found.apply(inventory.host_vars.get(host, {}), None)
         if host in host_files:
-            apply(*host_files[host])
+            found.apply(*host_files[host])
+        variables, locate = found.values, found.locate
         server = any(g in settings.server_groups for g in groups)
         agent = any(g in settings.agent_groups for g in groups)
         if not (server or agent or any(variables.get(v) is not None for v in k3s_vars)):
             continue  # not a k3s node (a Proxmox host, a NAS, ...)
-
-        def locate(variable: str, index: int | None = None) -> Location:
-            doc = var_docs.get(variable)
-            if doc is None:
-                return inventory.where.get(host) or (host_files[host][1].location() if host in host_files else where)
-            return doc.location((variable,) if index is None else (variable, index))
-
-        name = _node_name(host, variables.get(settings.node_name_variable), locate(settings.node_name_variable), problems)
+        name = _node_name(
+            host, variables.get(settings.node_name_variable), locate(settings.node_name_variable), problems
+        )
         labels = _labels(variables.get(settings.labels_variable), settings.labels_variable, locate, problems)
         taints = _taints(variables.get(settings.taints_variable), settings.taints_variable, locate, problems)
         group_labels = {k: v for g in groups for k, v in settings.group_labels.get(g, {}).items()}
         source = host_files[host][1].location() if host in host_files else inventory.where.get(host, where)
-        nodes.append(_node(name, labels, taints, source, "ansible", config.node_arch, server, host if name != host else None, group_labels))
+        nodes.append(
+            _node(
+                name,
+                labels,
+                taints,
+                source,
+                "ansible",
+                config.node_arch,
+                server,
+                host if name != host else None,
+                group_labels,
+            )
+        )
     return nodes
 
 
@@ -325,9 +378,15 @@ def _node_name(host: str, value: Any, where: Location, problems: list[Problem]) 
     text = str(value).strip()
     match = _INVENTORY_HOSTNAME.match(text)
     if match:
-        return host.split(".")[0] if match.group(1) else host
+        return host.split(".", maxsplit=1)[0] if match.group(1) else host
     if _templated(text):
-        problems.append(Problem(PROBLEM, where, {"reason": f"node name `{text}` of host `{host}` is a Jinja expression; the host name is used"}))
+        problems.append(
+            Problem(
+                PROBLEM,
+                where,
+                {"reason": f"node name `{text}` of host `{host}` is a Jinja expression; the host name is used"},
+            )
+        )
         return host
     return text
 
@@ -336,7 +395,13 @@ def _items(value: Any, variable: str, locate: Any, problems: list[Problem]) -> l
     if value is None:
         return []
     if _templated(value):
-        problems.append(Problem(PROBLEM, locate(variable), {"reason": f"`{variable}` is a Jinja expression, which the linter does not evaluate; it is ignored"}))
+        problems.append(
+            Problem(
+                PROBLEM,
+                locate(variable),
+                {"reason": f"`{variable}` is a Jinja expression, which the linter does not evaluate; it is ignored"},
+            )
+        )
         return []
     if isinstance(value, dict):
         return [({"key": k, "value": v}, locate(variable)) for k, v in value.items()]
@@ -361,7 +426,9 @@ def _labels(value: Any, variable: str, locate: Any, problems: list[Problem]) -> 
         key, sep, label = text.partition("=")
         if _templated(text) or not sep or not key:
             reason = "is a Jinja expression" if _templated(text) else "is not `key=value`"
-            problems.append(Problem(PROBLEM, where, {"reason": f"label `{text}` in `{variable}` {reason}; it is ignored"}))
+            problems.append(
+                Problem(PROBLEM, where, {"reason": f"label `{text}` in `{variable}` {reason}; it is ignored"})
+            )
             continue
         labels[key.strip()] = label.strip()
     return labels
@@ -372,15 +439,26 @@ def _taints(value: Any, variable: str, locate: Any, problems: list[Problem]) -> 
     for item, where in _items(value, variable, locate, problems):
         if isinstance(item, dict):
             value_text = label_value(item.get("value"))
-            text = f"{item.get('key')}" + (f"={value_text}" if value_text else "") + (f":{item['effect']}" if item.get("effect") else "")
+            text = (
+                f"{item.get('key')}"
+                + (f"={value_text}" if value_text else "")
+                + (f":{item['effect']}" if item.get("effect") else "")
+            )
         else:
             text = str(item).strip()
         body, _, effect = text.rpartition(":")
         key, _, taint_value = body.partition("=")
         if _templated(text) or effect not in EFFECTS or not key:
-            reason = ("is a Jinja expression" if _templated(text) else
-                      f"has no effect (one of {', '.join(EFFECTS)})" if effect not in EFFECTS else "has no key")
-            problems.append(Problem(PROBLEM, where, {"reason": f"taint `{text}` in `{variable}` {reason}; it is ignored"}))
+            reason = (
+                "is a Jinja expression"
+                if _templated(text)
+                else f"has no effect (one of {', '.join(EFFECTS)})"
+                if effect not in EFFECTS
+                else "has no key"
+            )
+            problems.append(
+                Problem(PROBLEM, where, {"reason": f"taint `{text}` in `{variable}` {reason}; it is ignored"})
+            )
             continue
         taints.append(Taint(key.strip(), taint_value.strip(), effect))
     return taints

@@ -49,7 +49,9 @@ def load_repo(root: Path, config: Config) -> RepoModel:
     deployers = _helm_deployers(apps)
     archives = ArchiveTemplates(files)
     for chart in charts:
-        chart_renderings, chart_resources, render_problems = _render(files, archives, chart, deployers.get(chart.dir, []))
+        chart_renderings, chart_resources, render_problems = _render(
+            files, archives, chart, deployers.get(chart.dir, [])
+        )
         renderings += chart_renderings
         resources += chart_resources
         problems += render_problems
@@ -186,16 +188,18 @@ def _dependencies(meta: dict[str, object]) -> tuple[Dependency, ...]:
         if not isinstance(entry, dict) or not entry.get("name"):
             continue
         tags = tuple(str(t) for t in as_list(entry.get("tags")))
-        out.append(Dependency(
-            str(entry["name"]),
-            _text(entry.get("version")),
-            _text(entry.get("repository")),
-            _text(entry.get("alias")),
-            _text(entry.get("condition")),
-            tags,
-            index,
-            entry,
-        ))
+        out.append(
+            Dependency(
+                str(entry["name"]),
+                _text(entry.get("version")),
+                _text(entry.get("repository")),
+                _text(entry.get("alias")),
+                _text(entry.get("condition")),
+                tags,
+                index,
+                entry,
+            )
+        )
     return tuple(out)
 
 
@@ -239,8 +243,13 @@ def _releases(files: RepoFiles, chart: Chart, deployers: list[tuple[Application,
     """Enabled Applications deploying the chart; else the disabled ones; else Helm's defaults."""
     for want_enabled in (True, False):
         found = [
-            _Release(app.name, app.enabled, source.release_name, app.namespace or "default",
-                     tuple(_file_layers(files, source.value_files)) + source.values_layers)
+            _Release(
+                app.name,
+                app.enabled,
+                source.release_name,
+                app.namespace or "default",
+                tuple(_file_layers(files, source.value_files)) + source.values_layers,
+            )
             for app, source in deployers
             if app.enabled == want_enabled
         ]
@@ -258,8 +267,9 @@ def _file_layers(files: RepoFiles, paths: tuple[str, ...]) -> list[ValuesLayer]:
     return layers
 
 
-def _render(files: RepoFiles, archives: ArchiveTemplates, chart: Chart,
-            deployers: list[tuple[Application, HelmSource]]) -> tuple[list[Rendering], list[Resource], list[Problem]]:
+def _render(
+    files: RepoFiles, archives: ArchiveTemplates, chart: Chart, deployers: list[tuple[Application, HelmSource]]
+) -> tuple[list[Rendering], list[Resource], list[Problem]]:
     import helm_python
 
     if not chart.values_ok:
@@ -268,7 +278,11 @@ def _render(files: RepoFiles, archives: ArchiveTemplates, chart: Chart,
         handle = helm_python.Chart.load_archive(build_archive(files, chart.dir))
     except helm_python.HelmError as exc:
         reason = " ".join(str(getattr(exc, "detail", None) or exc).split())[:300]
-        return [], [], [Problem("LD005", chart.chart_doc.location(), {"reason": f"Helm cannot load the chart: {reason}"})]
+        return (
+            [],
+            [],
+            [Problem("LD005", chart.chart_doc.location(), {"reason": f"Helm cannot load the chart: {reason}"})],
+        )
     values_doc = chart.values_doc
     chart_layer = ValuesLayer(values_doc.path, values_doc.data, values_doc) if values_doc is not None else None
     used = frozenset(_used_values(chart))
@@ -279,18 +293,31 @@ def _render(files: RepoFiles, archives: ArchiveTemplates, chart: Chart,
         for release in _releases(files, chart, deployers):
             # Helm merges values.yaml itself; it heads the layers for provenance only, once
             # even when the Application also lists it under valueFiles.
-            user_layers = tuple(layer for layer in release.layers if chart_layer is None or layer.label != chart_layer.label)
+            user_layers = tuple(
+                layer for layer in release.layers if chart_layer is None or layer.label != chart_layer.label
+            )
             layers = ((chart_layer,) if chart_layer else ()) + user_layers
-            rendering = Rendering(chart.dir, release.app, release.deployed, release.release_name, release.namespace,
-                                  layers, used, chart.vendored)
+            rendering = Rendering(
+                chart.dir,
+                release.app,
+                release.deployed,
+                release.release_name,
+                release.namespace,
+                layers,
+                used,
+                chart.vendored,
+            )
             renderings.append(rendering)
-            rendered, render_problems = render_chart(files, archives, handle, chart, user_layers, release.release_name,
-                                                     release.namespace)
+            rendered, render_problems = render_chart(
+                files, archives, handle, chart, user_layers, release.release_name, release.namespace
+            )
             problems += render_problems
             for item in rendered:
                 origin = RenderOrigin(chart.dir, item.template, rendering, item.subcharts, item.from_archive)
                 for doc in item.docs:
-                    resource = _resource(doc, SourceKind.RENDERED, release.deployed, release.app, release.namespace, origin)
+                    resource = _resource(
+                        doc, SourceKind.RENDERED, release.deployed, release.app, release.namespace, origin
+                    )
                     if resource is not None:
                         resources.append(resource)
     return renderings, resources, problems
@@ -306,8 +333,16 @@ def _used_values(chart: Chart) -> set[ValuesPath]:
 # --- plain manifests -----------------------------------------------------------------------
 
 
-def _resource(doc: YamlDoc, source: SourceKind, deployed: bool, app: str | None, namespace: str | None,
-              render: RenderOrigin | None = None, included: Included | None = None, note: str | None = None) -> Resource | None:
+def _resource(
+    doc: YamlDoc,
+    source: SourceKind,
+    deployed: bool,
+    app: str | None,
+    namespace: str | None,
+    render: RenderOrigin | None = None,
+    included: Included | None = None,
+    note: str | None = None,
+) -> Resource | None:
     data = doc.data
     if not isinstance(data, dict):
         return None
@@ -350,7 +385,9 @@ def _manifests(files: RepoFiles, apps: list[Application]) -> tuple[list[Resource
                 else:
                     disabled_only.setdefault(key, app.name)
             for item in build.generated:
-                resource = _resource(item.doc, SourceKind.GENERATED, app.enabled, app.name, app.namespace, included=item)
+                resource = _resource(
+                    item.doc, SourceKind.GENERATED, app.enabled, app.name, app.namespace, included=item
+                )
                 if resource is not None:
                     generated.append(resource)
 
@@ -360,7 +397,7 @@ def _manifests(files: RepoFiles, apps: list[Application]) -> tuple[list[Resource
     built = set(kustomizations)
     resources: list[Resource] = []
     for rel in files.files:
-        if not is_yaml(rel) and not rel.endswith(".json") or _in_chart(rel, chart_dirs) or rel in fragments:
+        if (not is_yaml(rel) and not rel.endswith(".json")) or _in_chart(rel, chart_dirs) or rel in fragments:
             continue
         if rel.endswith(".json") and rel not in included_files:
             continue
@@ -392,4 +429,3 @@ def _why_not_deployed(files: RepoFiles, rel: str, disabled_app: str | None, kust
     if kfile is not None and kfile in kustomizations:
         return f"`{kfile}` does not list it under `resources`"
     return "no Application deploys it"
-

@@ -52,7 +52,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return node.value  # custom tags (!vault, !Ref) keep their text
     try:
         return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
-    except Exception:  # noqa: BLE001 - e.g. `!!bool maybe` raises KeyError: keep the text
+    except Exception:
         return node.value
 
 
@@ -69,7 +69,7 @@ def _convert(node: yaml.Node, ypath: YamlPath, walk: _Walk, active: set[int]) ->
         if isinstance(node, yaml.SequenceNode):
             items = []
             for index, child in enumerate(node.value):
-                child_path = ypath + (index,)
+                child_path = (*ypath, index)
                 walk.positions.setdefault(child_path, _pos(child))
                 items.append(_convert(child, child_path, walk, active))
             return items
@@ -96,7 +96,7 @@ def _mapping(node: yaml.MappingNode, ypath: YamlPath, walk: _Walk, active: set[i
             key = str(key)
         if isinstance(key, (int, float, bool)) or key is None:
             key = key_node.value  # "1: x" and "on: push" keep their text as the key
-        child_path = ypath + (key,)
+        child_path = (*ypath, key)
         if key in result:
             walk.problems.append(
                 Problem(

@@ -6,9 +6,10 @@ under argocd/disabled/, charts under apps/.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,12 @@ class AnsibleNodes:
     """Where an Ansible inventory declares k3s nodes (see loaders/nodes.py)."""
 
     enabled: bool = True
-    host_vars: tuple[str, ...] = tuple(f"ansible/inventory/host_vars/{p}" for p in ("*.yaml", "*.yml", "*/*.yaml", "*/*.yml"))
-    group_vars: tuple[str, ...] = tuple(f"ansible/inventory/group_vars/{p}" for p in ("*.yaml", "*.yml", "*/*.yaml", "*/*.yml"))
+    host_vars: tuple[str, ...] = tuple(
+        f"ansible/inventory/host_vars/{p}" for p in ("*.yaml", "*.yml", "*/*.yaml", "*/*.yml")
+    )
+    group_vars: tuple[str, ...] = tuple(
+        f"ansible/inventory/group_vars/{p}" for p in ("*.yaml", "*.yml", "*/*.yaml", "*/*.yml")
+    )
     hosts: tuple[str, ...] = tuple(f"ansible/inventory/{p}" for p in ("hosts.yaml", "hosts.yml", "hosts.ini", "hosts"))
     labels_variable: str = "k3s_node_labels"
     taints_variable: str = "k3s_node_taints"
@@ -34,7 +39,8 @@ class AnsibleNodes:
     server_groups: tuple[str, ...] = ("k3s_control_plane", "k3s_server", "server")
     agent_groups: tuple[str, ...] = ("k3s_workers", "k3s_agent", "agent")
     group_labels: Mapping[str, Mapping[str, str]] = field(
-        default_factory=lambda: {"k3s_workers": {"node-role.kubernetes.io/worker": "true"}})
+        default_factory=lambda: {"k3s_workers": {"node-role.kubernetes.io/worker": "true"}}
+    )
     configured: bool = False  # paths set in the config: files they name must exist
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .resources import ResourceId
 from .yamldoc import YamlPath
@@ -23,7 +24,7 @@ _STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
 
 
 def parse_path(text: str) -> list[str | int]:
-    """"spec.volumes[*].name" → ["spec", "volumes", "*", "name"]."""
+    """ "spec.volumes[*].name" → ["spec", "volumes", "*", "name"]."""
     steps: list[str | int] = []
     for name, index in _STEP.findall(text):
         if name:
@@ -47,15 +48,15 @@ def expand_steps(data: Any, steps: list[str | int], prefix: YamlPath = ()) -> It
     if head == "*":
         if isinstance(data, list):
             for index, child in enumerate(data):
-                yield from expand_steps(child, rest, prefix + (index,))
+                yield from expand_steps(child, rest, (*prefix, index))
     elif isinstance(head, int):
         if isinstance(data, list) and 0 <= head < len(data):
-            yield from expand_steps(data[head], rest, prefix + (head,))
+            yield from expand_steps(data[head], rest, (*prefix, head))
     elif isinstance(data, dict) and head in data and data[head] is not None:
-        yield from expand_steps(data[head], rest, prefix + (head,))
+        yield from expand_steps(data[head], rest, (*prefix, head))
 
 
 def kind_matches(selector: str, rid: ResourceId) -> bool:
-    """"Kind" matches any group; "group/Kind" (e.g. postgresql.cnpg.io/Cluster) only that group."""
+    """ "Kind" matches any group; "group/Kind" (e.g. postgresql.cnpg.io/Cluster) only that group."""
     group, _, kind = selector.rpartition("/")
     return rid.kind == kind and (not group or rid.group == group)

@@ -12,13 +12,32 @@ from .yamldoc import Location, YamlDoc, YamlPath, get_path
 ValuesPath = tuple[str, ...]  # a `.Values` path read by a template; "*" stands for any key or index
 
 # Kinds that have no namespace; every other kind gets the release or destination namespace.
-CLUSTER_SCOPED_KINDS = frozenset({
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "VolumeSnapshotClass",
-    "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass",
-    "IngressClass", "RuntimeClass", "APIService", "MutatingWebhookConfiguration",
-    "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "ClusterIssuer", "ClusterSecretStore", "ClusterPolicy", "GatewayClass", "IPAddressPool",
-})
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "CSIDriver",
+        "VolumeSnapshotClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "IngressClass",
+        "RuntimeClass",
+        "APIService",
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ClusterIssuer",
+        "ClusterSecretStore",
+        "ClusterPolicy",
+        "GatewayClass",
+        "IPAddressPool",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -34,5 +34,8 @@ def merge_all(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 def without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's coalescing with chart defaults: a key set to null is removed."""
-    return {key: without_nulls(value) if isinstance(value, Mapping) else value
-            for key, value in values.items() if value is not None}
+    return {
+        key: without_nulls(value) if isinstance(value, Mapping) else value
+        for key, value in values.items()
+        if value is not None
+    }

@@ -18,11 +18,16 @@ VERSION = 1
 
 def write(path: Path, findings: list[Finding]) -> int:
     entries = sorted(
-        ({"fingerprint": f.fingerprint(), "rule": f.rule, "file": f.location.path, "message": f.message}
-         for f in findings if f.suppressed is None),
+        (
+            {"fingerprint": f.fingerprint(), "rule": f.rule, "file": f.location.path, "message": f.message}
+            for f in findings
+            if f.suppressed is None
+        ),
         key=lambda e: (e["file"], e["rule"], e["message"]),
     )
-    path.write_text(json.dumps({"version": VERSION, "tool": "m0sh1-lint", "findings": entries}, indent=2) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"version": VERSION, "tool": "m0sh1-lint", "findings": entries}, indent=2) + "\n", encoding="utf-8"
+    )
     return len(entries)
 
 

@@ -13,9 +13,9 @@ import difflib
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable
 
 from ..model import Finding, Fix, YamlPath
 
@@ -61,12 +61,12 @@ def _replace_at(line: str, column: int | None, old: str, new: str) -> str | None
         for quote in ("", '"', "'"):
             token = f"{quote}{old}{quote}"
             if line.startswith(token, column):
-                return line[:column] + f"{quote}{new}{quote}" + line[column + len(token):]
-    matches = [m for m in re.finditer(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", line)]
+                return line[:column] + f"{quote}{new}{quote}" + line[column + len(token) :]
+    matches = list(re.finditer(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", line))
     if len(matches) != 1:
         return None
     m = matches[0]
-    return line[:m.start()] + new + line[m.end():]
+    return line[: m.start()] + new + line[m.end() :]
 
 
 def plan(root: Path, fixes: Iterable[Fix]) -> list[FileEdit]:
@@ -105,8 +105,14 @@ def diff(edits: list[FileEdit]) -> str:
     out: list[str] = []
     for edit in edits:
         if edit.before != edit.after:
-            out.extend(difflib.unified_diff(edit.before.splitlines(keepends=True), edit.after.splitlines(keepends=True),
-                                            f"a/{edit.path}", f"b/{edit.path}"))
+            out.extend(
+                difflib.unified_diff(
+                    edit.before.splitlines(keepends=True),
+                    edit.after.splitlines(keepends=True),
+                    f"a/{edit.path}",
+                    f"b/{edit.path}",
+                )
+            )
     return "".join(out)
 
 

@@ -22,7 +22,10 @@ def covers(suppression: Suppression, finding: Finding) -> bool:
     if suppression.resource is not None:
         return finding.resource == suppression.resource
     here = finding.location
-    return here.path == suppression.location.path and here.line in (suppression.location.line, suppression.location.line + 1)
+    return here.path == suppression.location.path and here.line in (
+        suppression.location.line,
+        suppression.location.line + 1,
+    )
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,13 @@ class Outcome:
     expired: list[tuple[int, str]]  # (index of the config ignore, expiry date)
 
 
-def apply(findings: list[Finding], suppressions: list[Suppression], config_ignores: Iterable[PathIgnore], today: date,
-          app_of: Mapping[str, str | None]) -> Outcome:
+def apply(
+    findings: list[Finding],
+    suppressions: list[Suppression],
+    config_ignores: Iterable[PathIgnore],
+    today: date,
+    app_of: Mapping[str, str | None],
+) -> Outcome:
     """Mark findings suppressed (they stay in JSON/SARIF, hidden in text)."""
     used: set[int] = set()
     expired: list[tuple[int, str]] = []
@@ -71,17 +79,25 @@ def _config_reason(finding: Finding, ignores: list[PathIgnore], app_of: Mapping[
     return None
 
 
-def suppress(findings: list[Finding], model: RepoModel, config: Config, rules: Sequence[Rule], today: date) -> list[Finding]:
+def suppress(
+    findings: list[Finding], model: RepoModel, config: Config, rules: Sequence[Rule], today: date
+) -> list[Finding]:
     """Apply every suppression, then add the LN findings about the suppressions themselves."""
     outcome = apply(findings, list(model.suppressions), config.ignore_paths, today, app_of(model))
     by_check = {rule.check: rule for rule in rules}
     config_file = config.source or ".m0sh1-lint.yaml"
     meta: list[tuple[str, Violation]] = []
-    meta += [("suppression-unused", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource)) for s in outcome.unused]
-    meta += [("suppression-unexplained", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource))
-             for s in outcome.unexplained]
-    meta += [("suppression-expired", Violation(Location(config_file), {"rules": f"ignorePaths[{i}]", "expires": when}))
-             for i, when in outcome.expired]
+    meta += [
+        ("suppression-unused", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource)) for s in outcome.unused
+    ]
+    meta += [
+        ("suppression-unexplained", Violation(s.location, {"rules": ", ".join(s.rules)}, s.resource))
+        for s in outcome.unexplained
+    ]
+    meta += [
+        ("suppression-expired", Violation(Location(config_file), {"rules": f"ignorePaths[{i}]", "expires": when}))
+        for i, when in outcome.expired
+    ]
     result = list(outcome.findings)
     result += [by_check[check].finding(violation) for check, violation in meta if check in by_check]
     return sorted(result, key=Finding.sort_key)

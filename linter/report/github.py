@@ -21,7 +21,8 @@ def render(findings: list[Finding], prefix: str = "") -> str:
         if f.suppressed is not None:
             continue
         loc = f.location
-        props = f"file={_property(prefix + loc.path)},line={loc.line},col={loc.column},title={_property(f'{f.rule} {f.name}')}"
+        title = _property(f"{f.rule} {f.name}")
+        props = f"file={_property(prefix + loc.path)},line={loc.line},col={loc.column},title={title}"
         body = f"{f.message}. {f.hint}"
         if f.suggestions:
             body += " Did you mean " + " or ".join(f"`{s}`" for s in f.suggestions) + "?"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .. import DOCS_URL, __version__
 from ..catalog.docs import rule_markdown
@@ -32,12 +33,14 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, A
         "ruleId": finding.rule,
         "level": LEVEL[finding.severity.value],
         "message": {"text": f"{finding.message}. {finding.hint}"},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": prefix + loc.path, "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": loc.line, "startColumn": loc.column},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": prefix + loc.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": loc.line, "startColumn": loc.column},
+                }
             }
-        }],
+        ],
         "partialFingerprints": {"m0sh1Lint/v1": finding.fingerprint()},
         "properties": {"hint": finding.hint, "suggestions": list(finding.suggestions)},
     }
@@ -58,11 +61,19 @@ def render(findings: list[Finding], rules: Iterable[Rule], prefix: str = "") -> 
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "m0sh1-lint", "version": __version__, "informationUri": DOCS_URL.format(id="README"),
-                                "rules": [_rule(r) for r in rule_list]}},
-            "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index, prefix) for f in findings],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "m0sh1-lint",
+                        "version": __version__,
+                        "informationUri": DOCS_URL.format(id="README"),
+                        "rules": [_rule(r) for r in rule_list],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(f, index, prefix) for f in findings],
+            }
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -37,7 +37,11 @@ def rows(views: Views, namespace: str | None = None) -> list[Row]:
         secrets = inventory.secrets.get(key, ())
         deployed = [s for s in secrets if s.deployed]
         refs = refs_by_secret.get(key, [])
-        keys = None if any(s.keys is None for s in deployed) else tuple(sorted(set().union(*(s.keys or () for s in deployed))))
+        keys = (
+            None
+            if any(s.keys is None for s in deployed)
+            else tuple(sorted(set().union(*(s.keys or () for s in deployed))))
+        )
         needed = {k for ref in refs for k in ref.keys}
         if refs and not deployed:
             status = "missing" if not secrets else "not deployed"
@@ -56,21 +60,43 @@ def rows(views: Views, namespace: str | None = None) -> list[Row]:
 
 
 def render_text(table_rows: list[Row], stream: IO[str], color: bool | None) -> None:
-    console = Console(file=stream, no_color=color is False, force_terminal=None if color is None else color,
-                      highlight=False, soft_wrap=False, width=240, emoji=False)
+    console = Console(
+        file=stream,
+        no_color=color is False,
+        force_terminal=None if color is None else color,
+        highlight=False,
+        soft_wrap=False,
+        width=240,
+        emoji=False,
+    )
     table = Table("namespace", "name", "producer", "keys", "referenced by", "status", box=None, pad_edge=False)
     for row in table_rows:
         keys = "(any)" if row.keys is None else ", ".join(row.keys) or "-"
         style = "green" if row.status == "ok" else "yellow" if row.status in ("unused", "not deployed") else "red"
-        cells = (row.namespace, row.name, "\n".join(row.producers) or "-", keys, "\n".join(row.referenced_by) or "-", row.status)
-        table.add_row(*(Text(cell) for cell in cells), style=None if color is False else style)  # Text: names are not markup
+        cells = (
+            row.namespace,
+            row.name,
+            "\n".join(row.producers) or "-",
+            keys,
+            "\n".join(row.referenced_by) or "-",
+            row.status,
+        )
+        table.add_row(
+            *(Text(cell) for cell in cells), style=None if color is False else style
+        )  # Text: names are not markup
     console.print(table)
 
 
 def render_json(table_rows: list[Row]) -> str:
     items = [
-        {"namespace": r.namespace, "name": r.name, "producers": list(r.producers),
-         "keys": None if r.keys is None else list(r.keys), "referencedBy": list(r.referenced_by), "status": r.status}
+        {
+            "namespace": r.namespace,
+            "name": r.name,
+            "producers": list(r.producers),
+            "keys": None if r.keys is None else list(r.keys),
+            "referencedBy": list(r.referenced_by),
+            "status": r.status,
+        }
         for r in table_rows
     ]
     return json.dumps({"secrets": items}, indent=2) + "\n"

@@ -50,11 +50,20 @@ def render(findings: list[Finding], console: Console, baseline_fixed: int | None
         console.print()
     if baseline_fixed:
         plural = baseline_fixed != 1
-        console.print(Text(f"{baseline_fixed} baselined finding{'s' if plural else ''} no longer occur{'' if plural else 's'}; "
-                           "refresh the baseline with --write-baseline.", style="green"))
+        console.print(
+            Text(
+                f"{baseline_fixed} baselined finding{'s' if plural else ''} no longer occur{'' if plural else 's'}; "
+                "refresh the baseline with --write-baseline.",
+                style="green",
+            )
+        )
     if total == 0:
         console.print(Text("No problems found.", style="green"))
         return
-    parts = [f"{counts[k]} {k}{'s' if counts[k] != 1 and k != 'info' else ''}" for k in ("error", "warning", "info") if counts[k]]
+    parts = [
+        f"{counts[k]} {k}{'s' if counts[k] != 1 and k != 'info' else ''}"
+        for k in ("error", "warning", "info")
+        if counts[k]
+    ]
     tail = f" ({counts['suppressed']} suppressed)" if counts["suppressed"] else ""
     console.print(Text(f"Found {total} problem{'s' if total != 1 else ''}: {', '.join(parts)}{tail}.", style="bold"))

@@ -3,7 +3,7 @@ semantic. Built lazily, once per run; checks ask them and never re-derive.
 
 | view | module | semantic |
 |---|---|---|
-| `release(rendering)`, `values_of(resource)` | values.py | Helm values precedence, subcharts, `global`, condition/tags |
+| `release(rendering)`, `values_of(resource)` | values.py | Helm values: precedence, subcharts, `global`, conditions |
 | `locate(resource, path)` | provenance.py | the line the user must edit for a rendered field |
 | `workloads` | workloads.py | pod templates of every workload kind, with scheduling fields |
 | (functions) | scheduling.py | selectors, node affinity, taints and tolerations as the scheduler reads them |
@@ -119,7 +119,7 @@ class Views:
         if key not in self._memo:
             try:
                 self._memo[key] = compute()
-            except Exception as exc:  # noqa: BLE001 - remembered, re-raised to every caller
+            except Exception as exc:
                 self._memo[key] = _Failed(exc)
         found = self._memo[key]
         if isinstance(found, _Failed):

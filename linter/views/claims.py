@@ -28,18 +28,25 @@ class ClaimSite:
     at: str = field(metadata={"doc": "Path of each claim spec (`[*]` expands lists)."})
     fields: tuple[str, ...] = field(metadata={"doc": "Class fields under the spec, the first present wins."})
     omitted: Literal["default", "none"] = field(
-        default="default", metadata={"doc": "What a missing field means: the default class, or no class."})
+        default="default", metadata={"doc": "What a missing field means: the default class, or no class."}
+    )
 
 
 CLAIM_SITES: tuple[ClaimSite, ...] = (
     ClaimSite(("PersistentVolumeClaim",), "spec", ("storageClassName",)),
     ClaimSite(("PersistentVolume",), "spec", ("storageClassName",), "none"),
     ClaimSite(("StatefulSet",), "spec.volumeClaimTemplates[*].spec", ("storageClassName",)),
-    *(ClaimSite((kind,), f"{pod}.volumes[*].ephemeral.volumeClaimTemplate.spec", ("storageClassName",))
-      for kind, pod in POD_SPECS.items()),
-    *(ClaimSite(("postgresql.cnpg.io/Cluster",), at, ("storageClass", "pvcTemplate.storageClassName"))
-      for at in ("spec.storage", "spec.walStorage", "spec.tablespaces[*].storage")),
-    ClaimSite(("postgresql.cnpg.io/Cluster",), "spec.ephemeralVolumeSource.volumeClaimTemplate.spec", ("storageClassName",)),
+    *(
+        ClaimSite((kind,), f"{pod}.volumes[*].ephemeral.volumeClaimTemplate.spec", ("storageClassName",))
+        for kind, pod in POD_SPECS.items()
+    ),
+    *(
+        ClaimSite(("postgresql.cnpg.io/Cluster",), at, ("storageClass", "pvcTemplate.storageClassName"))
+        for at in ("spec.storage", "spec.walStorage", "spec.tablespaces[*].storage")
+    ),
+    ClaimSite(
+        ("postgresql.cnpg.io/Cluster",), "spec.ephemeralVolumeSource.volumeClaimTemplate.spec", ("storageClassName",)
+    ),
 )
 
 

@@ -74,9 +74,9 @@ def _expand(data: Any, ref: ValuesPath, prefix: YamlPath = ()) -> Iterator[tuple
     if head == "*":
         items: Any = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
         for key, child in items:
-            yield from _expand(child, rest, prefix + (key,))
+            yield from _expand(child, rest, (*prefix, key))
     elif isinstance(data, dict) and head in data:
-        yield from _expand(data[head], rest, prefix + (head,))
+        yield from _expand(data[head], rest, (*prefix, head))
 
 
 def _same(found: Any, value: Any) -> bool:
@@ -102,13 +102,13 @@ def _find_leaf(data: Any, key: str, value: Any, prefix: YamlPath = ()) -> YamlPa
     if isinstance(data, dict):
         for k, child in data.items():
             if k == key and _same(child, value):
-                return prefix + (k,)
-            found = _find_leaf(child, key, value, prefix + (k,))
+                return (*prefix, k)
+            found = _find_leaf(child, key, value, (*prefix, k))
             if found is not None:
                 return found
     elif isinstance(data, list):
         for index, child in enumerate(data):
-            found = _find_leaf(child, key, value, prefix + (index,))
+            found = _find_leaf(child, key, value, (*prefix, index))
             if found is not None:
                 return found
     return None

@@ -94,7 +94,11 @@ def untolerated(node: Node, tolerations: list[Any]) -> list[Taint]:
 def selectable(workload: Workload, nodes: Iterable[Node]) -> list[Node]:
     """Nodes whose labels satisfy the nodeSelector and the required node affinity (ORed terms)."""
     selector, terms = workload.node_selector(), workload.required_terms()
-    return [n for n in nodes if selector_matches(n.labels, selector) and (not terms or any(term_matches(n, t) for t in terms))]
+    return [
+        n
+        for n in nodes
+        if selector_matches(n.labels, selector) and (not terms or any(term_matches(n, t) for t in terms))
+    ]
 
 
 def eligible(workload: Workload, nodes: Iterable[Node]) -> list[Node]:

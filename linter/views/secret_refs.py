@@ -66,7 +66,9 @@ def object_refs(spec: Mapping[str, Any], inventory: Inventory, locate: Locate) -
                 yield from _refs_at(spec, ref, resource, ref["at"].replace("{pod}", pod), locate)
 
 
-def _refs_at(spec: Mapping[str, Any], ref: Mapping[str, Any], resource: Resource, at: str, locate: Locate) -> Iterator[SecretRef]:
+def _refs_at(
+    spec: Mapping[str, Any], ref: Mapping[str, Any], resource: Resource, at: str, locate: Locate
+) -> Iterator[SecretRef]:
     for node_path in expand_path(resource.data, at):
         node = get_path(resource.data, node_path)
         name_path: YamlPath = node_path if ref["name"] == "." else node_path + tuple(ref["name"].split("."))
@@ -82,13 +84,24 @@ def _refs_at(spec: Mapping[str, Any], ref: Mapping[str, Any], resource: Resource
             keys.extend(str(get_path(node, p)) for p in expand_path(node, ref["keysAt"]))
         explicit = _text(node, ref["namespace"]) if ref.get("namespace") and isinstance(node, dict) else None
         optional = bool(ref.get("optional") and isinstance(node, dict) and _truthy(node, ref["optional"]))
-        yield SecretRef(explicit or resource.id.namespace, name, tuple(keys), optional, spec["group"],
-                        ref.get("what") or format_path(name_path), locate(resource, name_path), resource,
-                        resource.deployed, resource.app, resource.unit)
+        yield SecretRef(
+            explicit or resource.id.namespace,
+            name,
+            tuple(keys),
+            optional,
+            spec["group"],
+            ref.get("what") or format_path(name_path),
+            locate(resource, name_path),
+            resource,
+            resource.deployed,
+            resource.app,
+            resource.unit,
+        )
 
 
-def values_refs(spec: Mapping[str, Any], inventory: Inventory,
-                release: Callable[[Rendering], ReleaseValues]) -> Iterator[SecretRef]:
+def values_refs(
+    spec: Mapping[str, Any], inventory: Inventory, release: Callable[[Rendering], ReleaseValues]
+) -> Iterator[SecretRef]:
     """References in the values of an unrendered dependency named `values.chart`."""
     values_spec = spec["values"]
     for rendering in inventory.model.renderings:
@@ -104,8 +117,13 @@ def values_refs(spec: Mapping[str, Any], inventory: Inventory,
             yield from _values_scope_refs(spec, values_spec, rendering, values, (dependency.scope,))
 
 
-def _values_scope_refs(spec: Mapping[str, Any], values_spec: Mapping[str, Any], rendering: Rendering,
-                       values: ReleaseValues, scope: tuple[str, ...]) -> Iterator[SecretRef]:
+def _values_scope_refs(
+    spec: Mapping[str, Any],
+    values_spec: Mapping[str, Any],
+    rendering: Rendering,
+    values: ReleaseValues,
+    scope: tuple[str, ...],
+) -> Iterator[SecretRef]:
     def lookup(path: str) -> tuple[Any, Location | None]:
         vpath = scope + tuple(path.split("."))
         layer = values.setter(vpath)
@@ -122,6 +140,17 @@ def _values_scope_refs(spec: Mapping[str, Any], values_spec: Mapping[str, Any], 
         if ref.get("key") or ref.get("keyDefault"):
             key_value = lookup(ref["key"])[0] if ref.get("key") else None
             keys.append(str(key_value) if key_value else str(ref.get("keyDefault")))
-        what = "values " + ".".join(scope + (ref["name"],))
-        yield SecretRef(rendering.namespace, name, tuple(k for k in keys if k and k != "None"), False, spec["group"], what,
-                        location, None, rendering.deployed, rendering.app, rendering.viewer.unit)
+        what = "values " + ".".join((*scope, ref["name"]))
+        yield SecretRef(
+            rendering.namespace,
+            name,
+            tuple(k for k in keys if k and k != "None"),
+            False,
+            spec["group"],
+            what,
+            location,
+            None,
+            rendering.deployed,
+            rendering.app,
+            rendering.viewer.unit,
+        )

@@ -67,7 +67,7 @@ class ReleaseValues:
         for layer in self.layers:
             data = layer.data.get(name)
             if isinstance(data, dict):
-                layers.append(ValuesLayer(layer.label, data, layer.doc, layer.prefix + (name,), layer.location))
+                layers.append(ValuesLayer(layer.label, data, layer.doc, (*layer.prefix, name), layer.location))
             globals_ = layer.data.get(GLOBAL)
             if isinstance(globals_, dict):  # the parent's globals win over the subchart's own
                 layers.append(ValuesLayer(layer.label, {GLOBAL: globals_}, layer.doc, layer.prefix, layer.location))
@@ -93,10 +93,10 @@ class ReleaseValues:
     def _leaves(self, data: Any, prefix: YamlPath) -> Iterator[tuple[YamlPath, Any, ValuesLayer]]:
         if isinstance(data, dict) and data:
             for key, value in data.items():
-                yield from self._leaves(value, prefix + (key,))
+                yield from self._leaves(value, (*prefix, key))
         elif isinstance(data, list) and data:
             for index, value in enumerate(data):
-                yield from self._leaves(value, prefix + (index,))
+                yield from self._leaves(value, (*prefix, index))
         else:
             layer = self._owner(prefix)
             if layer is not None:

@@ -42,5 +42,8 @@ class Visibility:
 
     def secrets(self, namespace: str | None, name: str, viewer: Viewer) -> list[ProducedSecret]:
         """The producers of a Secret that `viewer` can count on."""
-        return [s for s in self.inventory.secrets.get((namespace, name), ())
-                if s.deployed or (s.resource is not None and visible(s.resource, viewer))]
+        return [
+            s
+            for s in self.inventory.secrets.get((namespace, name), ())
+            if s.deployed or (s.resource is not None and visible(s.resource, viewer))
+        ]

@@ -38,7 +38,9 @@ class Workload:
     app: str | None
     deployed: bool
     data: Any  # the object, or {scope: the subchart's effective values}
-    paths: Mapping[str, YamlPath]  # nodeSelector, nodeAffinity, podAffinity, podAntiAffinity, tolerations, spread, priority
+    paths: Mapping[
+        str, YamlPath
+    ]  # nodeSelector, nodeAffinity, podAffinity, podAntiAffinity, tolerations, spread, priority
     replicas: int | None  # None: unknown, or one per node (DaemonSet)
     labels: Mapping[str, str] | None  # pod labels; None for subchart values
     viewer: Viewer  # what it can see (views/visibility.py)
@@ -76,12 +78,16 @@ class Workload:
 
     def required_terms(self) -> list[Any]:
         affinity = self.get("nodeAffinity")
-        required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") if isinstance(affinity, dict) else None
+        required = (
+            affinity.get("requiredDuringSchedulingIgnoredDuringExecution") if isinstance(affinity, dict) else None
+        )
         return as_list(required.get("nodeSelectorTerms") if isinstance(required, dict) else None)
 
     def preferred_terms(self) -> list[Any]:
         affinity = self.get("nodeAffinity")
-        return as_list(affinity.get("preferredDuringSchedulingIgnoredDuringExecution") if isinstance(affinity, dict) else None)
+        return as_list(
+            affinity.get("preferredDuringSchedulingIgnoredDuringExecution") if isinstance(affinity, dict) else None
+        )
 
     def spread(self) -> list[tuple[int, Mapping[str, Any]]]:
         return [(i, c) for i, c in enumerate(as_list(self.get("spread"))) if isinstance(c, dict)]
@@ -95,7 +101,11 @@ class Workload:
             yield self.at(kind, "requiredDuringSchedulingIgnoredDuringExecution", index), term, True
         for index, weighted in enumerate(as_list(affinity.get("preferredDuringSchedulingIgnoredDuringExecution"))):
             term = weighted.get("podAffinityTerm") if isinstance(weighted, dict) else None
-            yield self.at(kind, "preferredDuringSchedulingIgnoredDuringExecution", index, "podAffinityTerm"), term, False
+            yield (
+                self.at(kind, "preferredDuringSchedulingIgnoredDuringExecution", index, "podAffinityTerm"),
+                term,
+                False,
+            )
 
     def cnpg_anti_affinity(self) -> tuple[str, bool] | None:
         """CloudNativePG's generated anti-affinity: (topologyKey, required?), or None when off."""
@@ -118,7 +128,7 @@ def _scalar_path(data: Any, ypath: YamlPath) -> YamlPath:
             if key:
                 break
         elif isinstance(node, list) and node:
-            ypath = ypath + (0,)
+            ypath = (*ypath, 0)
         else:
             break
     return ypath
@@ -133,13 +143,13 @@ def _labels(value: Any) -> dict[str, str]:
 def placement_paths(spec: YamlPath) -> dict[str, YamlPath]:
     """Where the placement fields sit under a pod spec (or a subchart's values block)."""
     return {
-        "nodeSelector": spec + ("nodeSelector",),
-        "nodeAffinity": spec + ("affinity", "nodeAffinity"),
-        "podAffinity": spec + ("affinity", "podAffinity"),
-        "podAntiAffinity": spec + ("affinity", "podAntiAffinity"),
-        "tolerations": spec + ("tolerations",),
-        "spread": spec + ("topologySpreadConstraints",),
-        "priority": spec + ("priorityClassName",),
+        "nodeSelector": (*spec, "nodeSelector"),
+        "nodeAffinity": (*spec, "affinity", "nodeAffinity"),
+        "podAffinity": (*spec, "affinity", "podAffinity"),
+        "podAntiAffinity": (*spec, "affinity", "podAntiAffinity"),
+        "tolerations": (*spec, "tolerations"),
+        "spread": (*spec, "topologySpreadConstraints"),
+        "priority": (*spec, "priorityClassName"),
     }
 
 
@@ -163,47 +173,79 @@ def pod_workload(resource: Resource, locator: Locator) -> Workload | None:
     pod = tuple(POD_SPECS[resource.id.kind].split("."))
     if not isinstance(resource.get(pod), dict):
         return None
-    labels = _labels(resource.get(pod[:-1] + ("metadata", "labels")))
-    return Workload(resource.id.kind, resource.id.name, resource.id.namespace, resource.app, resource.deployed,
-                    resource.data, placement_paths(pod), _replicas(resource), labels, resource.viewer, locator, resource)
+    labels = _labels(resource.get((*pod[:-1], "metadata", "labels")))
+    return Workload(
+        resource.id.kind,
+        resource.id.name,
+        resource.id.namespace,
+        resource.app,
+        resource.deployed,
+        resource.data,
+        placement_paths(pod),
+        _replicas(resource),
+        labels,
+        resource.viewer,
+        locator,
+        resource,
+    )
 
 
 def cnpg_workload(resource: Resource, locator: Locator) -> Workload:
     """A CloudNativePG Cluster: placement under spec.affinity (AffinityConfiguration)."""
     affinity = ("spec", "affinity")
-    labels = {**_labels(resource.get(("spec", "inheritedMetadata", "labels"))),
-              "cnpg.io/cluster": resource.id.name, "cnpg.io/podRole": "instance"}
+    labels = {
+        **_labels(resource.get(("spec", "inheritedMetadata", "labels"))),
+        "cnpg.io/cluster": resource.id.name,
+        "cnpg.io/podRole": "instance",
+    }
     paths = {
-        "nodeSelector": affinity + ("nodeSelector",),
-        "nodeAffinity": affinity + ("nodeAffinity",),
-        "podAffinity": affinity + ("additionalPodAffinity",),
-        "podAntiAffinity": affinity + ("additionalPodAntiAffinity",),
-        "tolerations": affinity + ("tolerations",),
+        "nodeSelector": (*affinity, "nodeSelector"),
+        "nodeAffinity": (*affinity, "nodeAffinity"),
+        "podAffinity": (*affinity, "additionalPodAffinity"),
+        "podAntiAffinity": (*affinity, "additionalPodAntiAffinity"),
+        "tolerations": (*affinity, "tolerations"),
         "spread": ("spec", "topologySpreadConstraints"),
         "priority": ("spec", "priorityClassName"),
-        "topologyKey": affinity + ("topologyKey",),
-        "antiAffinityType": affinity + ("podAntiAffinityType",),
+        "topologyKey": (*affinity, "topologyKey"),
+        "antiAffinityType": (*affinity, "podAntiAffinityType"),
         "instances": ("spec", "instances"),
     }
-    return Workload("Cluster", resource.id.name, resource.id.namespace, resource.app, resource.deployed, resource.data,
-                    paths, as_int(resource.get(("spec", "instances"), 1)), labels, resource.viewer, locator, resource, cnpg=True)
+    return Workload(
+        "Cluster",
+        resource.id.name,
+        resource.id.namespace,
+        resource.app,
+        resource.deployed,
+        resource.data,
+        paths,
+        as_int(resource.get(("spec", "instances"), 1)),
+        labels,
+        resource.viewer,
+        locator,
+        resource,
+        cnpg=True,
+    )
 
 
 def _has_placement(node: Mapping[str, Any]) -> bool:
     return any(node.get(key) not in (None, "", {}, []) for key in VALUES_KEYS)
 
 
-def _placement_maps(node: Mapping[str, Any], vpath: YamlPath, depth: int = 0) -> Iterator[tuple[YamlPath, Mapping[str, Any]]]:
+def _placement_maps(
+    node: Mapping[str, Any], vpath: YamlPath, depth: int = 0
+) -> Iterator[tuple[YamlPath, Mapping[str, Any]]]:
     if _has_placement(node):
         yield vpath, node
     if depth >= MAX_VALUES_DEPTH:
         return
     for key, child in node.items():
         if key not in VALUES_KEYS and isinstance(child, dict):
-            yield from _placement_maps(child, vpath + (key,), depth + 1)
+            yield from _placement_maps(child, (*vpath, key), depth + 1)
 
 
-def values_workloads(rendering: Rendering, release: ReleaseValues, dependencies: Iterator[tuple[str, bool]]) -> Iterator[Workload]:
+def values_workloads(
+    rendering: Rendering, release: ReleaseValues, dependencies: Iterator[tuple[str, bool]]
+) -> Iterator[Workload]:
     """Placement values of the dependencies that do not render: (scope, enabled) pairs given."""
     for scope, enabled in dependencies:
         if scope in rendering.rendered_subcharts or not enabled:
@@ -218,5 +260,16 @@ def values_workloads(rendering: Rendering, release: ReleaseValues, dependencies:
 
         for vpath, node in _placement_maps(merged, (scope,)):
             replicas = as_int(node.get("replicas", node.get("replicaCount", 1)))
-            yield Workload("values", ".".join(str(p) for p in vpath), rendering.namespace, rendering.app, rendering.deployed,
-                           data, placement_paths(vpath), replicas, None, rendering.viewer, locator)
+            yield Workload(
+                "values",
+                ".".join(str(p) for p in vpath),
+                rendering.namespace,
+                rendering.app,
+                rendering.deployed,
+                data,
+                placement_paths(vpath),
+                replicas,
+                None,
+                rendering.viewer,
+                locator,
+            )

@@ -31,12 +31,19 @@ def _describe(fields: Sequence[str]) -> str | None:
 
 
 # Ranges of robfig/cron's fields, seconds first (day-of-week is optional there).
-_RANGES = (("second", 0, 59), ("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 6))
+_RANGES = (
+    ("second", 0, 59),
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 6),
+)
 
 
 def _out_of_range(fields: list[str]) -> str | None:
     """The first plain number outside its field's range, e.g. "`0` is not a valid month"."""
-    for value, (label, low, high) in zip(fields, _RANGES):
+    for value, (label, low, high) in zip(fields, _RANGES, strict=False):
         if _NUMBER.match(value) and not low <= int(value) <= high:
             return f"`{value}` is not a valid {label}"
     return None
@@ -49,9 +56,11 @@ def schedule_problem(schedule: Any) -> tuple[str, str, tuple[str, ...]] | None:
     if text.startswith("@"):
         if text in DESCRIPTORS or (fields[0] == "@every" and len(fields) == 2 and _DURATION.match(fields[1])):
             return None
-        return (f"has `schedule` `{text}`, which is not a cron descriptor CNPG knows",
-                f"Use one of {alternatives(DESCRIPTORS)}, `@every <duration>`, or six cron fields starting with seconds",
-                close_matches(text, DESCRIPTORS))
+        return (
+            f"has `schedule` `{text}`, which is not a cron descriptor CNPG knows",
+            f"Use one of {alternatives(DESCRIPTORS)}, `@every <duration>`, or six cron fields starting with seconds",
+            close_matches(text, DESCRIPTORS),
+        )
     if len(fields) == 6:
         return None
     if len(fields) == 5:
@@ -64,8 +73,20 @@ def schedule_problem(schedule: Any) -> tuple[str, str, tuple[str, ...]] | None:
         elif misread:
             runs = f"it runs {misread}" + (f", not {intended}" if intended else "")
         else:
-            runs = f"it means second `{fields[0]}`, minute `{fields[1]}`, hour `{fields[2]}`, day `{fields[3]}`, month `{fields[4]}`"
-        return (f"has a 5-field `schedule` `{text}`: CNPG reads the first field as seconds, so {runs}",
-                f"Prepend a seconds field: `{meant}`", (meant,))
-    return (f"has `schedule` `{text}` with {len(fields)} fields; CNPG accepts 6 (seconds first) or a descriptor such as `@daily`",
-            "Write six fields, `second minute hour day-of-month month day-of-week`, e.g. `0 0 2 * * *` for daily at 02:00", ())
+            runs = (
+                f"it means second `{fields[0]}`, minute `{fields[1]}`, hour `{fields[2]}`, day `{fields[3]}`, "
+                f"month `{fields[4]}`"
+            )
+        return (
+            f"has a 5-field `schedule` `{text}`: CNPG reads the first field as seconds, so {runs}",
+            f"Prepend a seconds field: `{meant}`",
+            (meant,),
+        )
+    return (
+        (
+            f"has `schedule` `{text}` with {len(fields)} fields; CNPG accepts 6 (seconds first) or a descriptor "
+            "such as `@daily`"
+        ),
+        "Write six fields, `second minute hour day-of-month month day-of-week`, e.g. `0 0 2 * * *` for daily at 02:00",
+        (),
+    )

@@ -20,9 +20,21 @@ def _archive_targets(views: Views, cluster: Resource, plugin_name: str) -> list[
     store = cluster.get(("spec", "backup", "barmanObjectStore"))
     if isinstance(store, dict) and isinstance(store.get("destinationPath"), str):
         server = str(store.get("serverName") or cluster.id.name)  # backup.go: default is the Cluster name
-        at: YamlPath = ("spec", "backup", "barmanObjectStore", "serverName" if store.get("serverName") else "destinationPath")
+        at: YamlPath = (
+            "spec",
+            "backup",
+            "barmanObjectStore",
+            "serverName" if store.get("serverName") else "destinationPath",
+        )
         key = (str(store.get("endpointURL") or ""), store["destinationPath"].rstrip("/"), server)
-        targets.append((key, store["destinationPath"], at, "set a distinct `spec.backup.barmanObjectStore.serverName` (or `destinationPath`)"))
+        targets.append(
+            (
+                key,
+                store["destinationPath"],
+                at,
+                "set a distinct `spec.backup.barmanObjectStore.serverName` (or `destinationPath`)",
+            )
+        )
     for path, plugin in wal_archivers(cluster):
         parameters = mapping(plugin.get("parameters"))
         if plugin.get("name") != plugin_name or not parameters.get("barmanObjectName"):
@@ -32,9 +44,16 @@ def _archive_targets(views: Views, cluster: Resource, plugin_name: str) -> list[
         if not isinstance(config.get("destinationPath"), str):
             continue  # PG004/PG001 report the missing store or path
         server = str(parameters.get("serverName") or cluster.id.name)
-        at = path + ("parameters", "serverName" if parameters.get("serverName") else "barmanObjectName")
+        at = (*path, "parameters", "serverName" if parameters.get("serverName") else "barmanObjectName")
         key = (str(config.get("endpointURL") or ""), config["destinationPath"].rstrip("/"), server)
-        targets.append((key, config["destinationPath"], at, f"set a distinct `serverName` in the `parameters` of the `{plugin_name}` plugin entry"))
+        targets.append(
+            (
+                key,
+                config["destinationPath"],
+                at,
+                f"set a distinct `serverName` in the `parameters` of the `{plugin_name}` plugin entry",
+            )
+        )
     return targets
 
 
@@ -50,7 +69,14 @@ def check_shared_destination(views: Views, params: PluginParams) -> Iterator[Vio
                 for other_key, _, other_at, _ in targets[id(other)]:
                     if other_key == key:
                         where = views.locate(other, other_at)
-                        others.append(f"Cluster `{other.id.name}` in namespace `{namespace(other)}` ({where.path}:{where.line})")
+                        others.append(
+                            f"Cluster `{other.id.name}` in namespace `{namespace(other)}` ({where.path}:{where.line})"
+                        )
             if others:
-                fields = {"destination": destination, "server": key[2], "others": ", ".join(sorted(set(others))), "fix": fix}
+                fields = {
+                    "destination": destination,
+                    "server": key[2],
+                    "others": ", ".join(sorted(set(others))),
+                    "fix": fix,
+                }
                 yield violation(views, cluster, at, fields)

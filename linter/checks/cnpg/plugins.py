@@ -26,7 +26,9 @@ from .shared import (
 )
 
 
-def _store_reference_problems(views: Views, cluster: Resource, path: YamlPath, plugin: Mapping[str, Any]) -> Iterator[Violation]:
+def _store_reference_problems(
+    views: Views, cluster: Resource, path: YamlPath, plugin: Mapping[str, Any]
+) -> Iterator[Violation]:
     name = mapping(plugin.get("parameters")).get("barmanObjectName")
     if name in (None, ""):
         return
@@ -34,13 +36,22 @@ def _store_reference_problems(views: Views, cluster: Resource, path: YamlPath, p
     if found is not None:
         return
     where = f" (ObjectStores there: {alternatives(sorted(here))})" if here else " (none is defined there)"
-    problem = f"names ObjectStore `{name}` in `{format_path(path)}.parameters.barmanObjectName`, which does not exist in namespace `{namespace(cluster)}`{where}"
+    problem = (
+        f"names ObjectStore `{name}` in `{format_path(path)}.parameters.barmanObjectName`, which does not exist "
+        f"in namespace `{namespace(cluster)}`{where}"
+    )
     fix = f"Create ObjectStore `{name}` in namespace `{namespace(cluster)}`, or name one that exists there"
     if elsewhere:
         namespaces = alternatives(sorted({namespace(s) for s in elsewhere}))
         problem += f"; one exists in namespace {namespaces}, but the plugin looks only in the Cluster's namespace"
         fix = f"Move ObjectStore `{name}` to namespace `{namespace(cluster)}` (the plugin never looks elsewhere)"
-    yield violation(views, cluster, path + ("parameters", "barmanObjectName"), {"problem": problem, "fix": fix}, close_matches(str(name), here))
+    yield violation(
+        views,
+        cluster,
+        (*path, "parameters", "barmanObjectName"),
+        {"problem": problem, "fix": fix},
+        close_matches(str(name), here),
+    )
 
 
 def check_plugin_wiring(views: Views, params: PluginParams) -> Iterator[Violation]:
@@ -55,18 +66,44 @@ def check_plugin_wiring(views: Views, params: PluginParams) -> Iterator[Violatio
             yield from _store_reference_problems(views, cluster, path, plugin)
         for path, plugin in plugins(cluster):
             wants_archive = plugin.get("isWALArchiver") is True and enabled(plugin)
-            if plugin.get("name") == plugin_name and wants_archive and not mapping(plugin.get("parameters")).get("barmanObjectName"):
-                problem = f"enables the `{plugin_name}` WAL archiver at `{format_path(path)}` without `parameters.barmanObjectName`"
-                yield violation(views, cluster, path, {"problem": problem, "fix": "Set `parameters.barmanObjectName` to the ObjectStore to archive to"})
+            if (
+                plugin.get("name") == plugin_name
+                and wants_archive
+                and not mapping(plugin.get("parameters")).get("barmanObjectName")
+            ):
+                problem = (
+                    f"enables the `{plugin_name}` WAL archiver at `{format_path(path)}` "
+                    "without `parameters.barmanObjectName`"
+                )
+                yield violation(
+                    views,
+                    cluster,
+                    path,
+                    {"problem": problem, "fix": "Set `parameters.barmanObjectName` to the ObjectStore to archive to"},
+                )
         archivers = wal_archivers(cluster)
         if in_tree(cluster):
             for path, plugin in archivers:
-                problem = f"enables WAL-archiver plugin `{scalar(plugin.get('name'))}` while `spec.backup.barmanObjectStore` is set; CNPG rejects the two together"
-                fix = "Remove `spec.backup.barmanObjectStore` (the plugin's ObjectStore replaces it), or drop `isWALArchiver` from the plugin"
-                yield violation(views, cluster, path + ("isWALArchiver",), {"problem": problem, "fix": fix})
+                problem = (
+                    f"enables WAL-archiver plugin `{scalar(plugin.get('name'))}` while "
+                    "`spec.backup.barmanObjectStore` is set; CNPG rejects the two together"
+                )
+                fix = (
+                    "Remove `spec.backup.barmanObjectStore` (the plugin's ObjectStore replaces it), or drop "
+                    "`isWALArchiver` from the plugin"
+                )
+                yield violation(views, cluster, (*path, "isWALArchiver"), {"problem": problem, "fix": fix})
         for path, plugin in archivers[1:]:
-            problem = f"enables a second WAL-archiver plugin, `{scalar(plugin.get('name'))}`, after `{scalar(archivers[0][1].get('name'))}`; CNPG allows only one"
-            yield violation(views, cluster, path + ("isWALArchiver",), {"problem": problem, "fix": "Keep `isWALArchiver: true` on one plugin only"})
+            problem = (
+                f"enables a second WAL-archiver plugin, `{scalar(plugin.get('name'))}`, after "
+                f"`{scalar(archivers[0][1].get('name'))}`; CNPG allows only one"
+            )
+            yield violation(
+                views,
+                cluster,
+                (*path, "isWALArchiver"),
+                {"problem": problem, "fix": "Keep `isWALArchiver: true` on one plugin only"},
+            )
     for store in views.inventory.of_kind(OBJECT_STORE):
         if store.get(("spec", "configuration", "serverName")) is not None:
             problem = "sets `spec.configuration.serverName`, which the plugin's CRD forbids"

@@ -19,8 +19,11 @@ def _method_problem(backup: Resource, cluster: Resource, plugin_name: str) -> tu
     if method == "plugin":
         if not mapping(backup.get(("spec", "pluginConfiguration"))).get("name"):
             at = ("spec", "pluginConfiguration") if backup.get(("spec", "pluginConfiguration")) is not None else at
-            return (at, "sets `method: plugin` without `pluginConfiguration.name`; every Backup it creates is rejected",
-                    f"Add `pluginConfiguration: {{name: {plugin_name}}}`")
+            return (
+                at,
+                "sets `method: plugin` without `pluginConfiguration.name`; every Backup it creates is rejected",
+                f"Add `pluginConfiguration: {{name: {plugin_name}}}`",
+            )
         return None
     if method not in (None, "barmanObjectStore") or in_tree(cluster):
         return None
@@ -28,13 +31,25 @@ def _method_problem(backup: Resource, cluster: Resource, plugin_name: str) -> tu
     names = [str(p.get("name")) for _, p in plugins(cluster) if enabled(p) and p.get("name")]
     if names:
         name = plugin_name if plugin_name in names else names[0]
-        return (at, f"{how}, but Cluster `{cluster.id.name}` backs up only through the `{name}` plugin, so every backup fails",
-                f"Set `method: plugin` and `pluginConfiguration: {{name: {name}}}`")
+        return (
+            at,
+            f"{how}, but Cluster `{cluster.id.name}` backs up only through the `{name}` plugin, so every backup fails",
+            f"Set `method: plugin` and `pluginConfiguration: {{name: {name}}}`",
+        )
     if cluster.get(("spec", "backup", "volumeSnapshot")) is not None:
-        return (at, f"{how}, but Cluster `{cluster.id.name}` configures only `spec.backup.volumeSnapshot`, so every backup fails",
-                "Set `method: volumeSnapshot`")
-    return (at, f"{how}, but Cluster `{cluster.id.name}` has no `spec.backup.barmanObjectStore`, so every backup fails",
-            "Configure a backup on the Cluster (see PG003), then set `method` to match it")
+        return (
+            at,
+            (
+                f"{how}, but Cluster `{cluster.id.name}` configures only `spec.backup.volumeSnapshot`, so every "
+                "backup fails"
+            ),
+            "Set `method: volumeSnapshot`",
+        )
+    return (
+        at,
+        f"{how}, but Cluster `{cluster.id.name}` has no `spec.backup.barmanObjectStore`, so every backup fails",
+        "Configure a backup on the Cluster (see PG003), then set `method` to match it",
+    )
 
 
 def check_scheduled_backup(views: Views, params: PluginParams) -> Iterator[Violation]:
@@ -48,18 +63,40 @@ def check_scheduled_backup(views: Views, params: PluginParams) -> Iterator[Viola
         name = backup.get(("spec", "cluster", "name"))
         if name in (None, ""):
             at = ("spec", "cluster") if backup.get(("spec", "cluster")) is not None else ("spec",)
-            yield violation(views, backup, at, {"problem": "names no Cluster in `spec.cluster.name`", "fix": "Set `spec.cluster.name` to the Cluster to back up"})
+            yield violation(
+                views,
+                backup,
+                at,
+                {
+                    "problem": "names no Cluster in `spec.cluster.name`",
+                    "fix": "Set `spec.cluster.name` to the Cluster to back up",
+                },
+            )
             continue
         clusters = views.visibility.of_kind(CLUSTER, backup.viewer)
         here = [c for c in clusters if namespace(c) == namespace(backup)]
         cluster = next((c for c in here if c.id.name == str(name)), None)
         if cluster is None:
-            elsewhere = sorted({namespace(c) for c in clusters if c.id.name == str(name) and namespace(c) != namespace(backup)})
+            elsewhere = sorted(
+                {namespace(c) for c in clusters if c.id.name == str(name) and namespace(c) != namespace(backup)}
+            )
             problem = f"backs up Cluster `{name}`, which does not exist in namespace `{namespace(backup)}`"
             if elsewhere:
-                problem += f"; one exists in namespace {alternatives(elsewhere)}, but a ScheduledBackup only sees its own namespace"
-            fix = f"Set `spec.cluster.name` to a Cluster in namespace `{namespace(backup)}`, or create the ScheduledBackup next to its Cluster"
-            yield violation(views, backup, ("spec", "cluster", "name"), {"problem": problem, "fix": fix}, close_matches(str(name), [c.id.name for c in here]))
+                problem += (
+                    f"; one exists in namespace {alternatives(elsewhere)}, but a ScheduledBackup only sees its "
+                    "own namespace"
+                )
+            fix = (
+                f"Set `spec.cluster.name` to a Cluster in namespace `{namespace(backup)}`, or create the "
+                "ScheduledBackup next to its Cluster"
+            )
+            yield violation(
+                views,
+                backup,
+                ("spec", "cluster", "name"),
+                {"problem": problem, "fix": fix},
+                close_matches(str(name), [c.id.name for c in here]),
+            )
             continue
         method = _method_problem(backup, cluster, plugin_name)
         if method:

@@ -29,8 +29,9 @@ Problem = tuple[YamlPath, str, str, tuple[str, ...]]
 
 @dataclass(frozen=True)
 class PluginParams:
-    plugin_name: str = field(default=BARMAN_PLUGIN, metadata={
-        "doc": "The name of the Barman Cloud plugin.", "schema": {"minLength": 1}})
+    plugin_name: str = field(
+        default=BARMAN_PLUGIN, metadata={"doc": "The name of the Barman Cloud plugin.", "schema": {"minLength": 1}}
+    )
 
 
 def namespace(resource: Resource) -> str:
@@ -41,9 +42,15 @@ def mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def violation(views: Views, resource: Resource, ypath: YamlPath, fields: Mapping[str, object],
-              suggestions: Iterable[str] = ()) -> Violation:
-    base = {"kind": resource.id.kind, "name": resource.id.name, "namespace": namespace(resource), "field": format_path(ypath)}
+def violation(
+    views: Views, resource: Resource, ypath: YamlPath, fields: Mapping[str, object], suggestions: Iterable[str] = ()
+) -> Violation:
+    base = {
+        "kind": resource.id.kind,
+        "name": resource.id.name,
+        "namespace": namespace(resource),
+        "field": format_path(ypath),
+    }
     return Violation(views.locate(resource, ypath), {**base, **fields}, resource.id, tuple(suggestions))
 
 
@@ -66,7 +73,9 @@ def in_tree(cluster: Resource) -> bool:
     return isinstance(cluster.get(("spec", "backup", "barmanObjectStore")), dict)
 
 
-def object_stores_named(views: Views, resource: Resource, name: str) -> tuple[Resource | None, list[Resource], list[str]]:
+def object_stores_named(
+    views: Views, resource: Resource, name: str
+) -> tuple[Resource | None, list[Resource], list[str]]:
     """The ObjectStore `name` in the resource's namespace; others of that name elsewhere; names there."""
     stores = views.visibility.of_kind(OBJECT_STORE, resource.viewer)
     here = [s for s in stores if namespace(s) == namespace(resource)]

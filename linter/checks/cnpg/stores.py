@@ -34,19 +34,43 @@ def _barman_stores(views: Views) -> Iterator[tuple[Resource, YamlPath]]:
 def _destination_problems(store: Mapping[str, Any], where: str) -> Iterator[Problem]:
     value = store.get("destinationPath")
     if value is None:
-        yield (), f"has no `destinationPath` in `{where}`", "Set `destinationPath` to the bucket and folder backups go to, e.g. `s3://cnpg-backups/<cluster>/`", ()
+        yield (
+            (),
+            f"has no `destinationPath` in `{where}`",
+            "Set `destinationPath` to the bucket and folder backups go to, e.g. `s3://cnpg-backups/<cluster>/`",
+            (),
+        )
     elif not isinstance(value, str) or not value.strip():
-        yield ("destinationPath",), f"has an empty `{where}.destinationPath`", "Set `destinationPath` to the bucket and folder backups go to, e.g. `s3://cnpg-backups/<cluster>/`", ()
+        yield (
+            ("destinationPath",),
+            f"has an empty `{where}.destinationPath`",
+            "Set `destinationPath` to the bucket and folder backups go to, e.g. `s3://cnpg-backups/<cluster>/`",
+            (),
+        )
 
 
 def _credential_problems(store: Mapping[str, Any], where: str) -> Iterator[Problem]:
     blocks = [key for key in store if key in CREDENTIALS and store[key] is not None]
     if not blocks:
-        yield ((), f"has no credentials in `{where}`: one of `s3Credentials`, `azureCredentials` or `googleCredentials` is required",
-               "Add `s3Credentials` with `accessKeyId` and `secretAccessKey` secret references (or `inheritFromIAMRole: true`)", ())
+        yield (
+            (),
+            (
+                f"has no credentials in `{where}`: one of `s3Credentials`, `azureCredentials` or "
+                "`googleCredentials` is required"
+            ),
+            (
+                "Add `s3Credentials` with `accessKeyId` and `secretAccessKey` secret references (or "
+                "`inheritFromIAMRole: true`)"
+            ),
+            (),
+        )
     for extra in blocks[1:]:
-        yield ((extra,), f"sets both `{blocks[0]}` and `{extra}` in `{where}`: exactly one credentials block is allowed",
-               "Keep only the credentials block of the store `destinationPath` points at", ())
+        yield (
+            (extra,),
+            f"sets both `{blocks[0]}` and `{extra}` in `{where}`: exactly one credentials block is allowed",
+            "Keep only the credentials block of the store `destinationPath` points at",
+            (),
+        )
     checks = {"s3Credentials": _s3_problems, "azureCredentials": _azure_problems, "googleCredentials": _google_problems}
     for block in blocks:
         for rel, problem, fix, suggestions in checks[block](mapping(store[block]), f"{where}.{block}"):
@@ -61,48 +85,93 @@ def _s3_problems(creds: Mapping[str, Any], where: str) -> Iterator[Problem]:
     keys = [k for k in ("accessKeyId", "secretAccessKey") if _present(creds, k)]
     if creds.get("inheritFromIAMRole") is True:
         if keys:
-            yield (("inheritFromIAMRole",), f"sets `inheritFromIAMRole: true` together with access keys in `{where}`",
-                   "Use either `inheritFromIAMRole: true` or `accessKeyId` and `secretAccessKey`, not both", ())
+            yield (
+                ("inheritFromIAMRole",),
+                f"sets `inheritFromIAMRole: true` together with access keys in `{where}`",
+                "Use either `inheritFromIAMRole: true` or `accessKeyId` and `secretAccessKey`, not both",
+                (),
+            )
         return
     if not keys:
-        yield ((), f"has neither access keys nor `inheritFromIAMRole: true` in `{where}`",
-               "Add `accessKeyId` and `secretAccessKey` secret references, or set `inheritFromIAMRole: true`", ())
+        yield (
+            (),
+            f"has neither access keys nor `inheritFromIAMRole: true` in `{where}`",
+            "Add `accessKeyId` and `secretAccessKey` secret references, or set `inheritFromIAMRole: true`",
+            (),
+        )
     elif len(keys) == 1:
         missing = "secretAccessKey" if keys[0] == "accessKeyId" else "accessKeyId"
-        yield ((keys[0],), f"sets `{where}.{keys[0]}` without `{missing}`: both keys are required",
-               f"Add `{missing}` with the name and key of the secret that holds it", ())
+        yield (
+            (keys[0],),
+            f"sets `{where}.{keys[0]}` without `{missing}`: both keys are required",
+            f"Add `{missing}` with the name and key of the secret that holds it",
+            (),
+        )
 
 
 def _azure_problems(creds: Mapping[str, Any], where: str) -> Iterator[Problem]:
-    methods = [k for k in ("storageKey", "storageSasToken", "inheritFromAzureAD", "useDefaultAzureCredentials") if _present(creds, k)]
+    methods = [
+        k
+        for k in ("storageKey", "storageSasToken", "inheritFromAzureAD", "useDefaultAzureCredentials")
+        if _present(creds, k)
+    ]
     if _present(creds, "connectionString"):
         if methods or _present(creds, "storageAccount"):
-            yield (("connectionString",), f"sets `connectionString` together with other Azure credentials in `{where}`",
-                   "Use `connectionString` alone, or drop it and use `storageAccount` with one authentication method", ())
+            yield (
+                ("connectionString",),
+                f"sets `connectionString` together with other Azure credentials in `{where}`",
+                "Use `connectionString` alone, or drop it and use `storageAccount` with one authentication method",
+                (),
+            )
         return
     if not methods:
-        yield ((), f"has no Azure authentication in `{where}`",
-               "Set `connectionString`, or `storageAccount` with `storageKey` or `storageSasToken`, or `inheritFromAzureAD` or `useDefaultAzureCredentials`", ())
+        yield (
+            (),
+            f"has no Azure authentication in `{where}`",
+            (
+                "Set `connectionString`, or `storageAccount` with `storageKey` or `storageSasToken`, or "
+                "`inheritFromAzureAD` or `useDefaultAzureCredentials`"
+            ),
+            (),
+        )
         return
     for extra in methods[1:]:
-        yield ((extra,), f"sets both `{methods[0]}` and `{extra}` in `{where}`: exactly one Azure authentication method is allowed",
-               "Keep one of `storageKey`, `storageSasToken`, `inheritFromAzureAD` and `useDefaultAzureCredentials`", ())
+        yield (
+            (extra,),
+            f"sets both `{methods[0]}` and `{extra}` in `{where}`: exactly one Azure authentication method is allowed",
+            "Keep one of `storageKey`, `storageSasToken`, `inheritFromAzureAD` and `useDefaultAzureCredentials`",
+            (),
+        )
     if methods[0] in ("storageKey", "storageSasToken") and not _present(creds, "storageAccount"):
-        yield ((methods[0],), f"sets `{where}.{methods[0]}` without `storageAccount`",
-               "Add `storageAccount` with the name and key of the secret that holds the account name", ())
+        yield (
+            (methods[0],),
+            f"sets `{where}.{methods[0]}` without `storageAccount`",
+            "Add `storageAccount` with the name and key of the secret that holds the account name",
+            (),
+        )
 
 
 def _google_problems(creds: Mapping[str, Any], where: str) -> Iterator[Problem]:
     gke, application = creds.get("gkeEnvironment") is True, _present(creds, "applicationCredentials")
     if gke and application:
-        yield (("gkeEnvironment",), f"sets both `gkeEnvironment: true` and `applicationCredentials` in `{where}`",
-               "Use either `gkeEnvironment: true` or `applicationCredentials`, not both", ())
+        yield (
+            ("gkeEnvironment",),
+            f"sets both `gkeEnvironment: true` and `applicationCredentials` in `{where}`",
+            "Use either `gkeEnvironment: true` or `applicationCredentials`, not both",
+            (),
+        )
     elif not gke and not application:
-        yield ((), f"has neither `applicationCredentials` nor `gkeEnvironment: true` in `{where}`",
-               "Add `applicationCredentials` with a secret reference, or set `gkeEnvironment: true` on GKE", ())
+        yield (
+            (),
+            f"has neither `applicationCredentials` nor `gkeEnvironment: true` in `{where}`",
+            "Add `applicationCredentials` with a secret reference, or set `gkeEnvironment: true` on GKE",
+            (),
+        )
 
 
-def _section_problems(store: Mapping[str, Any], where: str, section: str, compressions: tuple[str, ...]) -> Iterator[Problem]:
+def _section_problems(
+    store: Mapping[str, Any], where: str, section: str, compressions: tuple[str, ...]
+) -> Iterator[Problem]:
     settings = store.get(section)
     if not isinstance(settings, dict):
         return
@@ -110,22 +179,42 @@ def _section_problems(store: Mapping[str, Any], where: str, section: str, compre
     compression = settings.get("compression")
     if compression not in (None, "") and compression not in compressions:
         if section == "data" and compression in WAL_ONLY:
-            yield (("data", "compression"), f"sets `{path}.compression` to `{compression}`, which base backups never accept: `xz` and `zstd` are for WAL only",
-                   f"Use {alternatives(compressions)} for `data.compression` (`{compression}` stays valid for `wal.compression`)", ())
+            yield (
+                ("data", "compression"),
+                (
+                    f"sets `{path}.compression` to `{compression}`, which base backups never accept: `xz` and "
+                    "`zstd` are for WAL only"
+                ),
+                f"Use {alternatives(compressions)} for `data.compression` "
+                f"(`{compression}` stays valid for `wal.compression`)",
+                (),
+            )
         else:
-            yield ((section, "compression"), f"sets `{path}.compression` to `{scalar(compression)}`, which is not {alternatives(compressions)}",
-                   f"Use {alternatives(compressions)}, or drop `compression` for none", close_matches(str(compression).lower(), compressions))
+            yield (
+                (section, "compression"),
+                f"sets `{path}.compression` to `{scalar(compression)}`, which is not {alternatives(compressions)}",
+                f"Use {alternatives(compressions)}, or drop `compression` for none",
+                close_matches(str(compression).lower(), compressions),
+            )
     encryption = settings.get("encryption")
     if encryption not in (None, "") and encryption not in ENCRYPTION:
         same = tuple(e for e in ENCRYPTION if str(encryption).lower() in e.lower())  # `aes256`, `kms`
-        yield ((section, "encryption"), f"sets `{path}.encryption` to `{scalar(encryption)}`, which is not `AES256` or `aws:kms`",
-               "Use `AES256` or `aws:kms`, or drop `encryption` to follow the bucket policy", same or close_matches(str(encryption), ENCRYPTION))
+        yield (
+            (section, "encryption"),
+            f"sets `{path}.encryption` to `{scalar(encryption)}`, which is not `AES256` or `aws:kms`",
+            "Use `AES256` or `aws:kms`, or drop `encryption` to follow the bucket policy",
+            same or close_matches(str(encryption), ENCRYPTION),
+        )
     count = "maxParallel" if section == "wal" else "jobs"
     value = settings.get(count)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         shown = f'"{value}"` (a string)' if isinstance(value, str) else f"{scalar(value)}`"
-        yield ((section, count), f"sets `{path}.{count}` to `{shown}; it must be a whole number of at least 1",
-               f"Set `{count}` to 1 or more, or drop it for the default", ())
+        yield (
+            (section, count),
+            f"sets `{path}.{count}` to `{shown}; it must be a whole number of at least 1",
+            f"Set `{count}` to 1 or more, or drop it for the default",
+            (),
+        )
 
 
 def _endpoint_problems(store: Mapping[str, Any], where: str) -> Iterator[Problem]:
@@ -133,9 +222,17 @@ def _endpoint_problems(store: Mapping[str, Any], where: str) -> Iterator[Problem
     if url is None or url == "":
         return
     field = f"`{where}.endpointURL` `{scalar(url)}`"
-    fix = "Set `endpointURL` to the scheme, host and port only, e.g. `https://minio.example.svc:443`; the bucket and folder belong in `destinationPath`"
+    fix = (
+        "Set `endpointURL` to the scheme, host and port only, e.g. `https://minio.example.svc:443`; the bucket "
+        "and folder belong in `destinationPath`"
+    )
     if not isinstance(url, str) or "://" not in url:
-        yield ("endpointURL",), f"has {field} without an `http://` or `https://` scheme", fix, ((f"https://{url}",) if isinstance(url, str) else ())
+        yield (
+            ("endpointURL",),
+            f"has {field} without an `http://` or `https://` scheme",
+            fix,
+            ((f"https://{url}",) if isinstance(url, str) else ()),
+        )
         return
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
@@ -148,12 +245,16 @@ def _endpoint_problems(store: Mapping[str, Any], where: str) -> Iterator[Problem
     if not parts.hostname or not port_ok:
         yield ("endpointURL",), f"has {field} without a valid host and port", fix, ()
     elif parts.path not in ("", "/") or parts.query or parts.fragment:
-        extra = parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        extra = (
+            parts.path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        )
         what = "a path" if parts.path not in ("", "/") else "a query"
         yield ("endpointURL",), f"has {field} with {what} (`{extra}`)", fix, (f"{parts.scheme}://{parts.netloc}",)
 
 
-def store_problems(store: Mapping[str, Any], where: str, wal: tuple[str, ...], data: tuple[str, ...]) -> Iterator[Problem]:
+def store_problems(
+    store: Mapping[str, Any], where: str, wal: tuple[str, ...], data: tuple[str, ...]
+) -> Iterator[Problem]:
     """Every problem of one BarmanObjectStoreConfiguration, at the offending field (relative)."""
     yield from _destination_problems(store, where)
     yield from _credential_problems(store, where)
@@ -164,10 +265,12 @@ def store_problems(store: Mapping[str, Any], where: str, wal: tuple[str, ...], d
 
 @dataclass(frozen=True)
 class StoreParams:
-    wal_compression: tuple[str, ...] = field(default=WAL_COMPRESSION, metadata={
-        "doc": "Accepted `wal.compression` values.", "schema": {"minItems": 1}})
-    data_compression: tuple[str, ...] = field(default=DATA_COMPRESSION, metadata={
-        "doc": "Accepted `data.compression` values.", "schema": {"minItems": 1}})
+    wal_compression: tuple[str, ...] = field(
+        default=WAL_COMPRESSION, metadata={"doc": "Accepted `wal.compression` values.", "schema": {"minItems": 1}}
+    )
+    data_compression: tuple[str, ...] = field(
+        default=DATA_COMPRESSION, metadata={"doc": "Accepted `data.compression` values.", "schema": {"minItems": 1}}
+    )
 
 
 def check_backup_store(views: Views, params: StoreParams) -> Iterator[Violation]:
@@ -175,8 +278,13 @@ def check_backup_store(views: Views, params: StoreParams) -> Iterator[Violation]
         store = resource.get(holder)
         where = format_path(holder)
         if not isinstance(store, dict):  # only an ObjectStore gets here without one: it is required
-            fields = {"problem": f"has no `{where}`", "fix": "Add `spec.configuration` with `destinationPath` and one credentials block"}
+            fields = {
+                "problem": f"has no `{where}`",
+                "fix": "Add `spec.configuration` with `destinationPath` and one credentials block",
+            }
             yield violation(views, resource, holder, fields)
             continue
-        for rel, problem, fix, suggestions in store_problems(store, where, params.wal_compression, params.data_compression):
+        for rel, problem, fix, suggestions in store_problems(
+            store, where, params.wal_compression, params.data_compression
+        ):
             yield violation(views, resource, holder + rel, {"problem": problem, "fix": fix}, suggestions)

@@ -26,24 +26,42 @@ def check_disruption(views: Views, params: NoParams) -> Iterator[Violation]:
         spec = pdb.get(("spec",)) or {}
         if not isinstance(spec, dict):
             continue
-        selected = [w for w in pods if w.namespace == pdb.id.namespace and (w.deployed if pdb.deployed else w.app == pdb.app)
-                    and label_selector_matches(w.labels or {}, spec.get("selector"))]
+        selected = [
+            w
+            for w in pods
+            if w.namespace == pdb.id.namespace
+            and (w.deployed if pdb.deployed else w.app == pdb.app)
+            and label_selector_matches(w.labels or {}, spec.get("selector"))
+        ]
         problem, field_name = _budget_problem(spec, selected)
         if problem is None:
             continue
-        fields = {"subject": f"PodDisruptionBudget `{pdb.id.name}`", "problem": problem,
-                  "fix": "Allow at least one eviction: lower minAvailable below the replica count, use maxUnavailable: 1, or run more replicas"}
+        fields = {
+            "subject": f"PodDisruptionBudget `{pdb.id.name}`",
+            "problem": problem,
+            "fix": (
+                "Allow at least one eviction: lower minAvailable below the replica count, use maxUnavailable: 1, "
+                "or run more replicas"
+            ),
+        }
         yield Violation(views.locate(pdb, ("spec", field_name)), fields, pdb.id)
     for workload in pods:
         if not workload.cnpg or workload.replicas != 1 or get_path(workload.data, ("spec", "enablePDB")) is False:
             continue
         enable = ("spec", "enablePDB")
-        path = enable if get_path(workload.data, enable) is not None else workload.paths["instances"] \
-            if get_path(workload.data, workload.paths["instances"]) is not None else ("metadata", "name")
-        fields = {"subject": workload.title,
-                  "problem": "it runs a single instance and CloudNativePG's PodDisruptionBudget (enablePDB is not false) "
-                             "prevents draining the node it runs on, since a switchover is not possible",
-                  "fix": "Set spec.enablePDB: false for a single-instance cluster, or run 2 or more instances"}
+        path = (
+            enable
+            if get_path(workload.data, enable) is not None
+            else workload.paths["instances"]
+            if get_path(workload.data, workload.paths["instances"]) is not None
+            else ("metadata", "name")
+        )
+        fields = {
+            "subject": workload.title,
+            "problem": "it runs a single instance and CloudNativePG's PodDisruptionBudget (enablePDB is not false) "
+            "prevents draining the node it runs on, since a switchover is not possible",
+            "fix": "Set spec.enablePDB: false for a single-instance cluster, or run 2 or more instances",
+        }
         yield Violation(workload.locate(path), fields, workload.rid)
 
 

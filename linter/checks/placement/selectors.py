@@ -23,21 +23,29 @@ def check_node_selector(views: Views, params: NoParams) -> Iterator[Violation]:
         selector = workload.node_selector()
         if not selector or templated(selector) or any(selector_matches(n.labels, selector) for n in nodes):
             continue
-        culprit = next((k for k, v in selector.items() if not any(n.labels.get(str(k)) == label_text(v) for n in nodes)), None)
+        culprit = next(
+            (k for k, v in selector.items() if not any(n.labels.get(str(k)) == label_text(v) for n in nodes)), None
+        )
         if culprit is None:
             culprit = next(iter(selector))
             problem = f"each label exists, but no single node carries all of them ({names(n.name for n in nodes)})"
             suggestions: tuple[str, ...] = ()
         else:
             problem, suggestions = label_problem(nodes, str(culprit), [label_text(selector[culprit])])
-        fields = {"workload": workload.title, "selector": ", ".join(f"{k}={label_text(v)}" for k, v in selector.items()),
-                  "problem": problem, "nodes_from": nodes_from(views)}
+        fields = {
+            "workload": workload.title,
+            "selector": ", ".join(f"{k}={label_text(v)}" for k, v in selector.items()),
+            "problem": problem,
+            "nodes_from": nodes_from(views),
+        }
         yield Violation(workload.locate(workload.at("nodeSelector", culprit)), fields, workload.rid, suggestions)
 
 
 def _term_problem(nodes: tuple[Node, ...], term: Any) -> tuple[int, str, tuple[str, ...], YamlPath]:
     """For a term no node satisfies: the first requirement to blame, why, suggestions, its path."""
-    expressions = [e for e in (term.get("matchExpressions") or []) if isinstance(e, dict)] if isinstance(term, dict) else []
+    expressions = (
+        [e for e in (term.get("matchExpressions") or []) if isinstance(e, dict)] if isinstance(term, dict) else []
+    )
     for index, expression in enumerate(expressions):
         if any(expression_matches(n.labels, expression) for n in nodes):
             continue
@@ -57,8 +65,10 @@ def _term_problem(nodes: tuple[Node, ...], term: Any) -> tuple[int, str, tuple[s
 
 @dataclass(frozen=True)
 class AffinityParams:
-    match: Literal["required", "preferred"] = field(default="required", metadata={
-        "doc": "Report required terms no node satisfies, or preferences the pods can never get."})
+    match: Literal["required", "preferred"] = field(
+        default="required",
+        metadata={"doc": "Report required terms no node satisfies, or preferences the pods can never get."},
+    )
 
 
 def check_node_affinity(views: Views, params: AffinityParams) -> Iterator[Violation]:
@@ -81,14 +91,18 @@ def check_node_affinity(views: Views, params: AffinityParams) -> Iterator[Violat
         if matched:
             problem = f"the nodes it selects ({names(matched)}) do not match its nodeSelector"
             suggestions: tuple[str, ...] = ()
-            where = base + (0,)
+            where = (*base, 0)
         else:
             _, problem, suggestions, sub = _term_problem(nodes, terms[0])
             if len(terms) > 1:
                 problem = f"none of its {len(terms)} nodeSelectorTerms matches a node (first term: {problem})"
-            where = base + (0,) + sub
-        fields = {"workload": workload.title, "term": " or ".join(term_text(t) for t in terms),
-                  "problem": problem, "nodes_from": nodes_from(views)}
+            where = (*base, 0, *sub)
+        fields = {
+            "workload": workload.title,
+            "term": " or ".join(term_text(t) for t in terms),
+            "problem": problem,
+            "nodes_from": nodes_from(views),
+        }
         yield Violation(workload.locate(where), fields, workload.rid, suggestions)
 
 
@@ -106,11 +120,18 @@ def _preferred(views: Views, workload: Workload) -> Iterator[Violation]:
         elsewhere = [n.name for n in views.inventory.nodes if term_matches(n, preference)]
         where = workload.at("nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution", index, "preference")
         if elsewhere:
-            problem = f"it matches only {names(elsewhere)}, where the pods cannot run (they can run on {names(n.name for n in usable)})"
+            problem = (
+                f"it matches only {names(elsewhere)}, where the pods cannot run "
+                f"(they can run on {names(n.name for n in usable)})"
+            )
             suggestions: tuple[str, ...] = ()
         else:
             _, problem, suggestions, sub = _term_problem(views.inventory.nodes, preference)
             where = where + sub
-        fields = {"workload": workload.title, "term": term_text(preference), "problem": problem,
-                  "nodes_from": nodes_from(views)}
+        fields = {
+            "workload": workload.title,
+            "term": term_text(preference),
+            "problem": problem,
+            "nodes_from": nodes_from(views),
+        }
         yield Violation(workload.locate(where), fields, workload.rid, suggestions)

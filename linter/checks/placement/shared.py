@@ -18,8 +18,12 @@ WELL_KNOWN_KEYS = ("kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/
 
 def nodes_from(views: Views) -> str:
     nodes = views.inventory.nodes
-    places = sorted({n.source.path.rsplit("/", 1)[0] if n.origin == "ansible" and "/" in n.source.path else n.source.path
-                     for n in nodes})
+    places = sorted(
+        {
+            n.source.path.rsplit("/", 1)[0] if n.origin == "ansible" and "/" in n.source.path else n.source.path
+            for n in nodes
+        }
+    )
     return ", ".join(places) or "none"
 
 
@@ -37,7 +41,11 @@ def expression_text(expression: Mapping[str, Any]) -> str:
 def term_text(term: Any) -> str:
     if not isinstance(term, dict):
         return "?"
-    parts = [expression_text(e) for e in as_list(term.get("matchExpressions")) + as_list(term.get("matchFields")) if isinstance(e, dict)]
+    parts = [
+        expression_text(e)
+        for e in as_list(term.get("matchExpressions")) + as_list(term.get("matchFields"))
+        if isinstance(e, dict)
+    ]
     return " and ".join(parts) or "(empty term)"
 
 

@@ -24,15 +24,21 @@ def _allowed(config_entries: Iterable[Mapping[str, Any]], workload: Workload, ta
             continue
         if entry.get("kinds") is not None and workload.kind not in entry["kinds"]:
             continue
-        if glob(entry.get("names"), workload.name) and glob(entry.get("namespaces"), workload.namespace) and glob(entry.get("apps"), workload.app):
+        if (
+            glob(entry.get("names"), workload.name)
+            and glob(entry.get("namespaces"), workload.namespace)
+            and glob(entry.get("apps"), workload.app)
+        ):
             return True
     return False
 
 
 @dataclass(frozen=True)
 class TolerationParams:
-    match: Literal["not-allowed", "untolerated"] = field(default="not-allowed", metadata={
-        "doc": "Report tolerations the config does not allow, or pods no untainted node can take."})
+    match: Literal["not-allowed", "untolerated"] = field(
+        default="not-allowed",
+        metadata={"doc": "Report tolerations the config does not allow, or pods no untainted node can take."},
+    )
 
 
 def check_tolerations(views: Views, params: TolerationParams) -> Iterator[Violation]:
@@ -50,12 +56,20 @@ def check_tolerations(views: Views, params: TolerationParams) -> Iterator[Violat
                 for taint in node.taints:
                     if taint.effect in BLOCKING_EFFECTS and tolerates(toleration, taint):
                         taints.setdefault(taint, []).append(node.name)
-            denied = {t: names for t, names in taints.items() if not _allowed(views.inventory.config.allow_tolerations, workload, t)}
+            denied = {
+                t: names
+                for t, names in taints.items()
+                if not _allowed(views.inventory.config.allow_tolerations, workload, t)
+            }
             if not denied:
                 continue
             on = sorted({name for names in denied.values() for name in names})
-            fields = {"workload": workload.title, "toleration": toleration_text(toleration),
-                      "taints": names(sorted(t.text() for t in denied)), "nodes": names(on)}
+            fields = {
+                "workload": workload.title,
+                "toleration": toleration_text(toleration),
+                "taints": names(sorted(t.text() for t in denied)),
+                "nodes": names(on),
+            }
             yield Violation(workload.locate(workload.at("tolerations", index)), fields, workload.rid)
 
 
@@ -74,6 +88,10 @@ def _untolerated(views: Views, workload: Workload) -> Iterator[Violation]:
     else:
         where = workload.paths["nodeSelector"][:-1]
     restricted = bool(workload.node_selector() or workload.required_terms())
-    fields = {"workload": workload.title, "nodes": names(n.name for n in candidates), "taints": names(taints),
-              "scope": "the nodes it selects" if restricted else "every node"}
+    fields = {
+        "workload": workload.title,
+        "nodes": names(n.name for n in candidates),
+        "taints": names(taints),
+        "scope": "the nodes it selects" if restricted else "every node",
+    }
     yield Violation(workload.locate(where), fields, workload.rid)

@@ -31,9 +31,17 @@ def topology_uses(workload: Workload) -> Iterator[_TopologyUse]:
     for index, constraint in workload.spread():
         if constraint.get("topologyKey"):
             blocking = constraint.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule"
-            effect = "its pods stay Pending (DoNotSchedule filters out nodes without the key)" if blocking else "the spread is silently ignored"
-            yield _TopologyUse(workload.at("spread", index, "topologyKey"), str(constraint["topologyKey"]),
-                               f"topologySpreadConstraints[{index}]", effect)
+            effect = (
+                "its pods stay Pending (DoNotSchedule filters out nodes without the key)"
+                if blocking
+                else "the spread is silently ignored"
+            )
+            yield _TopologyUse(
+                workload.at("spread", index, "topologyKey"),
+                str(constraint["topologyKey"]),
+                f"topologySpreadConstraints[{index}]",
+                effect,
+            )
     for kind in ("podAffinity", "podAntiAffinity"):
         for path, term, required in workload.affinity_terms(kind):
             if isinstance(term, dict) and term.get("topologyKey"):
@@ -41,12 +49,16 @@ def topology_uses(workload: Workload) -> Iterator[_TopologyUse]:
                     effect = "its pods stay Pending"
                 else:
                     effect = f"the {'required' if required else 'preferred'} {kind} has no effect"
-                what = format_path(path[len(workload.paths[kind]) - 1:])
-                yield _TopologyUse(path + ("topologyKey",), str(term["topologyKey"]), what, effect)
+                what = format_path(path[len(workload.paths[kind]) - 1 :])
+                yield _TopologyUse((*path, "topologyKey"), str(term["topologyKey"]), what, effect)
     cnpg = workload.cnpg_anti_affinity()
     if cnpg and get_path(workload.data, workload.paths["topologyKey"]):
-        yield _TopologyUse(workload.paths["topologyKey"], cnpg[0], "spec.affinity.topologyKey",
-                           "CloudNativePG's pod anti-affinity has no effect")
+        yield _TopologyUse(
+            workload.paths["topologyKey"],
+            cnpg[0],
+            "spec.affinity.topologyKey",
+            "CloudNativePG's pod anti-affinity has no effect",
+        )
 
 
 def check_topology_keys(views: Views, params: NoParams) -> Iterator[Violation]:
@@ -59,8 +71,13 @@ def check_topology_keys(views: Views, params: NoParams) -> Iterator[Violation]:
         for use in topology_uses(workload):
             if use.key in keys:
                 continue
-            fields = {"workload": workload.title, "key": use.key, "what": use.what, "effect": use.effect,
-                      "nodes_from": nodes_from(views)}
+            fields = {
+                "workload": workload.title,
+                "key": use.key,
+                "what": use.what,
+                "effect": use.effect,
+                "nodes_from": nodes_from(views),
+            }
             yield Violation(workload.locate(use.path), fields, workload.rid, close_matches(use.key, keys))
 
 
@@ -98,8 +115,11 @@ def check_topology_spread(views: Views, params: NoParams) -> Iterator[Violation]
         return
     keys = {k for n in nodes for k in n.labels}
     for workload in views.workloads:
-        constraints = [(i, c) for i, c in workload.spread()
-                       if c.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule" and str(c.get("topologyKey")) in keys]
+        constraints = [
+            (i, c)
+            for i, c in workload.spread()
+            if c.get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule" and str(c.get("topologyKey")) in keys
+        ]
         if not constraints:
             continue
         can_run = eligible(workload, nodes)
@@ -122,18 +142,34 @@ def check_topology_spread(views: Views, params: NoParams) -> Iterator[Violation]
             else:
                 stuck = sorted(set(counted_domains) - set(usable))
                 short = min_domains is not None and len(counted_domains) < min_domains
-                if not (stuck or short) or replicas is None or not _selects_itself(workload, constraint.get("labelSelector")):
+                if (
+                    not (stuck or short)
+                    or replicas is None
+                    or not _selects_itself(workload, constraint.get("labelSelector"))
+                ):
                     continue
                 capacity = len(usable) * skew
                 if replicas <= capacity:
                     continue
-                why = (f"domain {names(stuck)} counts toward the skew but its pods cannot run there" if stuck else
-                       f"minDomains {min_domains} exceeds the {len(counted_domains)} domains")
+                why = (
+                    f"domain {names(stuck)} counts toward the skew but its pods cannot run there"
+                    if stuck
+                    else f"minDomains {min_domains} exceeds the {len(counted_domains)} domains"
+                )
                 needed = math.ceil(replicas / skew)
-                reason = (f"{why}, so the global minimum stays 0 and each usable domain takes at most maxSkew = {count(skew, 'pod')}: "
-                          f"{count(replicas, 'replica')} need {needed} usable domains, there are {len(usable)} ({names(usable)})")
+                reason = (
+                    f"{why}, so the global minimum stays 0 and each usable domain takes at most maxSkew = "
+                    f"{count(skew, 'pod')}: "
+                    f"{count(replicas, 'replica')} need {needed} usable domains, "
+                    f"there are {len(usable)} ({names(usable)})"
+                )
                 path = workload.at("spread", index, "minDomains") if short and not stuck else path
-            fields = {"workload": workload.title, "what": f"topologySpreadConstraints[{index}]", "key": key, "problem": reason}
+            fields = {
+                "workload": workload.title,
+                "what": f"topologySpreadConstraints[{index}]",
+                "key": key,
+                "problem": reason,
+            }
             yield Violation(workload.locate(path), fields, workload.rid)
 
 
@@ -148,9 +184,15 @@ def check_anti_affinity(views: Views, params: NoParams) -> Iterator[Violation]:
             continue
         uses: list[tuple[YamlPath, str]] = []
         for path, term, required in workload.affinity_terms("podAntiAffinity"):
-            if required and isinstance(term, dict) and term.get("topologyKey") \
-                    and _selects_itself(workload, term.get("labelSelector"), term.get("namespaces"), term.get("namespaceSelector")):
-                uses.append((path + ("topologyKey",), str(term["topologyKey"])))
+            if (
+                required
+                and isinstance(term, dict)
+                and term.get("topologyKey")
+                and _selects_itself(
+                    workload, term.get("labelSelector"), term.get("namespaces"), term.get("namespaceSelector")
+                )
+            ):
+                uses.append(((*path, "topologyKey"), str(term["topologyKey"])))
         cnpg = workload.cnpg_anti_affinity()
         if cnpg and cnpg[1]:
             uses.append((workload.paths["antiAffinityType"], cnpg[0]))
@@ -165,9 +207,18 @@ def check_anti_affinity(views: Views, params: NoParams) -> Iterator[Violation]:
             domains = _domains(can_run, key)
             if workload.replicas <= len(domains):
                 continue
-            capacity = count(len(domains), "node") if key == HOSTNAME else f"{count(len(domains), 'domain')} of `{key}` ({names(domains)})"
+            capacity = (
+                count(len(domains), "node")
+                if key == HOSTNAME
+                else f"{count(len(domains), 'domain')} of `{key}` ({names(domains)})"
+            )
             pending = workload.replicas - len(domains)
-            fields = {"workload": workload.title, "replicas": workload.replicas, "key": key, "capacity": capacity,
-                      "nodes": names(n.name for n in can_run),
-                      "pending": f"{count(pending, 'replica')} {'stays' if pending == 1 else 'stay'} Pending"}
+            fields = {
+                "workload": workload.title,
+                "replicas": workload.replicas,
+                "key": key,
+                "capacity": capacity,
+                "nodes": names(n.name for n in can_run),
+                "pending": f"{count(pending, 'replica')} {'stays' if pending == 1 else 'stay'} Pending",
+            }
             yield Violation(workload.locate(path), fields, workload.rid)

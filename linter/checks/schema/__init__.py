@@ -73,7 +73,11 @@ def _redacted(subject: Subject, found: list[Issue]) -> list[Issue]:
     for issue in found:
         if issue.path and issue.path[0] in SECRET_FIELDS:
             shown = show(get_path(subject.data, issue.path))
-            issue = replace(issue, problem=issue.problem.replace(shown, "`(value hidden)`"), fix=issue.fix.replace(shown, "`(value hidden)`"))
+            issue = replace(
+                issue,
+                problem=issue.problem.replace(shown, "`(value hidden)`"),
+                fix=issue.fix.replace(shown, "`(value hidden)`"),
+            )
         out.append(issue)
     return out
 
@@ -128,8 +132,9 @@ def _violation(subject: Subject, issue: Issue, schema_label: str) -> Violation:
 
 @dataclass(frozen=True)
 class SchemaParams:
-    report: Literal["invalid", "unknown-field"] = field(default="invalid", metadata={
-        "doc": "Report schema violations, or fields the schema does not know."})
+    report: Literal["invalid", "unknown-field"] = field(
+        default="invalid", metadata={"doc": "Report schema violations, or fields the schema does not know."}
+    )
 
 
 def _wanted(params: SchemaParams) -> bool:
@@ -140,9 +145,7 @@ def _wanted(params: SchemaParams) -> bool:
 def _reported(subject: Subject, issue: Issue, unknown: bool) -> bool:
     if issue.unknown != unknown:
         return False
-    if subject.partial and (issue.missing or str(issue.path[-1] if issue.path else "").startswith("$")):
-        return False
-    return True
+    return not (subject.partial and (issue.missing or str(issue.path[-1] if issue.path else "").startswith("$")))
 
 
 def _report(found: Validated, params: SchemaParams) -> Iterator[Violation]:
@@ -164,7 +167,7 @@ def check_custom_resources(views: Views, params: SchemaParams) -> Iterator[Viola
 
 
 def unvalidated_kinds(views: Views) -> dict[str, int]:
-    """"apiVersion Kind" → how many objects no KV schema covers (skipped silently; for `-v`).
+    """ "apiVersion Kind" → how many objects no KV schema covers (skipped silently; for `-v`).
 
     Pure apart from the cached, read-only schema loaders; cheap (one lookup per object)."""
     version = schema_version(views.inventory.config.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
@@ -181,8 +184,18 @@ def unvalidated_kinds(views: Views) -> dict[str, int]:
 FIELDS = frozenset({"kind", "name", "api_version", "field", "problem", "fix", "schema"})
 
 CHECKS: list[AnyCheck] = [
-    Check("kubernetes-schema", check_kubernetes, SchemaParams, FIELDS,
-          "Built-in objects against the Kubernetes API schema of `kubernetesVersion`."),
-    Check("custom-resource-schema", check_custom_resources, SchemaParams, FIELDS,
-          "Custom resources against the bundled CRD schemas."),
+    Check(
+        "kubernetes-schema",
+        check_kubernetes,
+        SchemaParams,
+        FIELDS,
+        "Built-in objects against the Kubernetes API schema of `kubernetesVersion`.",
+    ),
+    Check(
+        "custom-resource-schema",
+        check_custom_resources,
+        SchemaParams,
+        FIELDS,
+        "Custom resources against the bundled CRD schemas.",
+    ),
 ]

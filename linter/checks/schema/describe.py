@@ -28,8 +28,13 @@ class Issue:
 
 
 _TYPE_NAMES = {
-    "object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-    "number": "a number", "boolean": "a boolean", "null": "null",
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
 }
 
 
@@ -131,31 +136,45 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[Issue]:
         return  # Kubernetes treats an explicit null as an omitted field (CRDs prune it)
     if keyword == "additionalProperties" and expected is False and isinstance(value, dict):
         allowed = sorted(str(k) for k in (schema.get("properties") or {}))
-        patterns = list((schema.get("patternProperties") or {}))
+        patterns = list(schema.get("patternProperties") or {})
         for key in value:
             if key in allowed or any(re.search(p, str(key)) for p in patterns):
                 continue
-            child = path + (key,)
+            child = (*path, key)
             close = close_matches(str(key), allowed)
-            yield Issue(child, child, f"unknown field {_field(child)}",
-                        f"Remove {_field(child)}, or correct its name or indentation", unknown=True, suggestions=close)
+            yield Issue(
+                child,
+                child,
+                f"unknown field {_field(child)}",
+                f"Remove {_field(child)}, or correct its name or indentation",
+                unknown=True,
+                suggestions=close,
+            )
         return
     if keyword == "required" and isinstance(value, dict):
         for name in expected:
             if name not in value:
-                child = path + (name,)
-                yield Issue(child, path, f"required field {_field(child)} is missing", f"Add {_field(child)}", missing=True)
+                child = (*path, name)
+                yield Issue(
+                    child, path, f"required field {_field(child)} is missing", f"Add {_field(child)}", missing=True
+                )
         return
     if keyword == "type":
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in _types(expected))
-        yield Issue(path, path, f"{field} is {_is_a(value)}, expected {wanted}",
-                    f"Make {field} {_expected(schema, wanted)}")
+        yield Issue(
+            path, path, f"{field} is {_is_a(value)}, expected {wanted}", f"Make {field} {_expected(schema, wanted)}"
+        )
         return
     if keyword == "enum":
         options = ", ".join(f"`{o}`" if o != "" else '`""`' for o in expected)
         close = close_matches(str(value), [str(o) for o in expected], limit=1)
-        yield Issue(path, path, f"{field} is {show(value)}, expected one of {options}",
-                    f"Use one of {options} for {field}", suggestions=close)
+        yield Issue(
+            path,
+            path,
+            f"{field} is {show(value)}, expected one of {options}",
+            f"Use one of {options} for {field}",
+            suggestions=close,
+        )
         return
     if keyword in ("oneOf", "anyOf"):
         types = _scalar_types(expected)
@@ -164,13 +183,19 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[Issue]:
             yield Issue(path, path, f"{field} is {_is_a(value)}, expected {wanted}", f"Make {field} {wanted}")
             return
     if keyword == "pattern":
-        yield Issue(path, path, f"{field} is {show(value)}, which does not match `{expected}`",
-                    f"Make {field} {_expected(schema, f'match `{expected}`')}")
+        yield Issue(
+            path,
+            path,
+            f"{field} is {show(value)}, which does not match `{expected}`",
+            f"Make {field} {_expected(schema, f'match `{expected}`')}",
+        )
         return
     if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         words, bound = {
-            "minimum": ("below the minimum", "at least"), "exclusiveMinimum": ("not above", "above"),
-            "maximum": ("above the maximum", "at most"), "exclusiveMaximum": ("not below", "below"),
+            "minimum": ("below the minimum", "at least"),
+            "exclusiveMinimum": ("not above", "above"),
+            "maximum": ("above the maximum", "at most"),
+            "exclusiveMaximum": ("not below", "below"),
         }[keyword]
         yield Issue(path, path, f"{field} is {show(value)}, {words} {expected}", f"Make {field} {bound} {expected}")
         return
@@ -181,18 +206,28 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[Issue]:
         if size == 0 and keyword.startswith("min"):
             yield Issue(path, path, f"{field} is empty", f"Give {field} a value")
             return
-        yield Issue(path, path, f"{field} has {size} {unit}(s), expected {bound} {expected}",
-                    f"Give {field} {bound} {expected} {unit}(s)")
+        yield Issue(
+            path,
+            path,
+            f"{field} has {size} {unit}(s), expected {bound} {expected}",
+            f"Give {field} {bound} {expected} {unit}(s)",
+        )
         return
     if keyword is None or (keyword == "not" and expected == {}):  # `false` / `not: {}`: a forbidden field
         reason = schema.get("x-reason") if isinstance(schema, dict) else None
         yield Issue(path, path, f"{field} is not allowed here" + (f" ({reason})" if reason else ""), f"Remove {field}")
         return
     if keyword == "not":
-        yield Issue(path, path, f"{field} is {show(value)}, which is not allowed",
-                    f"Make {field} {_expected(schema, 'a different value')}")
+        yield Issue(
+            path,
+            path,
+            f"{field} is {show(value)}, which is not allowed",
+            f"Make {field} {_expected(schema, 'a different value')}",
+        )
         return
     if keyword == "const":
-        yield Issue(path, path, f"{field} is {show(value)}, expected {show(expected)}", f"Set {field} to {show(expected)}")
+        yield Issue(
+            path, path, f"{field} is {show(value)}, expected {show(expected)}", f"Set {field} to {show(expected)}"
+        )
         return
     yield Issue(path, path, f"{field}: {error.message}", f"Fix {field}")

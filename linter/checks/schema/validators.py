@@ -41,6 +41,8 @@ from ...core.resources import schemas_dir
 DEFAULT_KUBERNETES_VERSION = "1.34"
 _VERSION_DIR = re.compile(r"^v1\.(\d+)\.0-local-strict$")
 _GROUP_PREFIX = re.compile(r"^([^./]*)(?:\.[^/]*)?/")  # rbac.authorization.k8s.io/v1 -> rbac-v1
+
+
 @lru_cache(maxsize=1)
 def _kubernetes_schema_root() -> Path | None:
     """kubernetes_validate/kubernetes-json-schema, found without importing the package (~55 ms)."""
@@ -103,7 +105,7 @@ def _inline_refs(node: Any, resolver: Any, stack: tuple[int, ...], memo: dict[in
         if key in stack:  # keep the recursion, made absolute: its base changes once inlined
             return {**node, "$ref": urljoin(getattr(resolver, "_base_uri", ""), ref)}
         if key not in memo:
-            memo[key] = _inline_refs(resolved.contents, resolved.resolver, stack + (key,), memo)
+            memo[key] = _inline_refs(resolved.contents, resolved.resolver, (*stack, key), memo)
         extra = {k: _keyword(k, v, resolver, stack, memo) for k, v in node.items() if k not in ("$ref", "description")}
         return {"allOf": [memo[key]], **extra} if extra else memo[key]
     return {k: _keyword(k, v, resolver, stack, memo) for k, v in node.items()}

@@ -23,7 +23,7 @@ from ...core.suggest import close_matches
 from ...model import Resource, Violation, YamlPath, format_path, get_path
 from ...model.objpath import expand_steps, parse_path
 from ...views import Views
-from ..base import AnyCheck, Check
+from ..base import Check
 from ..wording import scalar
 from .selection import SCOPES, Scope, nodes, split_path
 
@@ -36,21 +36,27 @@ class FieldAssertion:
 
     at: str = field(metadata={"doc": "Path relative to the selected node; `[*]` expands lists."})
     kinds: tuple[str, ...] = field(default=(), metadata={"doc": "Kinds (`Kind` or `group/Kind`) to read."})
-    scope: Scope = field(default="objects", metadata={
-        "doc": "`objects` (the objects of `kinds`), `PodSpecs` or `Containers` (of every workload kind)."})
+    scope: Scope = field(
+        default="objects",
+        metadata={"doc": "`objects` (the objects of `kinds`), `PodSpecs` or `Containers` (of every workload kind)."},
+    )
     required: bool = field(default=False, metadata={"doc": "Report when the field is missing."})
     forbidden: bool = field(default=False, metadata={"doc": "Report when the field is set."})
-    pattern: str | None = field(default=None, metadata={"doc": "Regex a set value must match.",
-                                                        "schema": {"format": "regex"}})
+    pattern: str | None = field(
+        default=None, metadata={"doc": "Regex a set value must match.", "schema": {"format": "regex"}}
+    )
     enum: tuple[str, ...] | None = field(default=None, metadata={"doc": "The values a set field may take."})
     minimum: float | None = field(default=None, metadata={"doc": "Smallest allowed number."})
     maximum: float | None = field(default=None, metadata={"doc": "Largest allowed number."})
-    required_with: tuple[str, ...] = field(default=(), metadata={
-        "doc": "Paths (relative to the same node) that must be set whenever this field is."})
+    required_with: tuple[str, ...] = field(
+        default=(), metadata={"doc": "Paths (relative to the same node) that must be set whenever this field is."}
+    )
     expected: str = field(default="", metadata={"doc": "What a valid value looks like, for the texts."})
     detail: str = field(default="", metadata={"doc": "More text for the message or hint (e.g. how to migrate)."})
-    suggest: Literal["none", "enum", "retention"] = field(default="none", metadata={
-        "doc": "Did-you-mean for a bad value: the closest `enum` value, or the `retention` window meant."})
+    suggest: Literal["none", "enum", "retention"] = field(
+        default="none",
+        metadata={"doc": "Did-you-mean for a bad value: the closest `enum` value, or the `retention` window meant."},
+    )
 
 
 @dataclass(frozen=True)
@@ -104,11 +110,25 @@ def _value_problem(entry: FieldAssertion, value: Any) -> str | None:
     return None
 
 
-def _violation(views: Views, resource: Resource, path: YamlPath, entry: FieldAssertion, value: Any, problem: str,
-               suggestions: tuple[str, ...] = ()) -> Violation:
-    fields = {"kind": resource.id.kind, "name": resource.id.name, "namespace": resource.id.namespace or "",
-              "field": format_path(path), "value": "" if value is None else scalar(value),
-              "expected": entry.expected, "detail": entry.detail, "problem": problem}
+def _violation(
+    views: Views,
+    resource: Resource,
+    path: YamlPath,
+    entry: FieldAssertion,
+    value: Any,
+    problem: str,
+    suggestions: tuple[str, ...] = (),
+) -> Violation:
+    fields = {
+        "kind": resource.id.kind,
+        "name": resource.id.name,
+        "namespace": resource.id.namespace or "",
+        "field": format_path(path),
+        "value": "" if value is None else scalar(value),
+        "expected": entry.expected,
+        "detail": entry.detail,
+        "problem": problem,
+    }
     return Violation(views.locate(resource, path), fields, resource.id, suggestions)
 
 
@@ -129,8 +149,9 @@ def _check_entry(views: Views, entry: FieldAssertion) -> Iterator[Violation]:
             for other in entry.required_with:
                 other_path = holder + tuple(parse_path(other))
                 if get_path(resource.data, other_path) is None:
-                    yield _violation(views, resource, other_path, entry, None,
-                                     f"is missing, though `{format_path(target)}` is set")
+                    yield _violation(
+                        views, resource, other_path, entry, None, f"is missing, though `{format_path(target)}` is set"
+                    )
 
 
 def check_field(views: Views, params: FieldParams) -> Iterator[Violation]:
@@ -139,7 +160,9 @@ def check_field(views: Views, params: FieldParams) -> Iterator[Violation]:
 
 
 CHECK: Check[FieldParams] = Check(
-    "field", check_field, FieldParams,
+    "field",
+    check_field,
+    FieldParams,
     frozenset({"kind", "name", "namespace", "field", "value", "expected", "detail", "problem"}),
     "A field at a path must exist, be absent, match a pattern or enum, lie in a range, or come with other fields.",
     template=True,

@@ -23,7 +23,7 @@ from ...model import CLUSTER_SCOPED_KINDS, Location, Resource, ResourceId, Viewe
 from ...model.objpath import expand_path
 from ...views import Views
 from ...views.visibility import visible
-from ..base import AnyCheck, Check
+from ..base import Check
 from ..wording import defined_by, names
 
 ConfigNames = Literal["", "priorityClasses", "storageClasses"]
@@ -33,18 +33,23 @@ ConfigNames = Literal["", "priorityClasses", "storageClasses"]
 class ReferenceSource:
     kinds: tuple[str, ...] = field(default=(), metadata={"doc": "Kinds (`Kind` or `group/Kind`) that hold the name."})
     at: str = field(default="", metadata={"doc": "Path of the name in those objects; `[*]` expands lists."})
-    scope: Literal["objects", "Workloads"] = field(default="objects", metadata={
-        "doc": "`objects` (`kinds` + `at`) or `Workloads` (a scheduling field of every workload)."})
-    workload_field: Literal["", "priority"] = field(default="", metadata={
-        "doc": "With `scope: Workloads`: which field holds the name (`priority`: priorityClassName)."})
+    scope: Literal["objects", "Workloads"] = field(
+        default="objects",
+        metadata={"doc": "`objects` (`kinds` + `at`) or `Workloads` (a scheduling field of every workload)."},
+    )
+    workload_field: Literal["", "priority"] = field(
+        default="",
+        metadata={"doc": "With `scope: Workloads`: which field holds the name (`priority`: priorityClassName)."},
+    )
 
 
 @dataclass(frozen=True)
 class ReferenceTarget:
     kind: str = field(metadata={"doc": "The kind the name must resolve to, as `group/Kind`."})
     builtin: tuple[str, ...] = field(default=(), metadata={"doc": "Names every cluster has."})
-    config: ConfigNames = field(default="", metadata={
-        "doc": "The config list (`cluster.<name>`) of names the cluster has outside git."})
+    config: ConfigNames = field(
+        default="", metadata={"doc": "The config list (`cluster.<name>`) of names the cluster has outside git."}
+    )
 
 
 @dataclass(frozen=True)
@@ -70,16 +75,30 @@ def _uses(views: Views, source: ReferenceSource) -> Iterator[_Use]:
             path = workload.paths.get(source.workload_field or "priority")
             value = get_path(workload.data, path) if path is not None else None
             if isinstance(value, str) and path is not None:
-                yield _Use(value, workload.title, workload.namespace, workload.viewer, workload.locate(path), format_path(path),
-                           workload.rid)
+                yield _Use(
+                    value,
+                    workload.title,
+                    workload.namespace,
+                    workload.viewer,
+                    workload.locate(path),
+                    format_path(path),
+                    workload.rid,
+                )
         return
     for kind in source.kinds:
         for resource in views.inventory.of_kind(kind):
             for path in expand_path(resource.data, source.at):
                 value = resource.get(path)
                 if isinstance(value, str):
-                    yield _Use(value, _title(resource), resource.id.namespace, resource.viewer,
-                               views.locate(resource, path), format_path(path), resource.id)
+                    yield _Use(
+                        value,
+                        _title(resource),
+                        resource.id.namespace,
+                        resource.viewer,
+                        views.locate(resource, path),
+                        format_path(path),
+                        resource.id,
+                    )
 
 
 def _title(resource: Resource) -> str:
@@ -88,7 +107,11 @@ def _title(resource: Resource) -> str:
 
 def _config_names(views: Views, key: ConfigNames) -> tuple[str, ...]:
     config = views.inventory.config
-    return {"": (), "priorityClasses": config.cluster_priority_classes, "storageClasses": config.cluster_storage_classes}[key]
+    return {
+        "": (),
+        "priorityClasses": config.cluster_priority_classes,
+        "storageClasses": config.cluster_storage_classes,
+    }[key]
 
 
 def check_reference(views: Views, params: ReferenceParams) -> Iterator[Violation]:
@@ -104,23 +127,32 @@ def check_reference(views: Views, params: ReferenceParams) -> Iterator[Violation
             same = [r for r in objects if r.id.name == use.name and (not namespaced or r.id.namespace == use.namespace)]
             if use.name in extra or any(visible(r, use.viewer) for r in same):
                 continue
-            known = sorted({r.id.name for r in objects if r.deployed and (not namespaced or r.id.namespace == use.namespace)}
-                           | set(extra))
+            known = sorted(
+                {r.id.name for r in objects if r.deployed and (not namespaced or r.id.namespace == use.namespace)}
+                | set(extra)
+            )
             if same:
                 who, _ = defined_by((r.doc.path, r.app) for r in same)
                 why = f"only {who} defines"
             else:
                 why = "no enabled app defines" + (" and is not built in" if target.builtin else "")
             fields = {
-                "referrer": use.referrer, "target": use.name, "target_kind": target.kind.rsplit("/", 1)[-1],
-                "namespace": use.namespace or "", "field": use.field, "why": why, "known": names(known),
+                "referrer": use.referrer,
+                "target": use.name,
+                "target_kind": target.kind.rsplit("/", 1)[-1],
+                "namespace": use.namespace or "",
+                "field": use.field,
+                "why": why,
+                "known": names(known),
                 "defined_in": f"; defined in {', '.join(deployed_files)}" if deployed_files else "",
             }
             yield Violation(use.location, fields, use.rid, close_matches(use.name, known))
 
 
 CHECK: Check[ReferenceParams] = Check(
-    "reference", check_reference, ReferenceParams,
+    "reference",
+    check_reference,
+    ReferenceParams,
     frozenset({"referrer", "target", "target_kind", "namespace", "field", "why", "known", "defined_in"}),
     "A name at a path must resolve to an object of a kind the referrer can see, or one the cluster has anyway.",
     template=True,

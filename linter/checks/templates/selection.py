@@ -28,14 +28,18 @@ def nodes(views: Views, kinds: tuple[str, ...], scope: Scope) -> Iterator[tuple[
         return
     for kind, pod in POD_SPECS.items():
         for resource in views.inventory.of_kind(kind):
-            if resource.id.group not in ("", "apps", "batch") or (kinds and not any(kind_matches(k, resource.id) for k in kinds)):
+            if resource.id.group not in ("", "apps", "batch") or (
+                kinds and not any(kind_matches(k, resource.id) for k in kinds)
+            ):
                 continue
             for spec in expand_path(resource.data, pod):
                 if scope == "PodSpecs":
                     yield resource, spec
                 else:
                     for field in ("containers", "initContainers"):
-                        yield from ((resource, c) for c in expand_steps(get_path(resource.data, spec), [field, "*"], spec))
+                        yield from (
+                            (resource, c) for c in expand_steps(get_path(resource.data, spec), [field, "*"], spec)
+                        )
 
 
 def split_path(text: str) -> tuple[list[str | int], list[str | int]]:

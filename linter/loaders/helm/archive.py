@@ -73,7 +73,11 @@ class ArchiveTemplates:
         try:
             with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
                 for member in tar.getmembers():
-                    if not member.isfile() or member.size >= MAX_TEMPLATE_BYTES or member.name.count("/templates/") != 1:
+                    if (
+                        not member.isfile()
+                        or member.size >= MAX_TEMPLATE_BYTES
+                        or member.name.count("/templates/") != 1
+                    ):
                         continue
                     extracted = tar.extractfile(member)
                     if extracted is not None:

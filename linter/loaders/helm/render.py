@@ -20,7 +20,9 @@ from .templates import scan
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
-_EXECUTION_ERROR = re.compile(r"execution error at \((?P<file>[^\s():]+):(?P<line>\d+):(?P<col>\d+)\):\s*(?P<rest>.*)", re.S)
+_EXECUTION_ERROR = re.compile(
+    r"execution error at \((?P<file>[^\s():]+):(?P<line>\d+):(?P<col>\d+)\):\s*(?P<rest>.*)", re.S
+)
 
 
 @dataclass(frozen=True)
