@@ -380,13 +380,23 @@ def rule_command(rule_id: str) -> None:
 
 @cli.command("docs")
 @click.option("--out", type=click.Path(), default="docs/rules", show_default=True)
-def docs_command(out: str) -> None:
-    """Write docs/rules/*.md from rule metadata."""
-    from .catalog.docs import write_docs
+@click.option("--templates", "templates_file", type=click.Path(), default="docs/templates.md", show_default=True)
+def docs_command(out: str, templates_file: str) -> None:
+    """Write docs/rules/*.md from rule metadata and docs/templates.md from the check templates."""
+    from .catalog.docs import write_docs, write_templates
     from .catalog.load import load_rules
 
     for path in write_docs(list(load_rules()), Path(out)):
         click.echo(str(path))
+    click.echo(str(write_templates(Path(templates_file))))
+
+
+@cli.command("templates")
+def templates_command() -> None:
+    """List the generic check templates and their parameters (the same text as docs/templates.md)."""
+    from .catalog.docs import templates_markdown
+
+    click.echo(templates_markdown(), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

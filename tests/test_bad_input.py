@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import lint_json
 
+from conftest import lint_json
 from linter.cli import main
 
 APP = """apiVersion: argoproj.io/v1alpha1
@@ -158,8 +158,8 @@ def test_unrenderable_template_keeps_linting_the_rest(tmp_path: Path, capsys: py
         ("manifests/pvc.yaml", 6, "SC001"),
     ]
     assert (
-        result[0][3]
-        == "Helm cannot render this template: at <.Values.missing.deep.value>: nil pointer evaluating interface {}.deep"
+        result[0][3] == "template does not render with Helm: at <.Values.missing.deep.value>: "
+        "nil pointer evaluating interface {}.deep"
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import lint_json
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, golden_text, lint_json
 
 SCENARIOS = sorted(p for p in FIXTURES.glob("*/*") if p.is_dir() and p.name.split(".")[0] in ("fail", "pass"))

@@ -7,8 +7,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import lint_json
 
+from conftest import lint_json
 from linter.loaders.repo import load_repo
 from linter.model import Config
 

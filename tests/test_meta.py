@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from linter.catalog.docs import index_markdown, rule_markdown
 from linter.catalog.load import load_rules
 from linter.checks.registry import REGISTRY
-from linter.model import template_fields
+from linter.model import Rule, template_fields
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -31,19 +32,27 @@ WITHOUT_FIXTURES = {"LN004"}
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.id not in WITHOUT_FIXTURES], ids=lambda r: r.id)
-def test_rule_has_failing_and_passing_fixture(rule: object) -> None:
-    scenarios = [p.name for p in (FIXTURES / rule.id).glob("*") if p.is_dir()]  # type: ignore[attr-defined]
-    assert any(s.startswith("fail.") for s in scenarios), f"no fail.* fixture for {rule.id}"  # type: ignore[attr-defined]
-    assert any(s.startswith("pass.") for s in scenarios), f"no pass.* fixture for {rule.id}"  # type: ignore[attr-defined]
+def test_rule_has_failing_and_passing_fixture(rule: Rule) -> None:
+    scenarios = [p.name for p in (FIXTURES / rule.id).glob("*") if p.is_dir()]
+    assert any(s.startswith("fail.") for s in scenarios), f"no fail.* fixture for {rule.id}"
+    assert any(s.startswith("pass.") for s in scenarios), f"no pass.* fixture for {rule.id}"
+
+
+# A message is a lowercase fragment (ruff, yamllint) without a final period. It starts with a
+# lowercase word, a backtick-quoted value, a `{field}`, or the object it is about: a kind and its
+# quoted name (``Secret `{secret}` ...``).
+MESSAGE_START = re.compile(r"^(\{[a-z_]+\}|`|[a-z]|[A-Z][A-Za-z]+ `)")
+# A hint is an imperative sentence: a capital letter or a field holding one, and a final period.
+HINT_SHAPE = re.compile(r"^([A-Z]|\{[a-z_]+\}).*\.$", re.S)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_rule_texts(rule: object) -> None:
-    assert rule.hint.endswith("."), rule.id  # type: ignore[attr-defined]
-    assert rule.message[0].islower() or rule.message[0] in "`{" or rule.message.split()[0][0].isupper(), rule.id  # type: ignore[attr-defined]
-    assert not rule.message.endswith("."), "messages are fragments without a final period"  # type: ignore[attr-defined]
-    fields = REGISTRY[rule.check].fields  # type: ignore[attr-defined]
-    for text in (rule.message, rule.hint):  # type: ignore[attr-defined]
+def test_rule_texts(rule: Rule) -> None:
+    assert MESSAGE_START.match(rule.message), f"{rule.id}: message must start lowercase, with a field or a value"
+    assert not rule.message.endswith("."), f"{rule.id}: messages are fragments without a final period"
+    assert HINT_SHAPE.match(rule.hint), f"{rule.id}: the hint must be an imperative sentence ending in a period"
+    fields = REGISTRY[rule.check].fields
+    for text in (rule.message, rule.hint):
         assert set(template_fields(text)) <= fields
 
 
@@ -66,3 +75,55 @@ def test_readme_lists_every_rule_family() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for family in sorted({r.family for r in RULES}):
         assert f"| {family} " in readme, f"README rule-family table misses {family}"
+
+
+def test_check_names_are_unique_in_the_registry() -> None:
+    from linter.checks import registry
+
+    check = registry.REGISTRY["field"]
+    with pytest.raises(ValueError, match="two checks are named `field`"):
+        registry._registry([check, check])
+
+
+def test_fixable_rules_use_checks_that_fix_and_other_fixes_are_dropped() -> None:
+    from linter.model import Fix, Location, Violation
+
+    for rule in RULES:
+        if rule.fixable:
+            assert REGISTRY[rule.check].fixes, f"{rule.id} is fixable but its check proposes no fixes"
+    not_fixable = next(r for r in RULES if not r.fixable and REGISTRY[r.check].fixes)
+    violation = Violation(
+        Location("x.yaml"), dict.fromkeys(REGISTRY[not_fixable.check].fields, "v"), fix=Fix("x.yaml", 1, "a", "b")
+    )
+    assert not_fixable.finding(violation).fix is None
+
+
+def test_a_rule_may_not_be_fixable_without_a_fixing_check(tmp_path: Path) -> None:
+    from linter.catalog.load import load_rule
+    from linter.core.errors import LintError
+
+    data = {
+        "id": "XP900",
+        "name": "x-y",
+        "summary": "s",
+        "severity": "error",
+        "check": "field",
+        "fixable": True,
+        "params": {"fields": [{"kinds": ["Secret"], "at": "type", "required": True}]},
+        "message": "{kind}",
+        "hint": "Fix it.",
+        "docs": {"what": "w", "why": "w", "fail": "f", "pass": "p", "how": "h"},
+    }
+    with pytest.raises(LintError, match="proposes no fixes"):
+        load_rule(tmp_path / "XP900-x-y.yaml", data)
+    data["fixable"] = False
+    data["params"] = {"fields": [{"kinds": ["Secret"], "at": "type"}]}
+    with pytest.raises(LintError, match="has no assertion"):
+        load_rule(tmp_path / "XP900-x-y.yaml", data)
+
+
+def test_generated_template_docs_are_fresh() -> None:
+    from linter.catalog.docs import templates_markdown
+
+    page = ROOT / "docs" / "templates.md"
+    assert page.read_text(encoding="utf-8") == templates_markdown(), "docs/templates.md is stale: run `m0sh1-lint docs`"

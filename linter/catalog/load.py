@@ -89,6 +89,11 @@ def load_rule(path: Path, data: Any) -> Rule:
                 close = closest(name, check.fields)
                 tip = f" (did you mean `{close}`?)" if close else f" (available: {', '.join(sorted(check.fields))})"
                 raise LintError(f"{path}: {key}: unknown field `{{{name}}}`{tip}")
+    params = parse(check.params, raw)
+    invalid = getattr(params, "invalid", None)
+    problem = invalid() if callable(invalid) else None
+    if problem:
+        raise LintError(f"{path}: params: {problem}")
     fixable = bool(data.get("fixable", False))
     if fixable and not check.fixes:
         raise LintError(f"{path}: fixable: check `{check.name}` proposes no fixes, so the rule cannot be fixable")
@@ -98,7 +103,7 @@ def load_rule(path: Path, data: Any) -> Rule:
         data["summary"],
         Severity(data["severity"]),
         data["check"],
-        parse(check.params, raw),
+        params,
         data["message"],
         data["hint"],
         data["docs"],

@@ -109,20 +109,36 @@ def parse(cls: type[T], raw: Mapping[str, Any]) -> T:
     return cls(**values)
 
 
-def describe(cls: type) -> list[tuple[str, str, str]]:
-    """(name, type, description) rows for the documentation of a parameter dataclass."""
+def describe(cls: type) -> list[tuple[str, str, str, str]]:
+    """(name, type, default, description) rows for the documentation of a parameter dataclass."""
     hints = _hints(cls)
     rows = []
     for spec in dataclasses.fields(cls):
-        rows.append((camel(spec.name), _type_name(hints[spec.name]), str(spec.metadata.get("doc", ""))))
+        if spec.default is not dataclasses.MISSING:
+            default = _shown(spec.default)
+        elif spec.default_factory is not dataclasses.MISSING:
+            default = _shown(spec.default_factory())
+        else:
+            default = "required"
+        rows.append((camel(spec.name), _type_name(hints[spec.name]), default, str(spec.metadata.get("doc", ""))))
     return rows
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]" if value else "`[]`"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f'`"{value}"`' if value == "" else f"`{value}`"
 
 
 def _type_name(hint: Any) -> str:
     optional, inner = _is_optional(hint)
     origin = get_origin(inner)
     if origin is Literal:
-        text = " | ".join(f"`{a}`" for a in get_args(inner))
+        text = "one of " + ", ".join(_shown(a) for a in get_args(inner))
     elif origin is tuple:
         text = f"list of {_type_name(get_args(inner)[0])}"
     elif origin in (Mapping, dict):

@@ -49,4 +49,4 @@ def defined_by(paths_and_apps: Iterable[tuple[str, str | None]]) -> tuple[str, s
         listed = ", ".join(f"`{a}`" for a in apps)
         return f"the disabled Application {listed}", f"Enable {listed} (move it under argocd/apps/)"
     first = sorted(path for path, _ in pairs)[0]
-    return f"`{first}`, which no Application deploys,", f"Deploy `{first}` from an enabled Application"
+    return f"`{first}` (deployed by no Application)", f"Deploy `{first}` from an enabled Application"

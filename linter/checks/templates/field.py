@@ -3,7 +3,8 @@ containers), must exist, be absent, match a pattern or an enum, lie in a range, 
 other fields.
 
 A rule lists one or more `fields` entries; each entry names its selection (`kinds`, `scope`),
-the path (`at`, relative to the selected node; `[*]` expands lists) and exactly one assertion.
+the path (`at`, relative to the selected node; `[*]` expands lists) and at least one assertion
+(`required`, `forbidden`, `pattern`, `enum`, `minimum`/`maximum`, `requiredWith`).
 A value of the wrong type (a mapping where a string belongs) is left to schema validation (KV).
 
 Message fields: `kind`, `name`, `namespace` (the object), `field` (the path in the object),
@@ -58,10 +59,31 @@ class FieldAssertion:
         metadata={"doc": "Did-you-mean for a bad value: the closest `enum` value, or the `retention` window meant."},
     )
 
+    def invalid(self) -> str | None:
+        """Why the entry cannot work, checked once when the rule loads."""
+        assertions = (
+            self.required,
+            self.forbidden,
+            self.pattern,
+            self.enum,
+            self.minimum,
+            self.maximum,
+            self.required_with,
+        )
+        if not any(a not in (None, False, ()) for a in assertions):
+            names = "required, forbidden, pattern, enum, minimum, maximum, requiredWith"
+            return f"field `{self.at}` has no assertion ({names})"
+        if self.scope == "objects" and not self.kinds:
+            return f"field `{self.at}` selects no objects: give `kinds`, or a `scope`"
+        return None
+
 
 @dataclass(frozen=True)
 class FieldParams:
     fields: tuple[FieldAssertion, ...] = field(metadata={"doc": "The checked fields.", "schema": {"minItems": 1}})
+
+    def invalid(self) -> str | None:
+        return next((problem for entry in self.fields if (problem := entry.invalid()) is not None), None)
 
 
 def _repair_retention(value: str) -> tuple[str, ...]:
