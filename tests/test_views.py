@@ -8,13 +8,14 @@ import pytest
 
 from linter.inventory import build_inventory
 from linter.model import Config, Dependency, Location, RepoModel, ValuesLayer, YamlDoc
+from linter.model.yamldoc import KnownPositions, pack
 from linter.views import Views
 from linter.views.values import ReleaseValues
 
 
 def layer(label: str, data: dict[str, object], line: int = 1) -> ValuesLayer:
-    positions = {(key,): (line + i, 1) for i, key in enumerate(data)}
-    return ValuesLayer(label, data, YamlDoc(label, 0, data, positions, line))
+    positions = {(key,): pack(line + i, 1) for i, key in enumerate(data)}
+    return ValuesLayer(label, data, YamlDoc(label, 0, data, KnownPositions(positions, line)))
 
 
 def release(*layers: ValuesLayer) -> ReleaseValues:

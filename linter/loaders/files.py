@@ -1,7 +1,9 @@
 """The only code that reads the repository's files.
 
 It walks the tree once without following symbolic links, refuses links that leave the repo,
-bounds file sizes, decodes text and caches parsed YAML, so no file is read or parsed twice.
+bounds file sizes, decodes text and caches parsed YAML, so no file is parsed twice. The text of a
+parsed YAML file is not kept: when a finding needs positions in it, the file is read again
+(loaders/yaml.py TextPositions). Inline suppressions are collected as each file is first read.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..model import Location, Problem, YamlDoc
+from ..model import Location, Problem, Suppression, YamlDoc
+from .suppressions import scan_text
 from .yaml import decode, parse_documents
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -43,7 +46,9 @@ class RepoFiles:
     _file_set: set[str] = field(default_factory=set)
     _below: dict[str, list[str]] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)
+    suppressions: list[Suppression] = field(default_factory=list)  # inline `m0sh1-lint: disable=...`
     _text: dict[str, str | None] = field(default_factory=dict)
+    _scanned: set[str] = field(default_factory=set)
     _yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -123,13 +128,11 @@ class RepoFiles:
             text = None if raw is None else decode(raw)
             if raw is not None and text is None:
                 self._problem(rel, "it is not UTF-8 text (or holds NUL bytes)")
+            if text is not None and rel not in self._scanned:
+                self._scanned.add(rel)
+                self.suppressions.extend(scan_text(rel, text))
             self._text[rel] = text
         return self._text[rel]
-
-    @property
-    def texts(self) -> dict[str, str | None]:
-        """Every file read so far, as text (None when it could not be decoded)."""
-        return self._text
 
     def yaml(self, rel: str) -> list[YamlDoc]:
         """Parsed documents of a YAML file (cached); problems go to `self.problems`."""
@@ -137,10 +140,18 @@ class RepoFiles:
             text = self.read_text(rel)
             docs: list[YamlDoc] = []
             if text is not None:
-                docs, problems = parse_documents(text, rel)
+                docs, problems = parse_documents(text, rel, reread=lambda: self._reread(rel))
                 self.problems.extend(problems)
+                del self._text[rel]  # the documents hold the data; positions re-read the file
             self._yaml[rel] = docs
         return self._yaml[rel]
+
+    def _reread(self, rel: str) -> str:
+        """The text of a file already read once (for positions): no problems recorded again."""
+        try:
+            return decode((self.root / self._links.get(rel, rel)).read_bytes()) or ""
+        except OSError:
+            return ""
 
     def _problem(self, rel: str, reason: str) -> None:
         self.problems.append(Problem("LD003", Location(rel), {"reason": reason}))

@@ -14,6 +14,7 @@ from typing import Any
 from ..core.globs import glob_match
 from ..model import Location, Problem, YamlDoc, YamlPath
 from ..model.shapes import as_dict, as_list
+from ..model.yamldoc import KnownPositions, pack
 from .files import RepoFiles, posix_join
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -225,5 +226,5 @@ def _generated(
     )
     data["metadata"]["annotations"] = {"m0sh1-lint/name-suffix-hash": "true" if hashed else "false"}
     at = doc.location(where)
-    synthetic = YamlDoc(doc.path, doc.index, data, {(): (at.line, at.column)}, at.line)
+    synthetic = YamlDoc(doc.path, doc.index, data, KnownPositions({(): pack(at.line, at.column)}, at.line))
     return Included(synthetic, transform.namespace, transform.prefix, transform.suffix, doc.path)

@@ -21,7 +21,6 @@ from ..model import (
     ResourceId,
     SourceKind,
     Suppression,
-    Template,
     ValuesLayer,
     ValuesPath,
     YamlDoc,
@@ -29,12 +28,12 @@ from ..model import (
 from ..model.shapes import as_dict, as_list
 from .argocd import is_application, load_applications
 from .files import RepoFiles, is_yaml, posix_join
-from .helm.archive import ArchiveTemplates, build_archive, helmignore_patterns
+from .helm.archive import TemplateSources, build_archive, helmignore_patterns
 from .helm.render import render_chart
-from .helm.templates import all_paths, scan
+from .helm.templates import all_paths
 from .kustomize import Included, build_directory, kustomization_file
 from .nodes import load_nodes
-from .suppressions import from_annotations, scan_text
+from .suppressions import from_annotations
 
 NOT_OBJECTS = {"Kustomization", "Component"}
 
@@ -42,15 +41,15 @@ NOT_OBJECTS = {"Kustomization", "Component"}
 def load_repo(root: Path, config: Config) -> RepoModel:
     files = RepoFiles(root, config.exclude)
     apps, problems = load_applications(files, config)
-    charts, chart_problems = _load_charts(files, config)
+    sources = TemplateSources(files)
+    charts, chart_problems = _load_charts(files, config, sources)
     problems += chart_problems
     renderings: list[Rendering] = []
     resources: list[Resource] = []
     deployers = _helm_deployers(apps)
-    archives = ArchiveTemplates(files)
     for chart in charts:
         chart_renderings, chart_resources, render_problems = _render(
-            files, archives, chart, deployers.get(chart.dir, [])
+            files, sources, chart, deployers.get(chart.dir, [])
         )
         renderings += chart_renderings
         resources += chart_resources
@@ -79,7 +78,7 @@ def load_repo(root: Path, config: Config) -> RepoModel:
 
 
 def _suppressions(files: RepoFiles, resources: list[Resource]) -> list[Suppression]:
-    found = [s for rel in sorted(files.texts) for s in scan_text(rel, files.texts[rel] or "")]
+    found = sorted(files.suppressions, key=lambda s: (s.location.path, s.location.line))
     return found + from_annotations(resources)
 
 
@@ -97,7 +96,7 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 # --- charts --------------------------------------------------------------------------------
 
 
-def _load_charts(files: RepoFiles, config: Config) -> tuple[list[Chart], list[Problem]]:
+def _load_charts(files: RepoFiles, config: Config, sources: TemplateSources) -> tuple[list[Chart], list[Problem]]:
     charts: list[Chart] = []
     problems: list[Problem] = []
     chart_dirs = [
@@ -109,7 +108,7 @@ def _load_charts(files: RepoFiles, config: Config) -> tuple[list[Chart], list[Pr
     for chart_dir in chart_dirs:
         if _inside_another_chart(chart_dir, known):
             continue  # an unpacked subchart renders as part of its parent
-        chart, chart_problems = _chart(files, chart_dir)
+        chart, chart_problems = _chart(files, chart_dir, sources)
         problems += chart_problems
         if chart is not None:
             charts.append(chart)
@@ -122,7 +121,7 @@ def _inside_another_chart(chart_dir: str, chart_dirs: set[str]) -> bool:
     return any(part == "charts" and "/".join(parts[:i]) in chart_dirs for i, part in enumerate(parts) if i)
 
 
-def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem]]:
+def _chart(files: RepoFiles, chart_dir: str, sources: TemplateSources) -> tuple[Chart | None, list[Problem]]:
     chart_path = posix_join(chart_dir, "Chart.yaml")
     docs = files.yaml(chart_path)
     if not docs:
@@ -144,7 +143,7 @@ def _chart(files: RepoFiles, chart_dir: str) -> tuple[Chart | None, list[Problem
     problems += values_problems
     dependencies = _dependencies(meta)
     templates = tuple(
-        Template(rel, text, scan(text))
+        sources.template(rel, text)
         for rel in files.under(posix_join(chart_dir, "templates"))
         if (text := files.read_text(rel)) is not None
     )
@@ -268,7 +267,7 @@ def _file_layers(files: RepoFiles, paths: tuple[str, ...]) -> list[ValuesLayer]:
 
 
 def _render(
-    files: RepoFiles, archives: ArchiveTemplates, chart: Chart, deployers: list[tuple[Application, HelmSource]]
+    files: RepoFiles, sources: TemplateSources, chart: Chart, deployers: list[tuple[Application, HelmSource]]
 ) -> tuple[list[Rendering], list[Resource], list[Problem]]:
     import helm_python
 
@@ -309,7 +308,7 @@ def _render(
             )
             renderings.append(rendering)
             rendered, render_problems = render_chart(
-                files, archives, handle, chart, user_layers, release.release_name, release.namespace
+                files, sources, handle, chart, user_layers, release.release_name, release.namespace
             )
             problems += render_problems
             for item in rendered:

@@ -1,8 +1,12 @@
 """YAML documents with positions, parsed with PyYAML's C composer.
 
 ruamel's round-trip parser keeps comments but is ~20x slower; the linter only needs data and the
-line/column of every key, so it composes the node graph in C and walks it once here. ruamel is
-used only where a file is written back (linter/fix.py).
+line/column of every key, so it composes the node graph in C and walks it here. ruamel is used
+only where a file is written back (post/fix.py).
+
+Positions are computed lazily: the first walk builds the data only; the line and column of every
+key are walked out of the same text the first time a finding (or provenance) asks for one. Most
+documents never need them, and a position map costs more memory than the data itself.
 
 The walk is bounded: alias expansion (a "billion laughs" file) stops at `MAX_NODES`, and a
 recursive alias is reported instead of looping.
@@ -10,12 +14,15 @@ recursive alias is reported instead of looping.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from ..model import Location, Problem, YamlDoc, YamlPath
+from ..model.yamldoc import pack
 
 try:  # the C composer is ~10x faster; fall back to pure Python where libyaml is missing
     _Loader: type = yaml.CSafeLoader
@@ -23,6 +30,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_NODES = 200_000  # per file, counting alias expansions
+_INTERNED = 64  # scalars up to this length are interned
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
@@ -40,14 +48,23 @@ class _Recursive(Exception):
 @dataclass
 class _Walk:
     path: str
-    positions: dict[YamlPath, tuple[int, int]]
     problems: list[Problem]
-    budget: int
+    budget: int = MAX_NODES
+    active: set[int] = field(default_factory=set)  # nodes being converted (a recursive alias)
+
+    def enter(self, node: yaml.Node) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge()
+        if not isinstance(node, yaml.ScalarNode) and id(node) in self.active:
+            raise _Recursive(node.start_mark.line + 1)
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     if node.tag == _STR_TAG:
-        return node.value  # most scalars: skip the constructor (a third of parse time)
+        # most scalars: skip the constructor (a third of parse time); short ones repeat across
+        # documents (`v1`, `ReadWriteOnce`, label values): keep one copy of each
+        return sys.intern(node.value) if len(node.value) <= _INTERNED else node.value
     if node.tag in _KEEP_AS_TEXT or not node.tag.startswith("tag:yaml.org,2002:"):
         return node.value  # custom tags (!vault, !Ref) keep their text
     try:
@@ -56,83 +73,139 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return node.value
 
 
-def _convert(node: yaml.Node, ypath: YamlPath, walk: _Walk, active: set[int]) -> Any:
-    walk.budget -= 1
-    if walk.budget < 0:
-        raise _TooLarge()
+def _key(node: yaml.Node) -> str:
+    """A mapping key as the data holds it: always text ("1: x" and "on: push" keep their text)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    key = _scalar(node)
+    if not isinstance(key, str):
+        key = node.value
+    return sys.intern(key)  # keys repeat in every document (apiVersion, metadata, ...): store each once
+
+
+def _data(node: yaml.Node, walk: _Walk) -> Any:
+    walk.enter(node)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
-    if id(node) in active:
-        raise _Recursive(node.start_mark.line + 1)
-    active.add(id(node))
+    walk.active.add(id(node))
     try:
         if isinstance(node, yaml.SequenceNode):
-            items = []
-            for index, child in enumerate(node.value):
-                child_path = (*ypath, index)
-                walk.positions.setdefault(child_path, _pos(child))
-                items.append(_convert(child, child_path, walk, active))
-            return items
+            return [_data(child, walk) for child in node.value]
         assert isinstance(node, yaml.MappingNode)
-        return _mapping(node, ypath, walk, active)
+        return _mapping(node, walk)
     finally:
-        active.discard(id(node))
+        walk.active.discard(id(node))
 
 
-def _mapping(node: yaml.MappingNode, ypath: YamlPath, walk: _Walk, active: set[int]) -> dict[Any, Any]:
-    result: dict[Any, Any] = {}
-    merged: dict[Any, Any] = {}
+def _mapping(node: yaml.MappingNode, walk: _Walk) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    merged: dict[str, Any] = {}
+    first_lines: dict[str, int] = {}
     for key_node, value_node in node.value:
         if key_node.tag == _MERGE_TAG:
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for source in sources:
-                value = _convert(source, ypath, walk, active)
+            for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+                value = _data(source, walk)
                 if isinstance(value, dict):
                     for k, v in value.items():
                         merged.setdefault(k, v)
             continue
-        key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            key = str(key)
-        if isinstance(key, (int, float, bool)) or key is None:
-            key = key_node.value  # "1: x" and "on: push" keep their text as the key
-        child_path = (*ypath, key)
+        key = _key(key_node)
+        line = key_node.start_mark.line + 1
         if key in result:
-            walk.problems.append(
-                Problem(
-                    "LD002",
-                    Location(walk.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1),
-                    {"key": key, "first_line": walk.positions.get(child_path, (0, 0))[0]},
-                )
-            )
-        walk.positions[child_path] = _pos(key_node)
-        result[key] = _convert(value_node, child_path, walk, active)
+            where = Location(walk.path, line, key_node.start_mark.column + 1)
+            walk.problems.append(Problem("LD002", where, {"key": key, "first_line": first_lines[key]}))
+        first_lines.setdefault(key, line)
+        result[key] = _data(value_node, walk)
     for k, v in merged.items():
         result.setdefault(k, v)
     return result
 
 
-def _pos(node: yaml.Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
+def _positions(node: yaml.Node, ypath: YamlPath, out: dict[YamlPath, int], active: set[int]) -> None:
+    """Record the position of every key and sequence item below `node` (the graph is known to be
+    finite and within budget: the data walk accepted it)."""
+    if isinstance(node, yaml.ScalarNode) or id(node) in active:
+        return
+    active.add(id(node))
+    try:
+        if isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                child_path = (*ypath, index)
+                out.setdefault(child_path, _pos(child))
+                _positions(child, child_path, out, active)
+            return
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                for source in value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]:
+                    _positions(source, ypath, out, active)
+                continue
+            child_path = (*ypath, _key(key_node))
+            out[child_path] = _pos(key_node)
+            _positions(value_node, child_path, out, active)
+    finally:
+        active.discard(id(node))
 
 
-def parse_documents(text: str, path: str, line_offset: int = 0) -> tuple[list[YamlDoc], list[Problem]]:
+def _pos(node: yaml.Node) -> int:
+    return pack(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+@dataclass
+class TextPositions:
+    """Where the nodes of the documents in one text are, walked out of the text when first asked.
+
+    The text is kept (rendered output), or read again through `reread` (a repo file)."""
+
+    kept: str | None = field(repr=False)
+    line_offset: int
+    starts: list[int]  # 1-based first line of each document, known from the data walk
+    reread: Callable[[], str] | None = field(default=None, repr=False)
+    _maps: list[dict[YamlPath, int]] | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        if self.kept is not None:
+            return self.kept
+        return self.reread() if self.reread is not None else ""
+
+    def positions(self, index: int) -> Mapping[YamlPath, int]:
+        if self._maps is None:
+            self._maps = self.walk()
+        return self._maps[index] if index < len(self._maps) else {}
+
+    def start_line(self, index: int) -> int:
+        return self.starts[index] if index < len(self.starts) else 1
+
+    def walk(self) -> list[dict[YamlPath, int]]:
+        """The position map of each document, walked out of the text (not kept: see positions)."""
+        maps: list[dict[YamlPath, int]] = []
+        shift = pack(self.line_offset, 0)
+        try:
+            for root in yaml.compose_all(self.text, Loader=_Loader):
+                found: dict[YamlPath, int] = {}
+                _positions(root, (), found, set())
+                maps.append({k: v + shift for k, v in found.items()} if shift else found)
+                if len(maps) == len(self.starts):
+                    break  # the data walk stopped here (a later document has an error)
+        except (yaml.YAMLError, RecursionError):
+            pass  # the data walk reported it; documents before the error keep their positions
+        return maps
+
+
+def parse_documents(
+    text: str, path: str, line_offset: int = 0, reread: Callable[[], str] | None = None
+) -> tuple[list[YamlDoc], list[Problem]]:
     """Parse every document in `text`; syntax errors become LD001 problems, never exceptions.
 
     `line_offset` shifts reported lines, for YAML embedded in another file (an Application's
-    inline `helm.values`).
+    inline `helm.values`). With `reread`, the text is not kept: positions read it again.
     """
     problems: list[Problem] = []
-    docs: list[YamlDoc] = []
-    walk = _Walk(path, {}, problems, MAX_NODES)
+    found: list[tuple[int, Any]] = []
+    walk = _Walk(path, problems)
     try:
-        for index, root in enumerate(yaml.compose_all(text, Loader=_Loader)):
-            walk.positions = {}
-            data = _convert(root, (), walk, set())
-            positions = walk.positions
-            if line_offset:
-                positions = {k: (line + line_offset, col) for k, (line, col) in positions.items()}
-            docs.append(YamlDoc(path, index, data, positions, root.start_mark.line + 1 + line_offset))
+        for root in yaml.compose_all(text, Loader=_Loader):
+            found.append((root.start_mark.line + 1 + line_offset, _data(root, walk)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -154,7 +227,8 @@ def parse_documents(text: str, path: str, line_offset: int = 0) -> tuple[list[Ya
         reason = "nesting is too deep"
         problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), {"reason": reason}))
         return [], problems
-    return docs, problems
+    source = TextPositions(None if reread else text, line_offset, [start for start, _ in found], reread)
+    return [YamlDoc(path, index, data, source) for index, (_, data) in enumerate(found)], problems
 
 
 def _char_at(text: str, line: int, column: int) -> str:

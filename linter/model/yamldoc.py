@@ -7,10 +7,21 @@ A path into a YAML document is a tuple of mapping keys (str) and sequence indexe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
 
 YamlPath = tuple[str | int, ...]
+_COLUMNS = 1 << 20  # a position is packed as line * _COLUMNS + column: one int instead of a tuple
+
+
+def pack(line: int, column: int) -> int:
+    """A 1-based line and column as the one int YamlDoc.positions stores (memory: millions of them)."""
+    return line * _COLUMNS + min(column, _COLUMNS - 1)
+
+
+def unpack(position: int) -> tuple[int, int]:
+    return divmod(position, _COLUMNS)
 
 
 @dataclass(frozen=True, order=True)
@@ -22,26 +33,57 @@ class Location:
     column: int = 1
 
 
+class PositionSource(Protocol):
+    """Where the nodes of some documents are: computed when first asked (loaders/yaml.py)."""
+
+    def positions(self, index: int) -> Mapping[YamlPath, int]: ...
+
+    def start_line(self, index: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class KnownPositions:
+    """Positions given up front (synthetic documents, tests)."""
+
+    known: Mapping[YamlPath, int]
+    start: int = 1
+
+    def positions(self, index: int) -> Mapping[YamlPath, int]:
+        return self.known
+
+    def start_line(self, index: int) -> int:
+        return self.start
+
+
 @dataclass(frozen=True)
 class YamlDoc:
-    """One parsed YAML document that remembers where each node came from.
+    """One parsed YAML document that can tell where each node came from.
 
     `positions` maps a path to the line/column of its mapping key (or of the sequence item), so a
-    finding about `spec.storageClassName` points at the line holding `storageClassName:`.
+    finding about `spec.storageClassName` points at the line holding `storageClassName:`; each is
+    packed into one int (`pack`). They come from `source` the first time they are needed.
     """
 
     path: str
     index: int
     data: Any  # whatever the YAML holds: dict, list, str, int, float, bool or None
-    positions: Mapping[YamlPath, tuple[int, int]]
-    start_line: int = 1
+    source: PositionSource = field(compare=False, repr=False)
+
+    @cached_property
+    def positions(self) -> Mapping[YamlPath, int]:
+        return self.source.positions(self.index)
+
+    @property
+    def start_line(self) -> int:
+        return self.source.start_line(self.index)
 
     def location(self, ypath: YamlPath = ()) -> Location:
         """The closest known position for `ypath`, walking up to its parents."""
+        positions = self.positions
         for cut in range(len(ypath), -1, -1):
-            pos = self.positions.get(ypath[:cut])
+            pos = positions.get(ypath[:cut])
             if pos is not None:
-                return Location(self.path, pos[0], pos[1])
+                return Location(self.path, *unpack(pos))
         return Location(self.path, self.start_line, 1)
 
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from ...model import YamlDoc, YamlPath
+from ...model.yamldoc import pack, unpack
+from ..yaml import TextPositions
 from .templates import strip_actions
 
 _KEY = re.compile(r"^(-\s+)?([^\s:#][^:#]*?):(\s|$)")
@@ -44,18 +48,48 @@ def align(rendered: str, source: str) -> list[int]:
     return result
 
 
-def remap(doc: YamlDoc, line_map: list[int] | None, source: str) -> YamlDoc:
-    """Rewrite a rendered document's positions into template lines (or line 1 without a source)."""
-    if line_map is None:
-        return YamlDoc(doc.path, doc.index, doc.data, dict.fromkeys(doc.positions, (1, 1)), 1)
-    lines = source.splitlines()
+@dataclass
+class TemplatePositions:
+    """Positions of the documents of one rendered file, as template lines: each rendered line is
+    mapped to the template line that produced it. Computed when a finding first asks."""
 
-    def target(line: int) -> tuple[int, int]:
-        mapped = line_map[line - 1] if 0 < line <= len(line_map) else 0
-        if not mapped:
-            return (1, 1)
-        text = lines[mapped - 1]
-        return (mapped, len(text) - len(text.lstrip()) + 1)
+    rendered: TextPositions = field(repr=False)
+    template_source: str = field(repr=False)
+    _maps: list[dict[YamlPath, int]] | None = field(default=None, repr=False)
+    _targets: list[int] | None = field(default=None, repr=False)
 
-    positions: dict[YamlPath, tuple[int, int]] = {path: target(line) for path, (line, _col) in doc.positions.items()}
-    return YamlDoc(doc.path, doc.index, doc.data, positions, target(doc.start_line)[0])
+    def positions(self, index: int) -> Mapping[YamlPath, int]:
+        if self._maps is None:
+            self._maps = [
+                {path: self._target(unpack(p)[0]) for path, p in found.items()} for found in self.rendered.walk()
+            ]
+        return self._maps[index] if index < len(self._maps) else {}
+
+    def start_line(self, index: int) -> int:
+        return unpack(self._target(self.rendered.start_line(index)))[0]
+
+    def _target(self, line: int) -> int:
+        """The packed template position of a rendered line (line 1 when it cannot be traced)."""
+        if self._targets is None:
+            self._targets = self._map_lines()
+        return self._targets[line - 1] if 0 < line <= len(self._targets) else pack(1, 1)
+
+    def _map_lines(self) -> list[int]:
+        if not self.template_source:
+            return []
+        lines = self.template_source.splitlines()
+        out = []
+        for mapped in align(self.rendered.text, self.template_source):
+            text = lines[mapped - 1] if mapped else ""
+            out.append(pack(mapped, len(text) - len(text.lstrip()) + 1) if mapped else pack(1, 1))
+        return out
+
+
+def remap(docs: list[YamlDoc], template_source: str) -> list[YamlDoc]:
+    """The documents of one rendered file, their positions traced to template lines."""
+    if not docs:
+        return docs
+    rendered = docs[0].source
+    assert isinstance(rendered, TextPositions), "rendered output is parsed from text"
+    source = TemplatePositions(rendered, template_source)
+    return [YamlDoc(doc.path, doc.index, doc.data, source) for doc in docs]

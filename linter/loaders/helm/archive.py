@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import io
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...core.globs import helmignored
+from ...model import LineRefs, Template
 from ..files import RepoFiles, posix_join
+from .templates import scan
 
 MAX_TEMPLATE_BYTES = 1_000_000
 
@@ -49,15 +52,23 @@ def helmignore_patterns(files: RepoFiles, chart_dir: str) -> list[str]:
 
 
 @dataclass
-class ArchiveTemplates:
-    """Template sources inside vendored chart archives, each archive read once per run.
+class TemplateSources:
+    """Template sources for one run: each vendored archive is indexed once, and each distinct
+    source text is scanned once (wrapper charts often share templates).
 
-    Keys are the part of a member's name from `/templates/` on (`/templates/x.yaml`), which is
-    how Helm's rendered keys (`parent/charts/<alias>/templates/x.yaml`) name them.
+    Archive keys are the part of a member's name from `/templates/` on (`/templates/x.yaml`),
+    which is how Helm's rendered keys (`parent/charts/<alias>/templates/x.yaml`) name them.
     """
 
     files: RepoFiles
     _index: dict[str, dict[str, str]] = field(default_factory=dict)
+    _scans: dict[str, Mapping[int, LineRefs]] = field(default_factory=dict)
+
+    def template(self, path: str, source: str) -> Template:
+        """A template with the `.Values` paths each of its lines reads."""
+        if source not in self._scans:
+            self._scans[source] = scan(source) if source else {}
+        return Template(path, source, self._scans[source])
 
     def source(self, archive: str, key: str) -> str:
         """The source of the template Helm rendered as `key` from `archive` ("" if unreadable)."""

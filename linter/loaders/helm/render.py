@@ -14,9 +14,8 @@ from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc
 from ...model.values import merge_all
 from ..files import RepoFiles, posix_join
 from ..yaml import parse_documents
-from .align import align, remap
-from .archive import ArchiveTemplates
-from .templates import scan
+from .align import remap
+from .archive import TemplateSources
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -35,7 +34,7 @@ class RenderedFile:
 
 def render_chart(
     files: RepoFiles,
-    archives: ArchiveTemplates,
+    sources: TemplateSources,
     chart_handle: Any,
     chart: Chart,
     user_layers: tuple[ValuesLayer, ...],
@@ -59,13 +58,12 @@ def render_chart(
         if name.startswith("_") or name == "NOTES.txt" or not text.strip():
             continue
         path, from_archive = _repo_path(files, chart, key)
-        template = templates.get(path) or _template(files, archives, path, from_archive, key)
+        template = templates.get(path) or _template(files, sources, path, from_archive, key)
         docs, parse_problems = parse_documents(text, path)
         for problem in parse_problems:  # rendered output that is not YAML: blame the template
             reason = problem.fields.get("reason", "unparsable")
             problems.append(Problem("LD004", Location(path, 1, 1), {"reason": f"renders invalid YAML ({reason})"}))
-        line_map = align(text, template.source) if template.source else None
-        docs = [remap(doc, line_map, template.source) for doc in docs]
+        docs = remap(docs, template.source)
         rendered.append(RenderedFile(template, docs, from_archive, _subcharts(key)))
     return rendered, problems
 
@@ -76,10 +74,10 @@ def _subcharts(key: str) -> tuple[str, ...]:
     return tuple(parts[i + 1] for i, part in enumerate(parts[:-1]) if part == "charts" and i % 2 == 1)
 
 
-def _template(files: RepoFiles, archives: ArchiveTemplates, path: str, from_archive: bool, key: str) -> Template:
+def _template(files: RepoFiles, sources: TemplateSources, path: str, from_archive: bool, key: str) -> Template:
     """A template outside the chart's own templates/: an unpacked subchart's, or one in a .tgz."""
-    source = archives.source(path, key) if from_archive else (files.read_text(path) or "")
-    return Template(path, source, scan(source) if source else {})
+    source = sources.source(path, key) if from_archive else (files.read_text(path) or "")
+    return sources.template(path, source)
 
 
 def _json_safe(value: Any) -> Any:

@@ -8,6 +8,7 @@ This is not a Go-template interpreter. It tracks `with`/`range` blocks well enou
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 
 from ...model import LineRefs, ValuesPath
@@ -25,13 +26,13 @@ _BUILTIN_ROOTS = {"Values", "Release", "Chart", "Capabilities", "Template", "Fil
 def _paths_in(expr: str, context: ValuesPath | None) -> list[ValuesPath]:
     found: list[ValuesPath] = []
     for match in _VALUES_REF.finditer(expr):
-        found.append(tuple(p for p in match.group(1).split(".") if p))
+        found.append(tuple(sys.intern(p) for p in match.group(1).split(".") if p))
     for match in _INDEX_REF.finditer(expr):
-        found.append(tuple(re.findall(r"\"([^\"]+)\"", match.group(1))))
+        found.append(tuple(sys.intern(p) for p in re.findall(r"\"([^\"]+)\"", match.group(1))))
     if context is not None:
         stripped = _VALUES_REF.sub(" ", expr)
         for match in _RELATIVE_REF.finditer(stripped):
-            parts = tuple(match.group(1).split("."))
+            parts = tuple(sys.intern(p) for p in match.group(1).split("."))
             if parts[0] not in _BUILTIN_ROOTS:
                 found.append(context + parts)
     return found
@@ -54,11 +55,13 @@ def scan(source: str) -> dict[int, LineRefs]:
     stack: list[ValuesPath | None] = []
     context: ValuesPath | None = ()
     per_line: dict[int, tuple[list[ValuesPath], list[str]]] = {}
+    line, counted = 1, 0
     for match in _ACTION.finditer(source):
         expr = match.group(1)
         if expr.lstrip().startswith("/*"):
             continue  # a template comment
-        line = source.count("\n", 0, match.start()) + 1
+        line += source.count("\n", counted, match.start())  # counted incrementally: linear in the source
+        counted = match.start()
         opened = _BLOCK_OPEN.match(expr)
         if opened:
             keyword, rest = opened.group(1), opened.group(2)
