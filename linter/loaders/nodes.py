@@ -12,7 +12,8 @@ Three sources, merged by node name (the first one that names a node wins):
 
 Nodes from 1 and 3 also carry what the kubelet and k3s add: kubernetes.io/hostname, kubernetes.io/os
 (linux), kubernetes.io/arch (`nodes.arch`, default amd64), and on k3s servers
-node-role.kubernetes.io/control-plane=true and node-role.kubernetes.io/master=true (domain.md D).
+node-role.kubernetes.io/control-plane=true and node-role.kubernetes.io/master=true
+(docs/reference/placement.md#8-k3s-labels-and-taints).
 
 Ansible, kept simple (documented in README "Configuration"):
 

@@ -1,6 +1,6 @@
 """The configuration as typed records (read and validated by loaders/config.py).
 
-Defaults fit the layout of the seed repo: enabled Applications under argocd/apps/, disabled ones
+Defaults fit a GitOps repo laid out as enabled Applications under argocd/apps/, disabled ones
 under argocd/disabled/, charts under apps/.
 """
 

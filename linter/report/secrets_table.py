@@ -1,4 +1,5 @@
-"""`m0sh1-lint inventory secrets`: the audit table the seed builds by hand, from the inventory."""
+"""`m0sh1-lint inventory secrets`: the per-Secret audit table (producer, keys, referrers, status)
+that a migration checklist otherwise builds by hand, from the inventory."""
 
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ from ...model import Violation
 from ...views import Views
 from .shared import CLUSTER, mapping, violation
 
-# CNPG FixedConfigurationParameters ∪ the "Fixed parameters" doc list (A.3): the webhook rejects
-# these (or accepts only the operator's own value), and the operator ignores them at runtime.
+# CNPG FixedConfigurationParameters ∪ the "Fixed parameters" doc list (docs/reference/cnpg.md#31-the-list):
+# the webhook rejects these (or accepts only the operator's own value), and the operator ignores
+# them at runtime.
 FIXED_PARAMETERS: dict[str, str] = {
     **dict.fromkeys(
         [
