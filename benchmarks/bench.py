@@ -20,6 +20,12 @@ Options: --charts N[,N...]  --repeat R  --keep DIR (write repos to DIR/charts-N 
 --cmd "CMD" (linter command; default: m0sh1-lint next to sys.executable)  --profile (also run one
 lint per N in-process under cProfile; the top 25 functions by cumulative time go to stderr).
 
+Real repositories: `--repo DIR` (repeatable; e.g. the corpus checkouts under
+~/.cache/m0sh1-lint-corpus/) times the lint of DIR against its parse floor: a fresh Python process
+that only parses every *.yaml/*.yml file of DIR (hidden directories skipped, as the linter skips
+them) with PyYAML's C loader (`yaml.load_all`, CSafeLoader). The ratio lint / floor is the target
+(<= 8x); this needs PyYAML importable by sys.executable (the linter's venv).
+
 Exit status: 0 all targets met, 1 a target missed, 2 the linter failed (exit 2 or a signal).
 Stdlib only; Python 3.10+.
 """
@@ -625,6 +631,78 @@ def profile_in_process(repo: Path, top: int = PROFILE_TOP) -> None:
 # --------------------------------------------------------------------------- reporting
 
 
+PARSE_FLOOR = """
+import os, sys, time, yaml
+start = time.perf_counter()
+documents = 0
+for dirpath, dirnames, filenames in os.walk(sys.argv[1]):
+    dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    for name in filenames:
+        if name.endswith((".yaml", ".yml")):
+            try:
+                with open(os.path.join(dirpath, name), encoding="utf-8") as stream:
+                    documents += sum(1 for _ in yaml.load_all(stream, Loader=yaml.CSafeLoader))
+            except (yaml.YAMLError, UnicodeDecodeError, OSError):
+                pass  # the linter reports these; the floor only counts what parses
+print(documents, time.perf_counter() - start)
+"""
+REAL_REPO_RATIO = 8.0
+
+
+@dataclass(frozen=True)
+class RepoSummary:
+    repo: Path
+    lint_s: float
+    floor_s: float  # the parse-only process, wall time
+    parse_s: float  # inside it, the parsing alone
+    documents: int
+    peak_rss_mb: float
+    findings: int
+
+    @property
+    def ratio(self) -> float:
+        return self.lint_s / self.floor_s if self.floor_s else float("inf")
+
+
+def parse_floor(repo: Path) -> tuple[float, float, int]:
+    """(process wall time, parse time inside it, documents) of parsing every YAML file of `repo`."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PARSE_FLOOR, str(repo)], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    documents, parse_s = done.stdout.split()
+    return wall, float(parse_s), int(documents)
+
+
+def measure_repo(cmd: Sequence[str], repo: Path, repeat: int) -> RepoSummary:
+    run_once(cmd, repo)
+    runs = [run_once(cmd, repo) for _ in range(repeat)]
+    parse_floor(repo)
+    floors = [parse_floor(repo) for _ in range(repeat)]
+    return RepoSummary(
+        repo,
+        statistics.median(r.wall_s for r in runs),
+        statistics.median(f[0] for f in floors),
+        statistics.median(f[1] for f in floors),
+        floors[-1][2],
+        max(r.maxrss_mb for r in runs),
+        runs[-1].findings,
+    )
+
+
+def repo_table(rows: Sequence[RepoSummary]) -> str:
+    header = (
+        f"{'repository':<28} {'docs':>6} {'lint s':>7} {'floor s':>8} {'parse s':>8} {'ratio':>6} "
+        f"{'RSS MB':>7} {'findings':>8}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        lines.append(
+            f"{r.repo.name[:28]:<28} {r.documents:>6} {r.lint_s:>7.3f} {r.floor_s:>8.3f} {r.parse_s:>8.3f} "
+            f"{r.ratio:>5.1f}x {r.peak_rss_mb:>7.1f} {r.findings:>8}"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: Sequence[Summary]) -> str:
     header = (
         f"{'charts':>7} {'median s':>9} {'min s':>7} {'cpu s':>7} {'ms/chart':>9} {'peak RSS MB':>12} "
@@ -664,6 +742,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", metavar="DIR", help="generate repos into DIR/charts-N and keep them")
     parser.add_argument("--cmd", help="linter command (default: m0sh1-lint next to sys.executable)")
     parser.add_argument("--profile", action="store_true", help="also profile one in-process lint per N (stderr)")
+    parser.add_argument(
+        "--repo",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="time a real repository against its PyYAML parse floor instead (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         args.charts = [int(c) for c in args.charts.split(",") if c.strip()]
@@ -689,6 +774,12 @@ def repo_dir(keep: str | None, charts: int) -> Iterator[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     cmd = shlex.split(args.cmd) if args.cmd else default_cmd()
+    if args.repo:
+        measured = [measure_repo(cmd, Path(repo).resolve(), args.repeat) for repo in args.repo]
+        print(repo_table(measured))
+        slow = [r for r in measured if r.ratio > REAL_REPO_RATIO]
+        print(f"verdict: {'PASS' if not slow else 'FAIL'} (lint <= {REAL_REPO_RATIO:g}x the parse floor)")
+        return 0 if not slow else 1
     rows: list[Summary] = []
     for charts in args.charts:
         with repo_dir(args.keep, charts) as repo:
