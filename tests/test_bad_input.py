@@ -36,6 +36,7 @@ def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     (root / ".git").mkdir(parents=True)
     base = {
         "argocd/apps/web.yaml": APP,
+        "argocd/apps/manifests.yaml": APP.replace("name: web", "name: manifests").replace("apps/web", "manifests"),
         "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "apps/web/templates/pvc.yaml": PVC,
     }

@@ -1,9 +1,11 @@
 """Every fixture tree under tests/fixtures/<RULE>/<fail|pass|fix>.<scenario>/ is linted with all
 rules; its findings must equal expected.txt exactly. `pytest --update-goldens` rewrites them.
 
-Scenarios are copied out of this checkout before linting, so git history never leaks in. A
-scenario with a `.base/` directory becomes a git repository: the tree with `.base/`'s files laid
-over it is committed first (the base), then the scenario's own files are the working tree. A
+Scenarios are copied out of this checkout before linting, so git history never leaks in, and
+each becomes a git repository whose `origin` remote is the URL its Applications name
+(`https://git.example.com/homelab.git`, or the one in a `.git-remote` file). Normally the tree
+is committed as it is. A scenario with a `.base/` directory commits the tree with `.base/`'s
+files laid over it (the base), then the scenario's own files are the working tree. A
 `.git-empty` marker makes a repository without commits.
 """
 
@@ -17,18 +19,31 @@ import pytest
 
 from conftest import FIXTURES, golden_text, lint_json
 
+DEFAULT_REMOTE = "https://git.example.com/homelab.git"
+MARKERS = ("expected.txt", ".git-empty", ".git-remote", ".base")
+GIT = ["git", "-c", "user.name=fixture", "-c", "user.email=fixture@example.com", "-c", "commit.gpgsign=false"]
 SCENARIOS = sorted(p for p in FIXTURES.glob("*/*") if p.is_dir() and p.name.split(".")[0] in ("fail", "pass"))
+
+
+def init_repo(scenario: Path, work: Path) -> None:
+    remote_file = scenario / ".git-remote"
+    remote = remote_file.read_text().strip() if remote_file.exists() else DEFAULT_REMOTE
+    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=work, check=True)
+    subprocess.run([*GIT, "remote", "add", "origin", remote], cwd=work, check=True)
+
+
+def commit_all(work: Path, message: str) -> None:
+    subprocess.run([*GIT, "add", "-A"], cwd=work, check=True)
+    subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", message], cwd=work, check=True)
 
 
 def as_git_repo(scenario: Path, work: Path) -> Path:
     """Commit the base state (tree + .base overlay), then restore the scenario as the work tree."""
-    ignore = shutil.ignore_patterns(".base", "expected.txt")
+    ignore = shutil.ignore_patterns(*MARKERS)
     shutil.copytree(scenario, work, ignore=ignore)
     shutil.copytree(scenario / ".base", work, dirs_exist_ok=True)
-    git = ["git", "-c", "user.name=fixture", "-c", "user.email=fixture@example.com", "-c", "commit.gpgsign=false"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=work, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=work, check=True)
+    init_repo(scenario, work)
+    commit_all(work, "base")
     for path in (scenario / ".base").rglob("*"):
         if path.is_file() and not (scenario / path.relative_to(scenario / ".base")).exists():
             (work / path.relative_to(scenario / ".base")).unlink()  # a file only the base had
@@ -40,9 +55,10 @@ def as_git_repo(scenario: Path, work: Path) -> Path:
 def prepare(scenario: Path, work: Path) -> Path:
     if (scenario / ".base").is_dir():
         return as_git_repo(scenario, work)
-    shutil.copytree(scenario, work, ignore=shutil.ignore_patterns("expected.txt", ".git-empty"), symlinks=True)
-    if (scenario / ".git-empty").exists():
-        subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    shutil.copytree(scenario, work, ignore=shutil.ignore_patterns(*MARKERS), symlinks=True)
+    init_repo(scenario, work)
+    if not (scenario / ".git-empty").exists():
+        commit_all(work, "fixture")
     return work
 
 

@@ -82,19 +82,32 @@ def test_disabled_application_deploys_nothing(tmp_path: Path) -> None:
     assert resource.note == "only the disabled Application `secrets` deploys it"
 
 
-HELM_APP = """    helm:
-      valueFiles:
-        - values.yaml
-        - $values/env/prod.yaml
-      values: |
-        inline:
-          storageClass: from-inline
-      valuesObject:
-        object:
-          storageClass: from-object
-      parameters:
-        - name: param.storageClass
-          value: from-param
+MULTI_SOURCE_APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+spec:
+  sources:
+    - repoURL: https://git.example.com/homelab.git
+      path: apps/web
+      helm:
+        valueFiles:
+          - values.yaml
+          - $values/env/prod.yaml
+        values: |
+          inline:
+            storageClass: from-inline
+        valuesObject:
+          object:
+            storageClass: from-object
+        parameters:
+          - name: param.storageClass
+            value: from-param
+    - repoURL: https://git.example.com/homelab.git
+      ref: values
+  destination:
+    namespace: apps
+  project: default
 """
 PVCS = "".join(
     (
@@ -109,19 +122,19 @@ def test_values_layers_point_at_the_line_that_set_the_value(tmp_path: Path, caps
     repo = write(
         tmp_path,
         {
-            "argocd/apps/web.yaml": app("web", "apps/web", helm=HELM_APP),
+            "argocd/apps/web.yaml": MULTI_SOURCE_APP,
             "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-            "apps/web/values.yaml": "base:\n  storageClass: from-base\nprod:\n  storageClass: overridden\n",
+            "apps/web/values.yaml": "base:\n  storageClass: from-base\nprod:\n  storageClass: overridden\ninline: {}\n",
             "env/prod.yaml": "prod:\n  storageClass: from-prod\n",
             "apps/web/templates/pvc.yaml": PVCS,
         },
     )
     _, document = lint_json(repo, "--select", "SC001", capsys=capsys)
+    # valuesObject replaces values (Argo CD passes one of them), so `from-inline` never renders
     assert [(f["file"], f["line"], f["message"].split("`")[3]) for f in document["findings"]] == [
         ("apps/web/values.yaml", 2, "from-base"),
-        ("argocd/apps/web.yaml", 14, "from-inline"),
-        ("argocd/apps/web.yaml", 17, "from-object"),
-        ("argocd/apps/web.yaml", 20, "from-param"),
+        ("argocd/apps/web.yaml", 18, "from-object"),
+        ("argocd/apps/web.yaml", 21, "from-param"),
         ("env/prod.yaml", 2, "from-prod"),
     ]
 

@@ -21,6 +21,13 @@ def test_ci_runs_readme_test_command_verbatim() -> None:
     assert blocks[0].strip() in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_every_python_package_ships() -> None:
+    """pyproject lists packages by name: a new subpackage missing there breaks only the wheel."""
+    listed = set(re.findall(r'"(linter[\w.]*)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8")))
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "linter").rglob("__init__.py")}
+    assert found - listed == set()
+
+
 def test_wheel_installs_and_runs_outside_checkout(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run(

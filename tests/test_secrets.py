@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_plaintext_values_are_never_printed(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
-    tree = FIXTURES / "SS003" / "fail.plaintext-manifest"
+def test_plaintext_values_are_never_printed(fmt: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "SS003" / "fail.plaintext-manifest", tree)
     assert "hunter2-do-not-print" in (tree / "secrets" / "db-auth.yaml").read_text()
-    assert main(["--format", fmt, str(tree)]) == 1
+    assert main(["--format", fmt, "--root", str(tree), str(tree)]) == 1
     out, err = capsys.readouterr()
     assert "SS003" in out
     assert "hunter2" not in out + err

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ..core.suggest import close_matches
 from ..inventory import Inventory, ProducedSecret
-from ..model import Resource, SourceKind, Viewer, Violation
+from ..model import Resource, SourceKind, Violation
 from ..model.shapes import as_dict
 from ..views import SecretRef, Views
 from .base import AnyCheck, Check, NoParams
@@ -136,7 +136,7 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
     for ref in views.secret_refs:
         if ref.group not in params.groups or ref.optional:
             continue
-        found = views.visibility.secrets(ref.namespace, ref.name, Viewer(ref.deployed, ref.unit))
+        found = views.visibility.secrets(ref.namespace, ref.name, ref.viewer)
         if not found:
             if "missing" in params.problems:
                 yield _missing(views, ref)

@@ -173,7 +173,7 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
     inventory = views.inventory
     parent_pattern = re.compile(params.parent_pattern)
     known = inventory.known_storage_classes()
-    for rendering in inventory.model.renderings:
+    for rendering in inventory.renderings:
         release = views.release(rendering)
         for vpath, value, layer in release.leaves():
             if not isinstance(value, str) or value in NO_CLASS:
@@ -216,7 +216,10 @@ class DefaultsParams:
 
 def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Violation]:
     inventory = views.inventory
+    deployed_charts = {rendering.chart_dir for rendering in inventory.renderings}
     for chart in inventory.model.charts:
+        if chart.dir not in deployed_charts:
+            continue
         for template in chart.templates:
             lines = template.source.splitlines()
             for line_number, refs in sorted(template.refs.items()):
@@ -227,7 +230,7 @@ def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Vi
                 if not key or key.group(1) not in params.keys:
                     continue
                 for fallback in refs.defaults:
-                    if fallback in NO_CLASS or views.visibility.storage_class(fallback, Viewer(True, "")):
+                    if fallback in NO_CLASS or views.visibility.storage_class_anywhere(fallback):
                         continue
                     column = text.find(f'"{fallback}"') + 1 or 1
                     fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}

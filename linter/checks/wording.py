@@ -47,6 +47,6 @@ def defined_by(paths_and_apps: Iterable[tuple[str, str | None]]) -> tuple[str, s
     apps = sorted({app for _, app in pairs if app})
     if apps:
         listed = ", ".join(f"`{a}`" for a in apps)
-        return f"the disabled Application {listed}", f"Enable {listed} (move it under argocd/apps/)"
+        return f"the disabled Application {listed}", f"Enable {listed} (have an enabled Application deploy it)"
     first = sorted(path for path, _ in pairs)[0]
     return f"`{first}` (deployed by no Application)", f"Deploy `{first}` from an enabled Application"

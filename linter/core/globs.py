@@ -59,3 +59,53 @@ def helmignored(inner: str, patterns: list[str]) -> bool:
         if hit:
             ignored = not negate
     return ignored
+
+
+@lru_cache(maxsize=512)
+def _gobwas(pattern: str) -> re.Pattern[str] | None:
+    """A gobwas/glob pattern compiled without separators, as Argo CD compiles directory
+    `include`/`exclude`: `*` and `**` cross `/`, `{a,b}` alternatives nest; None if invalid."""
+    out, depth, i = "", 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            out += re.escape(pattern[i + 1])
+            i += 2
+            continue
+        if char == "*":
+            out += ".*"
+            while i + 1 < len(pattern) and pattern[i + 1] == "*":
+                i += 1
+        elif char == "?":
+            out += "."
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                return None
+            body = pattern[i + 1 : end]
+            out += "[^" + re.escape(body[1:]) + "]" if body.startswith("!") else "[" + body.replace("\\", "\\\\") + "]"
+            i = end
+        elif char == "{":
+            out += "(?:"
+            depth += 1
+        elif char == "}" and depth:
+            out += ")"
+            depth -= 1
+        elif char == "," and depth:
+            out += "|"
+        else:
+            out += re.escape(char)
+        i += 1
+    if depth:
+        return None
+    try:
+        return re.compile(out + r"\Z", re.S)
+    except re.error:
+        return None
+
+
+def argo_glob(pattern: str, path: str) -> bool:
+    """Argo CD's directory `include`/`exclude` match of a path relative to the source path (an
+    invalid pattern matches nothing, as in Argo CD)."""
+    compiled = _gobwas(pattern)
+    return compiled is not None and compiled.match(path) is not None

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Chart, Config, History, Node, RepoModel, Resource
+from ..model import Chart, Config, History, Node, Rendering, RepoModel, Resource
 from ..model.objpath import kind_matches
 from ..model.shapes import annotations_of
 from .secrets import ProducedSecret, produced_secrets
@@ -30,9 +30,22 @@ class NamedObjects:
     deployed: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
     undeployed: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
 
-    def files(self) -> tuple[str, ...]:
-        """Files that define a deployed object of this kind."""
-        return tuple(sorted({r.doc.path for group in self.deployed.values() for r in group}))
+    def names(self, cluster: str) -> set[str]:
+        """Names of the objects deployed to `cluster`."""
+        return {name for name, found in self.deployed.items() if any(r.cluster == cluster for r in found)}
+
+    def files(self, cluster: str | None = None) -> tuple[str, ...]:
+        """Files that define a deployed object of this kind (in `cluster`, when given)."""
+        return tuple(
+            sorted(
+                {
+                    r.doc.path
+                    for group in self.deployed.values()
+                    for r in group
+                    if cluster is None or r.cluster == cluster
+                }
+            )
+        )
 
     def all_files(self) -> tuple[str, ...]:
         """Files that define one, deployed or not (editing one can cause or cure a reference finding)."""
@@ -42,6 +55,10 @@ class NamedObjects:
 
 @dataclass(frozen=True)
 class Inventory:
+    """What the cluster(s) will contain. `by_kind` and `renderings` hold only what checks look
+    at: objects an enabled Application deploys, and those of staged Applications (Resource.staged).
+    Checks never look at the references of an object Argo CD does not sync."""
+
     model: RepoModel
     config: Config
     by_kind: Mapping[str, tuple[Resource, ...]]
@@ -51,18 +68,23 @@ class Inventory:
     # (namespace, name) → every Secret some object would produce (deployed or not)
     secrets: Mapping[SecretKey, tuple[ProducedSecret, ...]] = field(default_factory=dict)
     secrets_by_name: Mapping[str, tuple[ProducedSecret, ...]] = field(default_factory=dict)
+    renderings: tuple[Rendering, ...] = ()  # the releases checks look at (deployed or staged)
     nodes: tuple[Node, ...] = ()
     charts: Mapping[str, Chart] = field(default_factory=dict)  # chart directory → chart
     history: History | None = None  # git changes for the CH rules; None when not asked for
     # With --changed: the changed files. Checks whose findings on an object depend only on that
     # object's own files (schema validation) may skip the others; the rest ignore it.
     focus: frozenset[str] | None = None
+    # Every object of a kind, deployed or not: only for saying where an unusable one is defined.
+    all_by_kind: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
 
     def of_kind(self, selector: str) -> tuple[Resource, ...]:
-        """Objects of a kind: "Kind" (any group) or "group/Kind" (that group only)."""
-        bare = selector.rsplit("/", 1)[-1]
-        found = self.by_kind.get(bare, ())
-        return found if "/" not in selector else tuple(r for r in found if kind_matches(selector, r.id))
+        """Checked objects of a kind: "Kind" (any group) or "group/Kind" (that group only)."""
+        return _select(self.by_kind, selector)
+
+    def defined_anywhere(self, selector: str) -> tuple[Resource, ...]:
+        """Every object of a kind the repo describes, deployed or not."""
+        return _select(self.all_by_kind, selector)
 
     def in_focus(self, resource: Resource) -> bool:
         if self.focus is None:
@@ -84,6 +106,11 @@ class Inventory:
         return sorted(names)
 
 
+def _select(index: Mapping[str, tuple[Resource, ...]], selector: str) -> tuple[Resource, ...]:
+    found = index.get(selector.rsplit("/", 1)[-1], ())
+    return found if "/" not in selector else tuple(r for r in found if kind_matches(selector, r.id))
+
+
 def _named(resources: Iterable[Resource], group_prefix: str) -> NamedObjects:
     deployed: dict[str, list[Resource]] = defaultdict(list)
     undeployed: dict[str, list[Resource]] = defaultdict(list)
@@ -101,9 +128,12 @@ def build_inventory(
     focus: frozenset[str] | None = None,
 ) -> Inventory:
     by_kind: dict[str, list[Resource]] = defaultdict(list)
+    all_by_kind: dict[str, list[Resource]] = defaultdict(list)
     for resource in model.resources:
-        by_kind[resource.id.kind].append(resource)
-    storage_classes = _named(by_kind.get("StorageClass", []), "storage.k8s.io/")
+        all_by_kind[resource.id.kind].append(resource)
+        if resource.checked:
+            by_kind[resource.id.kind].append(resource)
+    storage_classes = _named((r for r in model.resources if r.id.kind == "StorageClass"), "storage.k8s.io/")
     defaults = {
         sc.id.name
         for group in storage_classes.deployed.values()
@@ -123,11 +153,13 @@ def build_inventory(
         {k: tuple(v) for k, v in by_kind.items()},
         storage_classes,
         tuple(sorted(defaults)),
-        _named(by_kind.get("PriorityClass", []), "scheduling.k8s.io/"),
+        _named((r for r in model.resources if r.id.kind == "PriorityClass"), "scheduling.k8s.io/"),
         {k: tuple(v) for k, v in secrets.items()},
         {k: tuple(v) for k, v in by_name.items()},
+        tuple(r for r in model.renderings if r.checked),
         model.nodes,
         {chart.dir: chart for chart in model.charts},
         history=history,
         focus=focus,
+        all_by_kind={k: tuple(v) for k, v in all_by_kind.items()},
     )

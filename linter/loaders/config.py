@@ -9,7 +9,7 @@ from typing import Any
 from ..core.errors import LintError
 from ..core.resources import schema
 from ..core.schema_errors import first_error
-from ..model.config import AnsibleNodes, Config, PathIgnore
+from ..model.config import AnsibleNodes, ArgoConfig, ClusterConfig, Config, PathIgnore
 from .yaml import decode, parse_documents
 
 CONFIG_NAMES = (".m0sh1-lint.yaml", ".m0sh1-lint.yml")
@@ -71,9 +71,11 @@ def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
         ),
         applications=tuple(paths.get("applications") or defaults.applications),
         disabled_applications=tuple(paths.get("disabledApplications") or defaults.disabled_applications),
+        argocd=_argocd(data.get("argocd") or {}),
         chart_roots=tuple(p.strip("/") for p in paths.get("charts") or defaults.chart_roots),
         exclude=tuple(paths.get("exclude") or defaults.exclude),
         cluster_storage_classes=tuple(cluster.get("storageClasses") or ()),
+        cluster_namespaces=tuple(str(n) for n in cluster.get("namespaces") or ()),
         default_storage_class=cluster.get("defaultStorageClass"),
         storage_class_renames=dict((data.get("renames") or {}).get("storageClasses") or {}),
         cluster_secrets=tuple(cluster.get("secrets") or ()),
@@ -112,6 +114,28 @@ def _ansible(data: Mapping[str, Any]) -> AnsibleNodes:
             else defaults.group_labels
         ),
         configured=any(key in data for key in ("hostVars", "groupVars", "hosts")),
+    )
+
+
+def _argocd(data: Mapping[str, Any]) -> ArgoConfig:
+    defaults = ArgoConfig()
+    clusters = tuple(
+        ClusterConfig(
+            str(entry["name"]),
+            str(entry["server"]) if entry.get("server") else None,
+            {str(k): str(v) for k, v in (entry.get("labels") or {}).items()},
+            {str(k): str(v) for k, v in (entry.get("annotations") or {}).items()},
+            tuple(str(r) for r in entry.get("roots") or ()),
+        )
+        for entry in data.get("clusters") or ()
+    )
+    return ArgoConfig(
+        repo_urls=tuple(str(u) for u in data.get("repoURLs") or ()),
+        roots=tuple(str(r) for r in data.get("roots") or ()),
+        enable=tuple(str(n) for n in data.get("enable") or ()),
+        disable=tuple(str(n) for n in data.get("disable") or ()),
+        namespaces=_listed(data.get("namespaces"), defaults.namespaces),
+        clusters=clusters,
     )
 
 

@@ -47,6 +47,9 @@ class RepoFiles:
     _below: dict[str, list[str]] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)
     suppressions: list[Suppression] = field(default_factory=list)  # inline `m0sh1-lint: disable=...`
+    used: set[str] = field(default_factory=set)  # files something deploys or reads (their problems count)
+    # Files only looked at that fail to parse yet mention argoproj.io: they may hide an Application.
+    may_hide_apps: set[str] = field(default_factory=set)
     _text: dict[str, str | None] = field(default_factory=dict)
     _scanned: set[str] = field(default_factory=set)
     _yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
@@ -122,7 +125,9 @@ class RepoFiles:
             self._problem(rel, f"it cannot be read ({exc.strerror or exc})")
             return None
 
-    def read_text(self, rel: str) -> str | None:
+    def read_text(self, rel: str, used: bool = True) -> str | None:
+        if used:
+            self.used.add(rel)
         if rel not in self._text:
             raw = self.read_bytes(rel)
             text = None if raw is None else decode(raw)
@@ -134,14 +139,21 @@ class RepoFiles:
             self._text[rel] = text
         return self._text[rel]
 
-    def yaml(self, rel: str) -> list[YamlDoc]:
-        """Parsed documents of a YAML file (cached); problems go to `self.problems`."""
+    def yaml(self, rel: str, used: bool = True) -> list[YamlDoc]:
+        """Parsed documents of a YAML file (cached); problems go to `self.problems`.
+
+        `used=False` reads it only to look (for Applications, by content): its problems are
+        reported only once something uses the file."""
+        if used:
+            self.used.add(rel)
         if rel not in self._yaml:
-            text = self.read_text(rel)
+            text = self.read_text(rel, used)
             docs: list[YamlDoc] = []
             if text is not None:
                 docs, problems = parse_documents(text, rel, reread=lambda: self._reread(rel))
                 self.problems.extend(problems)
+                if problems and "argoproj.io" in text:
+                    self.may_hide_apps.add(rel)
                 del self._text[rel]  # the documents hold the data; positions re-read the file
             self._yaml[rel] = docs
         return self._yaml[rel]
@@ -153,6 +165,12 @@ class RepoFiles:
         except OSError:
             return ""
 
+    def used_problems(self) -> list[Problem]:
+        """Problems of the files something uses, or that may hide an Application; a YAML file
+        only looked at (an Ansible role, a docs snippet) does not count."""
+        counted = self.used | self.may_hide_apps
+        return [p for p in self.problems if p.location.path in counted or not self.exists(p.location.path)]
+
     def _problem(self, rel: str, reason: str) -> None:
         self.problems.append(Problem("LD003", Location(rel), {"reason": reason}))
 
@@ -163,17 +181,21 @@ def is_yaml(rel: str) -> bool:
 
 def posix_join(*parts: str) -> str:
     """Join and normalise repo-relative parts; '..' that would leave the repo yields ''."""
+    return inside_repo(*parts) or ""
+
+
+def inside_repo(*parts: str) -> str | None:
+    """Join and normalise repo-relative parts: "" is the repository root, None a path that
+    leaves the repository (`../..`), so the two never get confused."""
     joined = PurePosixPath(*[p for p in parts if p])
     out: list[str] = []
     for part in joined.parts:
-        if part in ("", "."):
+        if part in ("", ".", "/"):
             continue
         if part == "..":
             if not out:
-                return ""
+                return None
             out.pop()
-        elif part == "/":
-            continue
         else:
             out.append(part)
     return "/".join(out)

@@ -60,6 +60,15 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout
 
 
+def remote_urls(root: Path) -> tuple[str, ...]:
+    """The URLs of every remote of the work tree around `root` (fetch and push), or none."""
+    try:
+        out = _git(root, "config", "--get-regexp", r"^remote\..*\.(url|pushurl)$")
+    except GitError:
+        return ()  # not a repository, or no remote
+    return tuple(sorted({line.split(None, 1)[1].strip() for line in out.splitlines() if " " in line}))
+
+
 def is_repo(root: Path) -> bool:
     """Inside a git work tree (the lint root may be a subdirectory, like examples/homelab)."""
     try:

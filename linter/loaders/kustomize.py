@@ -1,9 +1,14 @@
-"""Which manifests an Argo CD directory source deploys, built the way Argo CD builds them.
+"""Which manifests an Argo CD directory source deploys, built the way Argo CD builds them
+(docs/reference/argocd.md §3, §4).
 
-A directory with a kustomization deploys only what its `resources` list (recursively) plus what
-its generators make; any other manifest beside it is NOT deployed. Without a kustomization, Argo
-CD applies every YAML/JSON file (recursing when asked). No kustomize binary is involved: this
-implements the subset Argo CD needs here, and reports unsupported fields once instead of guessing.
+A directory with a kustomization deploys only what its `resources` list (recursively, with
+`components`) plus what its generators make; any other manifest beside it is NOT deployed. The
+Application's own `kustomize` options (name prefix/suffix, namespace, components) apply outermost.
+Without a kustomization, Argo CD applies every `*.yaml`, `*.yml` and `*.json` file (recursing when
+asked), filtered by `include`/`exclude` globs matched against the path relative to the source path
+(`*` crosses `/`, `{a,b}` alternatives); `*.jsonnet` files are reported, not evaluated. No
+kustomize binary is involved: this implements the subset Argo CD needs here, and reports
+unsupported fields once instead of guessing.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.globs import glob_match
-from ..model import Location, Problem, YamlDoc, YamlPath
+from ..core.globs import argo_glob
+from ..model import DirectorySource, Location, Problem, YamlDoc, YamlPath
 from ..model.shapes import as_dict, as_list
 from ..model.yamldoc import KnownPositions, pack
 from .files import RepoFiles, posix_join
@@ -37,6 +42,8 @@ SUPPORTED = {
     "commonAnnotations",
     "buildMetadata",
     "sortOptions",
+    "components",
+    "images",  # no rule reads container images
 }
 
 
@@ -58,6 +65,10 @@ class Build:
     problems: list[Problem] = field(default_factory=list)
     kustomizations: list[str] = field(default_factory=list)  # every kustomization file read
     fragments: list[str] = field(default_factory=list)  # patch files: partial objects, not manifests
+    jsonnet: list[str] = field(default_factory=list)  # *.jsonnet files a directory source would evaluate
+    skipped: list[str] = field(default_factory=list)  # manifests in the directory include/exclude leave out
+    include_matched: bool = False  # did `include` select any manifest?
+    exclude_matched: bool = False  # did `exclude` remove any?
 
 
 def kustomization_file(files: RepoFiles, directory: str) -> str | None:
@@ -68,30 +79,32 @@ def kustomization_file(files: RepoFiles, directory: str) -> str | None:
     return None
 
 
-def build_directory(
-    files: RepoFiles, directory: str, recurse: bool = False, include: str | None = None, exclude: str | None = None
-) -> Build:
+def build_directory(files: RepoFiles, source: DirectorySource) -> Build:
     build = Build()
+    directory = source.path
     kfile = kustomization_file(files, directory)
     if kfile is not None:
-        _build_kustomization(files, kfile, build, visiting=set(), outer=_Transform())
+        outer = _Transform(source.namespace, source.name_prefix, source.name_suffix)
+        _build_kustomization(files, kfile, build, visiting=set(), outer=outer, components=source.components)
         return build
     for rel in files.under(directory):
         inner = rel[len(directory) + 1 :] if directory else rel
-        if not rel.endswith(MANIFEST_SUFFIXES) or (not recurse and "/" in inner):
+        if not source.recurse and "/" in inner:
             continue
-        if include and not _argo_glob(include, inner):
+        if rel.endswith(".jsonnet"):
+            build.jsonnet.append(rel)
             continue
-        if exclude and _argo_glob(exclude, inner):
+        if not rel.endswith(MANIFEST_SUFFIXES):
+            continue
+        excluded = bool(source.exclude) and argo_glob(source.exclude or "", inner)
+        included = not source.include or argo_glob(source.include, inner)
+        build.exclude_matched |= excluded
+        build.include_matched |= bool(source.include) and included
+        if excluded or not included:
+            build.skipped.append(rel)
             continue
         build.included.extend(Included(doc) for doc in files.yaml(rel))
     return build
-
-
-def _argo_glob(pattern: str, path: str) -> bool:
-    """Argo CD include/exclude: a glob or a `{a,b}` list of globs, matched against the path."""
-    alternatives = pattern[1:-1].split(",") if pattern.startswith("{") and pattern.endswith("}") else [pattern]
-    return any(glob_match(p.strip(), path) or glob_match(p.strip(), path.rsplit("/", 1)[-1]) for p in alternatives)
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,9 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: set[str], outer: _Transform) -> None:
+def _build_kustomization(
+    files: RepoFiles, kfile: str, build: Build, visiting: set[str], outer: _Transform, components: tuple[str, ...] = ()
+) -> None:
     if kfile in visiting:
         build.problems.append(Problem("LD008", Location(kfile), {"reason": "it includes itself through its resources"}))
         return
@@ -134,9 +149,11 @@ def _build_kustomization(files: RepoFiles, kfile: str, build: Build, visiting: s
         )
 
     build.fragments.extend(_patch_files(data, here))
-    for key in ("resources", "bases"):
+    for key in ("resources", "bases", "components"):
         for index, entry in enumerate(as_list(data.get(key))):
             _resource(files, str(entry), here, doc, (key, index), build, visiting, transform, kfile)
+    for entry in components:  # the Application's `kustomize.components`, relative to the kustomization
+        _resource(files, entry, here, doc, ("components",), build, visiting, transform, kfile)
 
     options = as_dict(data.get("generatorOptions"))
     for kind, key in (("Secret", "secretGenerator"), ("ConfigMap", "configMapGenerator")):

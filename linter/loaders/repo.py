@@ -1,17 +1,21 @@
-"""Load a whole repository into the immutable RepoModel: Applications, charts, objects, problems."""
+"""Load a whole repository into the immutable RepoModel: the application graph, what each
+Application deploys (objects, with whether Argo CD syncs them and to which cluster), charts,
+nodes, suppressions and problems."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..model import (
     CLUSTER_SCOPED_KINDS,
+    IN_CLUSTER,
     Application,
+    ApplicationSet,
     Chart,
     Config,
-    Dependency,
-    HelmSource,
     Location,
     Problem,
     Rendering,
@@ -19,61 +23,72 @@ from ..model import (
     RepoModel,
     Resource,
     ResourceId,
+    SourceInfo,
     SourceKind,
     Suppression,
-    ValuesLayer,
-    ValuesPath,
     YamlDoc,
 )
-from ..model.shapes import as_dict, as_list
-from .argocd import is_application, load_applications
-from .files import RepoFiles, is_yaml, posix_join
-from .helm.archive import TemplateSources, build_archive, helmignore_patterns
-from .helm.render import render_chart
-from .helm.templates import all_paths
-from .kustomize import Included, build_directory, kustomization_file
+from ..model.shapes import as_dict
+from ..model.yamldoc import PartOf
+from .argocd.graph import Graph, Node, cluster_of, manifest_documents, walk
+from .argocd.repos import identity
+from .argocd.spec import is_argo
+from .charts import chart_dirs, chart_used, in_chart, load_chart, load_charts
+from .deploy import Deployer
+from .files import RepoFiles
+from .git import remote_urls
+from .helm.archive import TemplateSources
+from .kustomize import Included, kustomization_file
 from .nodes import load_nodes
+from .produced import Produced, Release
 from .suppressions import from_annotations
 
 NOT_OBJECTS = {"Kustomization", "Component"}
+BUILTIN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
 def load_repo(root: Path, config: Config) -> RepoModel:
     files = RepoFiles(root, config.exclude)
-    apps, problems = load_applications(files, config)
+    repo = identity(remote_urls(files.root), config.argocd.repo_urls)
     sources = TemplateSources(files)
-    charts, chart_problems = _load_charts(files, config, sources)
-    problems += chart_problems
-    renderings: list[Rendering] = []
-    resources: list[Resource] = []
-    deployers = _helm_deployers(apps)
-    for chart in charts:
-        chart_renderings, chart_resources, render_problems = _render(
-            files, sources, chart, deployers.get(chart.dir, [])
-        )
-        renderings += chart_renderings
-        resources += chart_resources
-        problems += render_problems
-    manifest_resources, kustomizations, manifest_problems = _manifests(files, apps)
-    resources += manifest_resources
-    problems += manifest_problems
+    charts_found, problems = load_charts(files, config, sources)
+    charts = {chart.dir: chart for chart in charts_found}
+    dirs = chart_dirs(files)
+
+    def chart(directory: str) -> Chart | None:
+        if directory not in charts:
+            loaded, chart_problems = load_chart(files, directory, sources)
+            problems.extend(chart_problems)
+            if loaded is None:
+                return None
+            charts[directory] = loaded
+        return charts[directory]
+
+    deployer = Deployer(files, sources, chart, config.kubernetes_version)
+    graph = walk(files, config, repo, deployer, lambda rel: in_chart(rel, dirs))
+    assembled = _assemble(graph, deployer, config)
+    orphans = list(_orphans(files, dirs, assembled.produced, deployer.kustomizations | {""}, deployer.fragments))
+    resources = assembled.resources + orphans
+    problems += graph.problems + deployer.problems + assembled.problems
+    problems += _graph_problems(graph, config, assembled.resources, deployer)
     try:
         nodes, node_problems = load_nodes(files, config)
     except (AttributeError, TypeError, KeyError, ValueError) as exc:  # an inventory field of an unexpected shape
         reason = f"the node inventory has a field of an unexpected type ({type(exc).__name__})"
         nodes, node_problems = (), [Problem("NP012", Location(".m0sh1-lint.yaml"), {"reason": reason})]
     problems += node_problems
-    problems += files.problems
+    problems += files.used_problems()
     return RepoModel(
         files.root,
-        tuple(apps),
-        tuple(charts),
-        tuple(renderings),
+        tuple(assembled.applications),
+        tuple(sorted(charts.values(), key=lambda c: c.dir)),
+        tuple(assembled.renderings),
         tuple(resources),
         tuple(_unique(problems)),
-        tuple(kustomizations),
+        tuple(sorted(deployer.kustomizations)),
         nodes=nodes,
         suppressions=tuple(_suppressions(files, resources)),
+        applicationsets=tuple(assembled.applicationsets),
     )
 
 
@@ -93,246 +108,154 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-# --- charts --------------------------------------------------------------------------------
+# --- from the graph to model records ------------------------------------------------------------
 
 
-def _load_charts(files: RepoFiles, config: Config, sources: TemplateSources) -> tuple[list[Chart], list[Problem]]:
-    charts: list[Chart] = []
-    problems: list[Problem] = []
-    chart_dirs = [
-        rel.rsplit("/", 1)[0]
-        for rel in files.files
-        if rel.endswith("/Chart.yaml") and any(rel.startswith(root + "/") or not root for root in config.chart_roots)
-    ]
-    known = set(chart_dirs)
-    for chart_dir in chart_dirs:
-        if _inside_another_chart(chart_dir, known):
-            continue  # an unpacked subchart renders as part of its parent
-        chart, chart_problems = _chart(files, chart_dir, sources)
-        problems += chart_problems
-        if chart is not None:
-            charts.append(chart)
-    return charts, problems
+@dataclass
+class _Assembled:
+    applications: list[Application]
+    applicationsets: list[ApplicationSet]
+    renderings: list[Rendering]
+    resources: list[Resource]
+    produced: set[tuple[str, int]]  # (file, document) of every repo document some Application deploys
+    problems: list[Problem]
 
 
-def _inside_another_chart(chart_dir: str, chart_dirs: set[str]) -> bool:
-    """`parent/charts/sub` is a subchart when `parent` is a chart too."""
-    parts = chart_dir.split("/")
-    return any(part == "charts" and "/".join(parts[:i]) in chart_dirs for i, part in enumerate(parts) if i)
-
-
-def _chart(files: RepoFiles, chart_dir: str, sources: TemplateSources) -> tuple[Chart | None, list[Problem]]:
-    chart_path = posix_join(chart_dir, "Chart.yaml")
-    docs = files.yaml(chart_path)
-    if not docs:
-        text = files.read_text(chart_path)
-        if text is not None and not text.strip():
-            return None, [Problem("LD005", Location(chart_path), {"reason": "Chart.yaml is empty"})]
-        return None, []  # unparsable or unreadable: LD001/LD003 is already recorded
-    meta = docs[0].data
-    if not isinstance(meta, dict):
-        return None, [Problem("LD005", Location(chart_path), {"reason": "Chart.yaml is not a mapping"})]
-    problems: list[Problem] = []
-    unloadable = False
-    for key in ("name", "version"):
-        if meta.get(key) in (None, ""):
-            unloadable = True
-            reason = f"Chart.yaml has no `{key}`, so Helm cannot load the chart"
-            problems.append(Problem("LD005", docs[0].location(), {"reason": reason}))
-    values_doc, values_ok, values_problems = _values_doc(files, chart_dir)
-    problems += values_problems
-    dependencies = _dependencies(meta)
-    templates = tuple(
-        sources.template(rel, text)
-        for rel in files.under(posix_join(chart_dir, "templates"))
-        if (text := files.read_text(rel)) is not None
-    )
-    lock_path = posix_join(chart_dir, "Chart.lock")
-    lock_docs = files.yaml(lock_path) if files.exists(lock_path) else []
-    chart = Chart(
-        chart_dir,
-        str(meta.get("name") or chart_dir.rsplit("/", 1)[-1]),
-        meta.get("version"),
-        docs[0],
-        values_doc,
-        dependencies,
-        _vendored(files, chart_dir, dependencies),
-        templates,
-        values_ok,
-        lock_docs[0] if lock_docs else None,
-        tuple(helmignore_patterns(files, chart_dir)),
-    )
-    return (None if unloadable else chart), problems
-
-
-def _values_doc(files: RepoFiles, chart_dir: str) -> tuple[YamlDoc | None, bool, list[Problem]]:
-    """The chart's values.yaml: the document, whether Helm can read it, and its problems."""
-    values_path = posix_join(chart_dir, "values.yaml")
-    if not files.exists(values_path):
-        return None, True, []
-    values_docs = files.yaml(values_path)
-    if values_docs and values_docs[0].data is not None and not isinstance(values_docs[0].data, dict):
-        reason = "values.yaml is not a mapping of keys to values"
-        return None, False, [Problem("LD005", values_docs[0].location(), {"reason": reason})]
-    if values_docs:
-        return values_docs[0], True, []
-    text = files.read_text(values_path)
-    unreadable = text is None or (bool(text.strip()) and not _only_comments(text))
-    return None, not unreadable, []  # an unreadable or unparsable file already has LD001/LD003
-
-
-def _dependencies(meta: dict[str, object]) -> tuple[Dependency, ...]:
-    out = []
-    for index, entry in enumerate(as_list(meta.get("dependencies"))):
-        if not isinstance(entry, dict) or not entry.get("name"):
-            continue
-        tags = tuple(str(t) for t in as_list(entry.get("tags")))
-        out.append(
-            Dependency(
-                str(entry["name"]),
-                _text(entry.get("version")),
-                _text(entry.get("repository")),
-                _text(entry.get("alias")),
-                _text(entry.get("condition")),
-                tags,
-                index,
-                entry,
+def _assemble(graph: Graph, deployer: Deployer, config: Config) -> _Assembled:
+    nodes = graph.nodes
+    clusters = {key: cluster_of(node, config) for key, node in nodes.items()}
+    renderings = {id(release): _rendering(release, nodes[release.app_key], clusters) for release in deployer.releases}
+    out = _Assembled([], [], list(renderings.values()), [], set(), [])
+    manifest_owner: dict[tuple[str, int, str, str, str], Resource] = {}
+    for key in graph.order:
+        node = nodes[key]
+        if node.kind == "ApplicationSet":
+            out.applicationsets.append(
+                ApplicationSet(
+                    key, node.name, node.doc, node.namespace, tuple(node.children), node.enabled, _parent(node)
+                )
             )
-        )
-    return tuple(out)
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or isinstance(value, (dict, list)) else str(value)
-
-
-def _only_comments(text: str) -> bool:
-    return all(not line.strip() or line.lstrip().startswith("#") or line.strip() == "---" for line in text.splitlines())
-
-
-def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]) -> tuple[str, ...]:
-    depth = len(chart_dir.split("/")) + 1
-    present = {p.split("/")[depth] for p in files.under(posix_join(chart_dir, "charts"))}
-    names = []
-    for dep in dependencies:
-        if any(entry == dep.name or (entry.startswith(dep.name + "-") and entry.endswith(".tgz")) for entry in present):
-            names.append(dep.scope)
-    return tuple(names)
-
-
-@dataclass(frozen=True)
-class _Release:
-    app: str | None
-    deployed: bool
-    release_name: str
-    namespace: str
-    layers: tuple[ValuesLayer, ...]  # the Application's layers (value files, inline values)
-
-
-def _helm_deployers(apps: list[Application]) -> dict[str, list[tuple[Application, HelmSource]]]:
-    """Chart directory → the Applications (and their sources) that deploy it, in app order."""
-    out: dict[str, list[tuple[Application, HelmSource]]] = {}
-    for app in apps:
-        for source in app.helm:
-            out.setdefault(source.chart_dir, []).append((app, source))
+            continue
+        counts: dict[int, int] = defaultdict(int)
+        for produced in node.produced:
+            if is_argo(produced.doc.data, "Application"):
+                counts[produced.source] += 1
+                continue
+            if not produced.rendered:
+                out.produced.add((produced.doc.path, produced.doc.index))
+            for resource in _resources(produced, node, clusters[key], renderings):
+                counts[produced.source] += 1
+                if produced.rendered:
+                    out.resources.append(resource)
+                    continue
+                identity_key = (
+                    produced.doc.path,
+                    produced.doc.index,
+                    resource.id.kind,
+                    resource.id.namespace or "",
+                    resource.id.name,
+                )
+                current = manifest_owner.get(identity_key)
+                if current is None or (resource.deployed and not current.deployed):
+                    manifest_owner[identity_key] = resource
+        out.applications.append(_application(node, clusters[key], counts))
+    out.resources += manifest_owner.values()
     return out
 
 
-def _releases(files: RepoFiles, chart: Chart, deployers: list[tuple[Application, HelmSource]]) -> list[_Release]:
-    """Enabled Applications deploying the chart; else the disabled ones; else Helm's defaults."""
-    for want_enabled in (True, False):
-        found = [
-            _Release(
-                app.name,
-                app.enabled,
-                source.release_name,
-                app.namespace or "default",
-                tuple(_file_layers(files, source.value_files)) + source.values_layers,
-            )
-            for app, source in deployers
-            if app.enabled == want_enabled
-        ]
-        if found:
-            return found
-    return [_Release(None, False, chart.name, "default", ())]
+def _parent(node: Node) -> str | None:
+    others = [p for p in node.parents if p != node.key]
+    return others[0] if others else None
 
 
-def _file_layers(files: RepoFiles, paths: tuple[str, ...]) -> list[ValuesLayer]:
-    layers = []
-    for path in paths:
-        docs = files.yaml(path)
-        if docs and isinstance(docs[0].data, dict):
-            layers.append(ValuesLayer(path, docs[0].data, docs[0]))
-    return layers
+def _rendering(release: Release, node: Node, clusters: dict[str, str]) -> Rendering:
+    chart = release.chart
+    return Rendering(
+        chart.dir,
+        node.name,
+        node.enabled,
+        release.release_name,
+        release.namespace,
+        release.layers,
+        chart_used(chart),
+        chart.vendored,
+        clusters[node.key],
+        node.staged,
+    )
 
 
-def _render(
-    files: RepoFiles, sources: TemplateSources, chart: Chart, deployers: list[tuple[Application, HelmSource]]
-) -> tuple[list[Rendering], list[Resource], list[Problem]]:
-    import helm_python
+def _application(node: Node, cluster: str, counts: dict[int, int]) -> Application:
+    spec = node.spec
+    infos: tuple[SourceInfo, ...] = ()
+    if spec is not None:
+        infos = tuple(replace(info, objects=counts.get(i, 0)) for i, info in enumerate(spec.sources))
+    return Application(
+        node.key,
+        node.name,
+        node.enabled,
+        node.doc,
+        spec.destination.namespace if spec else None,
+        tuple(spec.helm) if spec else (),
+        tuple(d for d, _ in spec.directories) if spec else (),
+        infos,
+        why=node.why,
+        app_namespace=node.namespace,
+        project=spec.project if spec else "default",
+        cluster=cluster,
+        parent=_parent(node),
+        generated_by=node.generated_by,
+        origin=node.origin,
+        create_namespace=spec.create_namespace if spec else False,
+        children=tuple(node.children),
+        staged=node.staged,
+    )
 
-    if not chart.values_ok:
-        return [], [], []  # Helm would fail on the same values.yaml; its problem is reported
-    try:
-        handle = helm_python.Chart.load_archive(build_archive(files, chart.dir))
-    except helm_python.HelmError as exc:
-        reason = " ".join(str(getattr(exc, "detail", None) or exc).split())[:300]
-        return (
-            [],
-            [],
-            [Problem("LD005", chart.chart_doc.location(), {"reason": f"Helm cannot load the chart: {reason}"})],
+
+def _resources(produced: Produced, node: Node, cluster: str, renderings: dict[int, Rendering]) -> Iterator[Resource]:
+    """The objects one produced document holds (a `List` holds several)."""
+    data = produced.doc.data
+    if not isinstance(data, dict):
+        return
+    items = data.get("items")
+    if isinstance(items, list) and data.get("kind", "").endswith("List"):
+        for index, item in enumerate(items):
+            doc = YamlDoc(produced.doc.path, produced.doc.index, item, PartOf(produced.doc, ("items", index)))
+            yield from _resources(_with_doc(produced, doc), node, cluster, renderings)
+        return
+    origin = None
+    if produced.release is not None and produced.file is not None:
+        item = produced.file
+        origin = RenderOrigin(
+            produced.release.chart.dir,
+            item.template,
+            renderings[id(produced.release)],
+            item.subcharts,
+            item.from_archive,
         )
-    values_doc = chart.values_doc
-    chart_layer = ValuesLayer(values_doc.path, values_doc.data, values_doc) if values_doc is not None else None
-    used = frozenset(_used_values(chart))
-    renderings: list[Rendering] = []
-    resources: list[Resource] = []
-    problems: list[Problem] = []
-    with handle:
-        for release in _releases(files, chart, deployers):
-            # Helm merges values.yaml itself; it heads the layers for provenance only, once
-            # even when the Application also lists it under valueFiles.
-            user_layers = tuple(
-                layer for layer in release.layers if chart_layer is None or layer.label != chart_layer.label
-            )
-            layers = ((chart_layer,) if chart_layer else ()) + user_layers
-            rendering = Rendering(
-                chart.dir,
-                release.app,
-                release.deployed,
-                release.release_name,
-                release.namespace,
-                layers,
-                used,
-                chart.vendored,
-            )
-            renderings.append(rendering)
-            rendered, render_problems = render_chart(
-                files, sources, handle, chart, user_layers, release.release_name, release.namespace
-            )
-            problems += render_problems
-            for item in rendered:
-                origin = RenderOrigin(chart.dir, item.template, rendering, item.subcharts, item.from_archive)
-                for doc in item.docs:
-                    resource = _resource(
-                        doc, SourceKind.RENDERED, release.deployed, release.app, release.namespace, origin
-                    )
-                    if resource is not None:
-                        resources.append(resource)
-    return renderings, resources, problems
+    spec = node.spec
+    default = produced.default_namespace or (spec.destination.namespace if spec else None)
+    note = None if node.enabled else f"only the disabled Application `{node.name}` deploys it"
+    resource = resource_of(
+        produced.doc,
+        produced.kind,
+        node.enabled,
+        node.name,
+        default,
+        origin,
+        produced.included,
+        note,
+        cluster,
+        node.staged,
+    )
+    if resource is not None:
+        yield resource
 
 
-def _used_values(chart: Chart) -> set[ValuesPath]:
-    used: set[ValuesPath] = set()
-    for template in chart.templates:
-        used |= all_paths(template.refs)
-    return used
+def _with_doc(produced: Produced, doc: YamlDoc) -> Produced:
+    return replace(produced, doc=doc)
 
 
-# --- plain manifests -----------------------------------------------------------------------
-
-
-def _resource(
+def resource_of(
     doc: YamlDoc,
     source: SourceKind,
     deployed: bool,
@@ -341,18 +264,20 @@ def _resource(
     render: RenderOrigin | None = None,
     included: Included | None = None,
     note: str | None = None,
+    cluster: str = IN_CLUSTER,
+    staged: bool = False,
 ) -> Resource | None:
     data = doc.data
     if not isinstance(data, dict):
         return None
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    metadata = as_dict(data.get("metadata"))
+    meta = as_dict(data.get("metadata"))
     if not isinstance(api_version, str) or not isinstance(kind, str) or kind in NOT_OBJECTS:
         return None
-    name = str(metadata.get("name") or metadata.get("generateName") or "")
+    name = str(meta.get("name") or meta.get("generateName") or "")
     if included is not None:
         name = included.name_prefix + name + included.name_suffix
-    own_namespace = metadata.get("namespace")
+    own_namespace = meta.get("namespace")
     if kind in CLUSTER_SCOPED_KINDS:
         effective = None
     elif included is not None and included.namespace:
@@ -360,71 +285,172 @@ def _resource(
     else:
         effective = str(own_namespace) if own_namespace else namespace
     rid = ResourceId(api_version, kind, effective, name)
-    return Resource(rid, doc, source, deployed, app, render, note)
+    return Resource(rid, doc, source, deployed, app, render, note, cluster, staged)
 
 
-def _manifests(files: RepoFiles, apps: list[Application]) -> tuple[list[Resource], list[str], list[Problem]]:
-    """Objects in plain YAML files; deployed when an enabled Application's directory source builds them."""
-    problems: list[Problem] = []
-    deployers: dict[tuple[str, int], tuple[Application, Included]] = {}
-    disabled_only: dict[tuple[str, int], str] = {}
-    generated: list[Resource] = []
-    kustomizations: list[str] = []
-    fragments: set[str] = set()
-    for app in apps:
-        for directory in app.directories:
-            build = build_directory(files, directory.path, directory.recurse, directory.include, directory.exclude)
-            problems += build.problems
-            kustomizations += build.kustomizations
-            fragments.update(build.fragments)
-            for item in build.included:
-                key = (item.doc.path, item.doc.index)
-                if app.enabled:
-                    deployers.setdefault(key, (app, item))
-                else:
-                    disabled_only.setdefault(key, app.name)
-            for item in build.generated:
-                resource = _resource(
-                    item.doc, SourceKind.GENERATED, app.enabled, app.name, app.namespace, included=item
-                )
-                if resource is not None:
-                    generated.append(resource)
-
-    # Nothing inside a chart directory is a plain manifest (templates, values, vendored charts).
-    chart_dirs = {rel.rsplit("/", 1)[0] for rel in files.files if rel.endswith("/Chart.yaml")}
-    included_files = {path for path, _ in deployers} | {path for path, _ in disabled_only}
-    built = set(kustomizations)
-    resources: list[Resource] = []
-    for rel in files.files:
-        if (not is_yaml(rel) and not rel.endswith(".json")) or _in_chart(rel, chart_dirs) or rel in fragments:
+def _orphans(
+    files: RepoFiles, dirs: set[str], produced: set[tuple[str, int]], kustomizations: set[str], fragments: set[str]
+) -> Iterator[Resource]:
+    """Objects in repo files that no Application deploys: linted by nothing, but known (a Secret
+    committed and forgotten explains an SS001)."""
+    for doc in manifest_documents(files, lambda rel: in_chart(rel, dirs) or rel in fragments):
+        if (doc.path, doc.index) in produced or not isinstance(doc.data, dict) or is_argo(doc.data, "Application"):
             continue
-        if rel.endswith(".json") and rel not in included_files:
-            continue
-        for doc in files.yaml(rel):
-            if not isinstance(doc.data, dict) or is_application(doc.data):
-                continue
-            key = (doc.path, doc.index)
-            if key in deployers:
-                app, item = deployers[key]
-                resource = _resource(doc, SourceKind.MANIFEST, True, app.name, app.namespace, included=item)
-            else:
-                note = _why_not_deployed(files, rel, disabled_only.get(key), built)
-                resource = _resource(doc, SourceKind.MANIFEST, False, disabled_only.get(key), None, note=note)
-            if resource is not None:
-                resources.append(resource)
-    return resources + generated, sorted(set(kustomizations)), problems
+        resource = resource_of(
+            doc, SourceKind.MANIFEST, False, None, None, note=_why_not_deployed(files, doc.path, kustomizations)
+        )
+        if resource is not None:
+            yield resource
 
 
-def _in_chart(rel: str, chart_dirs: set[str]) -> bool:
-    parts = rel.split("/")
-    return any("/".join(parts[:i]) in chart_dirs for i in range(1, len(parts)))
-
-
-def _why_not_deployed(files: RepoFiles, rel: str, disabled_app: str | None, kustomizations: set[str]) -> str:
-    if disabled_app:
-        return f"only the disabled Application `{disabled_app}` deploys it"
+def _why_not_deployed(files: RepoFiles, rel: str, kustomizations: set[str]) -> str:
     directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
     kfile = kustomization_file(files, directory)
     if kfile is not None and kfile in kustomizations:
         return f"`{kfile}` does not list it under `resources`"
     return "no Application deploys it"
+
+
+# --- what only the whole graph can tell ----------------------------------------------------------
+
+
+def _graph_problems(graph: Graph, config: Config, resources: list[Resource], deployer: Deployer) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _deployed_twice(resources)
+    problems += _empty_sources(graph)
+    problems += _skipped_applications(graph, deployer)
+    problems += _undefined_projects(graph, resources)
+    problems += _missing_namespaces(graph, config, resources)
+    problems += _duplicate_names(graph, config)
+    return problems
+
+
+def _deployed_twice(resources: list[Resource]) -> Iterator[Problem]:
+    """AR006: two Applications deploy the same object to the same cluster (they fight over it)."""
+    owners: dict[tuple[str, str, str, str, str], list[Resource]] = defaultdict(list)
+    for resource in resources:
+        if resource.deployed and resource.app:
+            rid = resource.id
+            owners[(resource.cluster, rid.group, rid.kind, rid.namespace or "", rid.name)].append(resource)
+    for (_, _, kind, namespace, name), found in owners.items():
+        apps = sorted({r.app for r in found if r.app})
+        if len(apps) < 2:
+            continue
+        first, *others = sorted(found, key=lambda r: (r.doc.path, r.doc.index))
+        for resource in others:
+            where = f" in namespace `{namespace}`" if namespace else ""
+            yield Problem(
+                "AR006",
+                resource.doc.location(("metadata", "name")),
+                {
+                    "app": resource.app or "?",
+                    "reason": f"{kind} `{name}`{where} is also deployed by Application "
+                    f"`{first.app}` ({first.doc.path})",
+                    "apps": ", ".join(f"`{a}`" for a in apps),
+                },
+            )
+
+
+def _empty_sources(graph: Graph) -> Iterator[Problem]:
+    """AR007: a directory or kustomize source that deploys nothing."""
+    for node in graph.applications():
+        spec = node.spec
+        if spec is None:
+            continue
+        counted = {p.source for p in node.produced}
+        for index, info in enumerate(spec.sources):
+            if info.type in ("directory", "kustomize") and index not in counted:
+                yield Problem(
+                    "AR007", spec.doc.location((*info.where, "path")), {"app": node.name, "path": info.path or "."}
+                )
+
+
+def _skipped_applications(graph: Graph, deployer: Deployer) -> Iterator[Problem]:
+    """AR009: an Application file in a source's directory that its include/exclude leaves out,
+    and that nothing else deploys: it is never synced, silently."""
+    orphaned = {
+        node.doc.path: node
+        for node in graph.applications()
+        if node.origin == "manifest" and not [p for p in node.parents if p != node.key]
+    }
+    for key in graph.order:
+        node = graph.nodes[key]
+        for where, rel in deployer.skipped.get(key, []):
+            skipped = orphaned.get(rel)
+            if skipped is None or node.spec is None:
+                continue
+            directory = as_dict(_source_at(node, where).get("directory"))
+            field = "exclude" if directory.get("exclude") else "include"
+            yield Problem(
+                "AR009",
+                node.spec.doc.location((*where, "directory", field)),
+                {"app": node.name, "file": rel, "child": skipped.name, "field": field},
+            )
+
+
+def _source_at(node: Node, where: tuple[str | int, ...]) -> dict[str, object]:
+    data = node.doc.data
+    for step in where:
+        data = data[step] if isinstance(data, (dict, list)) else {}  # type: ignore[index]
+    return data if isinstance(data, dict) else {}
+
+
+def _undefined_projects(graph: Graph, resources: list[Resource]) -> Iterator[Problem]:
+    """AR010: a project no AppProject in the repo defines (only when the repo defines some)."""
+    projects = {
+        r.id.name for r in resources if r.id.kind == "AppProject" and r.id.api_version.startswith("argoproj.io")
+    }
+    if not projects:
+        return
+    for node in graph.applications():
+        spec = node.spec
+        if spec is None or not node.enabled or spec.project in projects or spec.project == "default":
+            continue
+        yield Problem(
+            "AR010",
+            spec.doc.location(("spec", "project")),
+            {"app": node.name, "project": spec.project, "projects": ", ".join(f"`{p}`" for p in sorted(projects))},
+        )
+
+
+def _missing_namespaces(graph: Graph, config: Config, resources: list[Resource]) -> Iterator[Problem]:
+    """AR011: objects go to a destination namespace that nothing creates."""
+    created: dict[str, set[str]] = defaultdict(set)  # cluster → namespaces
+    for resource in resources:
+        if resource.deployed and resource.id.kind == "Namespace" and resource.id.api_version == "v1":
+            created[resource.cluster].add(resource.id.name)
+    for node in graph.applications():
+        spec = node.spec
+        if spec is not None and node.enabled and spec.create_namespace and spec.destination.namespace:
+            created[cluster_of(node, config)].add(spec.destination.namespace)
+    known = BUILTIN_NAMESPACES | set(config.argocd.namespaces) | set(config.cluster_namespaces)
+    needs: dict[str, set[str]] = defaultdict(set)  # app key → namespaces its objects land in by default
+    for resource in resources:
+        if resource.deployed and resource.id.namespace and resource.app:
+            needs[resource.cluster].add(resource.id.namespace)
+    for node in graph.applications():
+        spec = node.spec
+        if spec is None or not node.enabled or not spec.destination.namespace:
+            continue
+        namespace, cluster = spec.destination.namespace, cluster_of(node, config)
+        if namespace in known or namespace in created[cluster] or namespace not in needs[cluster]:
+            continue
+        yield Problem(
+            "AR011", spec.doc.location(("spec", "destination", "namespace")), {"app": node.name, "namespace": namespace}
+        )
+
+
+def _duplicate_names(graph: Graph, config: Config) -> Iterator[Problem]:
+    """AR016: two Applications of one name in one Argo CD: one overwrites the other."""
+    seen: dict[tuple[str, str, str], Node] = {}
+    for node in graph.applications():
+        if not node.enabled or node.generated_by is not None:
+            continue
+        key = (node.instance, node.namespace or "argocd", node.name)
+        first = seen.setdefault(key, node)
+        if first is not node:
+            yield Problem(
+                "AR016",
+                node.doc.location(("metadata", "name")),
+                {"app": node.name, "other": f"{first.doc.path}:{first.doc.location(('metadata', 'name')).line}"},
+            )

@@ -4,14 +4,15 @@ The records live in small modules by subject; they are re-exported here so that 
 `from ..model import Resource, Location`.
 """
 
-from .apps import Application, DirectorySource, HelmSource
+from .apps import Application, ApplicationSet, DirectorySource, HelmSource, SourceInfo, SourceType
 from .charts import Chart, Dependency
-from .config import AnsibleNodes, Config, PathIgnore
+from .config import AnsibleNodes, ArgoConfig, ClusterConfig, Config, PathIgnore
 from .findings import Finding, Fix, Severity, Violation
 from .nodes import Node, Taint
 from .repo import Fields, GitState, History, Problem, RepoModel, Suppression
 from .resources import (
     CLUSTER_SCOPED_KINDS,
+    IN_CLUSTER,
     LineRefs,
     Rendering,
     RenderOrigin,
@@ -28,10 +29,14 @@ from .yamldoc import Location, YamlDoc, YamlPath, format_path, get_path
 
 __all__ = [
     "CLUSTER_SCOPED_KINDS",
+    "IN_CLUSTER",
     "AnsibleNodes",
     "Application",
+    "ApplicationSet",
+    "ArgoConfig",
     "Catalog",
     "Chart",
+    "ClusterConfig",
     "Config",
     "Dependency",
     "DirectorySource",
@@ -53,7 +58,9 @@ __all__ = [
     "ResourceId",
     "Rule",
     "Severity",
+    "SourceInfo",
     "SourceKind",
+    "SourceType",
     "Suppression",
     "Taint",
     "Template",

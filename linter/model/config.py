@@ -1,7 +1,7 @@
 """The configuration as typed records (read and validated by loaders/config.py).
 
-Defaults fit a GitOps repo laid out as enabled Applications under argocd/apps/, disabled ones
-under argocd/disabled/, charts under apps/.
+Zero config must work on any layout: the application graph comes from the repo's content, and
+the path settings are overrides, never prerequisites.
 """
 
 from __future__ import annotations
@@ -45,6 +45,29 @@ class AnsibleNodes:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """A cluster Applications deploy to (config `argocd.clusters`)."""
+
+    name: str
+    server: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    roots: tuple[str, ...] = ()  # globs of root Application files applied to this cluster
+
+
+@dataclass(frozen=True)
+class ArgoConfig:
+    """How Argo CD reads the repository (config `argocd`); all optional."""
+
+    repo_urls: tuple[str, ...] = ()
+    roots: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ("argocd",)
+    clusters: tuple[ClusterConfig, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     source: str | None = None  # the file it came from, for messages
     select: tuple[str, ...] = ()
@@ -52,11 +75,13 @@ class Config:
     severity: Mapping[str, str] = field(default_factory=dict)
     rule_dirs: tuple[Path, ...] = ()
     ignore_paths: tuple[PathIgnore, ...] = ()
-    applications: tuple[str, ...] = ("argocd/apps/**",)
-    disabled_applications: tuple[str, ...] = ("argocd/disabled/**",)
-    chart_roots: tuple[str, ...] = ("apps",)
+    applications: tuple[str, ...] = ()  # overrides: files whose Applications are synced
+    disabled_applications: tuple[str, ...] = ()  # overrides: files whose Applications are not
+    argocd: ArgoConfig = field(default_factory=ArgoConfig)
+    chart_roots: tuple[str, ...] = ("",)  # "": the whole repository
     exclude: tuple[str, ...] = (".*", "node_modules", "venv", "__pycache__")
     cluster_storage_classes: tuple[str, ...] = ()
+    cluster_namespaces: tuple[str, ...] = ()  # namespaces made outside git (AR011)
     default_storage_class: str | None = None
     storage_class_renames: Mapping[str, str] = field(default_factory=dict)
     cluster_secrets: tuple[Mapping[str, Any], ...] = ()  # {namespace, name, keys?}

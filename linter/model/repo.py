@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apps import Application
+from .apps import Application, ApplicationSet
 from .charts import Chart
 from .nodes import Node
 from .resources import Rendering, Resource, ResourceId
@@ -71,3 +71,4 @@ class RepoModel:
     kustomizations: tuple[str, ...]  # every kustomization file an Application builds
     suppressions: tuple[Suppression, ...] = ()  # inline comments and resource annotations
     nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described
+    applicationsets: tuple[ApplicationSet, ...] = ()

@@ -104,12 +104,16 @@ class ValuesLayer:
         return self.prefix + vpath if self.doc is not None else None
 
 
+IN_CLUSTER = "in-cluster"  # the cluster an Argo CD instance runs in (https://kubernetes.default.svc)
+
+
 @dataclass(frozen=True)
 class Viewer:
-    """Who looks something up: whether an enabled app deploys it, and what it is deployed with."""
+    """Who looks something up: it sees the objects deployed to its cluster and, when it is itself
+    staged (`staged_app`), the objects its own Application would deploy."""
 
-    deployed: bool
-    unit: str  # "app:<name>", "chart:<dir>" or "dir:<dir>"
+    cluster: str = IN_CLUSTER
+    staged_app: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,16 @@ class Rendering:
     values: tuple[ValuesLayer, ...]  # chart values.yaml first, then the Application's layers
     used_values: frozenset[ValuesPath]  # `.Values` paths the chart's own templates read
     rendered_subcharts: tuple[str, ...]  # dependency names/aliases whose templates render (vendored)
+    cluster: str = IN_CLUSTER
+    staged: bool = False  # see Resource.staged
+
+    @property
+    def checked(self) -> bool:
+        return self.deployed or self.staged
 
     @property
     def viewer(self) -> Viewer:
-        return Viewer(self.deployed, f"app:{self.app}" if self.app else f"chart:{self.chart_dir}")
+        return Viewer(self.cluster, self.app if self.staged else None)
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,15 @@ class Resource:
     app: str | None = None  # Application that deploys (or would deploy) it
     render: RenderOrigin | None = None
     note: str | None = None  # why it is not deployed, when it is not
+    cluster: str = IN_CLUSTER  # the destination cluster of the Application that deploys it
+    # Deployed by an Application the config stages (paths.disabledApplications): not synced, so
+    # it counts for nobody else, but checked as it would be once enabled.
+    staged: bool = False
+
+    @property
+    def checked(self) -> bool:
+        """Do checks look at it: deployed, or staged."""
+        return self.deployed or self.staged
 
     @property
     def data(self) -> Any:
@@ -164,14 +183,5 @@ class Resource:
         return get_path(self.doc.data, ypath, default)
 
     @property
-    def unit(self) -> str:
-        """What gets deployed together: the Application, else the chart, else the directory."""
-        if self.app:
-            return f"app:{self.app}"
-        if self.render is not None:
-            return f"chart:{self.render.chart_dir}"
-        return "dir:" + (self.doc.path.rsplit("/", 1)[0] if "/" in self.doc.path else "")
-
-    @property
     def viewer(self) -> Viewer:
-        return Viewer(self.deployed, self.unit)
+        return Viewer(self.cluster, self.app if self.staged else None)

@@ -6,7 +6,7 @@ A path into a YAML document is a tuple of mapping keys (str) and sequence indexe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -53,6 +53,40 @@ class KnownPositions:
 
     def start_line(self, index: int) -> int:
         return self.start
+
+
+class _Below(Mapping[YamlPath, int]):
+    """The positions below `prefix` of another document, seen as a document of their own."""
+
+    def __init__(self, base: Mapping[YamlPath, int], prefix: YamlPath) -> None:
+        self.base, self.prefix = base, prefix
+
+    def __getitem__(self, path: YamlPath) -> int:
+        found = self.base.get(self.prefix + path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __iter__(self) -> Iterator[YamlPath]:
+        cut = len(self.prefix)
+        return (p[cut:] for p in self.base if p[:cut] == self.prefix)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@dataclass(frozen=True)
+class PartOf:
+    """Positions of a part of another document: a `List`'s item, an ApplicationSet's template."""
+
+    whole: YamlDoc
+    prefix: YamlPath
+
+    def positions(self, index: int) -> Mapping[YamlPath, int]:
+        return _Below(self.whole.positions, self.prefix)
+
+    def start_line(self, index: int) -> int:
+        return self.whole.location(self.prefix).line
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ semantic. Built lazily, once per run; checks ask them and never re-derive.
 | `locate(resource, path)` | provenance.py | the line the user must edit for a rendered field |
 | `workloads` | workloads.py | pod templates of every workload kind, with scheduling fields |
 | (functions) | scheduling.py | selectors, node affinity, taints and tolerations as the scheduler reads them |
-| `visibility` | visibility.py | which objects a referrer can count on (enabled apps, own unit) |
+| `visibility` | visibility.py | which objects a referrer can count on (its cluster; a staged app's own objects) |
 | `claims` | claims.py | every claim spec and the StorageClass it names |
 | `secret_refs` | secret_refs.py | every reference to a Secret, with the keys it needs |
 """
@@ -90,7 +90,7 @@ class Views:
                         out.append(workload)
         for resource in self.inventory.of_kind(CNPG_CLUSTER):
             out.append(cnpg_workload(resource, self._locator(resource)))
-        for rendering in self.inventory.model.renderings:
+        for rendering in self.inventory.renderings:
             chart = self.inventory.charts.get(rendering.chart_dir)
             if chart is not None and chart.dependencies:
                 release = self.release(rendering)

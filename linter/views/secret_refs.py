@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..inventory import Inventory
-from ..model import Location, Rendering, Resource, YamlPath, format_path, get_path
+from ..model import Location, Rendering, Resource, Viewer, YamlPath, format_path, get_path
 from ..model.objpath import POD_SPECS, expand_path, kind_matches
 from .values import ReleaseValues
 
@@ -28,9 +28,8 @@ class SecretRef:
     what: str  # e.g. "env secretKeyRef"
     location: Location
     resource: Resource | None  # None for values-level references
-    deployed: bool
     app: str | None
-    unit: str  # what it is deployed with (views/visibility.py)
+    viewer: Viewer  # what it can count on (views/visibility.py)
 
 
 def _text(data: Any, path: str) -> str | None:
@@ -93,9 +92,8 @@ def _refs_at(
             ref.get("what") or format_path(name_path),
             locate(resource, name_path),
             resource,
-            resource.deployed,
             resource.app,
-            resource.unit,
+            resource.viewer,
         )
 
 
@@ -104,7 +102,7 @@ def values_refs(
 ) -> Iterator[SecretRef]:
     """References in the values of an unrendered dependency named `values.chart`."""
     values_spec = spec["values"]
-    for rendering in inventory.model.renderings:
+    for rendering in inventory.renderings:
         chart = inventory.charts.get(rendering.chart_dir)
         if chart is None:
             continue
@@ -150,7 +148,6 @@ def _values_scope_refs(
             what,
             location,
             None,
-            rendering.deployed,
             rendering.app,
-            rendering.viewer.unit,
+            rendering.viewer,
         )

@@ -1,9 +1,10 @@
 """Visibility: which objects a referrer can count on.
 
-The cluster contains what enabled Applications deploy. An object only a disabled Application
-(or no Application) deploys is linted, but counts for nobody else; for its own references, the
-objects deployed together with it (same Application, else chart, else directory) count too, so a
-disabled app is checked as it would be once enabled.
+A cluster contains what enabled Applications deploy to it; an object deployed to another cluster
+(an Argo CD instance managing several) counts only there. An object no enabled Application
+deploys is not checked and counts for nobody, except for a staged one (an Application the config
+lists under paths.disabledApplications): it is checked as it would be once enabled, so for its
+own references the objects of its own Application count too.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from ..model import Resource, Viewer
 
 
 def visible(target: Resource, viewer: Viewer) -> bool:
-    """Does `viewer` see `target`: deployed, or deployed together with an undeployed viewer."""
-    return target.deployed or (not viewer.deployed and target.unit == viewer.unit)
+    """Does `viewer` see `target`: deployed to the viewer's cluster, or staged with the viewer."""
+    if target.cluster != viewer.cluster:
+        return False
+    return target.deployed or (target.staged and viewer.staged_app is not None and target.app == viewer.staged_app)
 
 
 class Visibility:
@@ -29,12 +32,17 @@ class Visibility:
 
     def named(self, objects: NamedObjects, name: str, viewer: Viewer, extra: Iterable[str] = ()) -> bool:
         """Does `viewer` see an object called `name` (or is it one the cluster has anyway)?"""
-        if name in objects.deployed or name in extra:
+        if name in extra or any(visible(r, viewer) for r in objects.deployed.get(name, ())):
             return True
-        return any(visible(r, viewer) for r in objects.undeployed.get(name, ()))
+        return viewer.staged_app is not None and any(visible(r, viewer) for r in objects.undeployed.get(name, ()))
 
     def storage_class(self, name: str, viewer: Viewer) -> bool:
         return self.named(self.inventory.storage_classes, name, viewer, self.inventory.config.cluster_storage_classes)
+
+    def storage_class_anywhere(self, name: str) -> bool:
+        """Is `name` a StorageClass of some cluster (for a chart template, which any release may use)?"""
+        config_names = self.inventory.config.cluster_storage_classes
+        return name in config_names or name in self.inventory.storage_classes.deployed
 
     def priority_class(self, name: str, viewer: Viewer) -> bool:
         extra = (*BUILTIN_PRIORITY_CLASSES, *self.inventory.config.cluster_priority_classes)
@@ -45,5 +53,5 @@ class Visibility:
         return [
             s
             for s in self.inventory.secrets.get((namespace, name), ())
-            if s.deployed or (s.resource is not None and visible(s.resource, viewer))
+            if (s.resource is None and s.deployed) or (s.resource is not None and visible(s.resource, viewer))
         ]

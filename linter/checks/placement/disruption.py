@@ -30,6 +30,7 @@ def check_disruption(views: Views, params: NoParams) -> Iterator[Violation]:
             w
             for w in pods
             if w.namespace == pdb.id.namespace
+            and w.viewer.cluster == pdb.cluster
             and (w.deployed if pdb.deployed else w.app == pdb.app)
             and label_selector_matches(w.labels or {}, spec.get("selector"))
         ]

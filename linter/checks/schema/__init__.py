@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ...model import Location, Resource, ResourceId, SourceKind, Violation, YamlPath, get_path
+from ...model import Location, Resource, ResourceId, Violation, YamlPath, get_path
 from ...views import Views
 from ..base import AnyCheck, Check
 from .describe import Issue, field_path, issues, show
@@ -29,21 +29,14 @@ class Subject:
     rid: ResourceId
     data: Any
     where: Callable[[YamlPath], Location]
-    partial: bool = False  # a file no Application or kustomization includes: maybe a patch
-
-
-def _partial(resource: Resource) -> bool:
-    """A plain file that no build includes (a kustomize patch, a snippet) may be a partial object:
-    its values are checked, its missing required fields and `$patch` directives are not."""
-    return resource.source is SourceKind.MANIFEST and not resource.deployed and resource.app is None
 
 
 def _resource_subjects(views: Views) -> Iterator[Subject]:
     inventory = views.inventory
-    for resource in inventory.model.resources:
-        if not inventory.in_focus(resource):
-            continue  # --changed: an object's schema findings depend only on its own files
-        yield Subject(resource.id, resource.data, _locator(views, resource), _partial(resource))
+    for resources in inventory.by_kind.values():  # what Argo CD syncs: a file nothing deploys may be a patch
+        for resource in resources:
+            if inventory.in_focus(resource):  # --changed: its schema findings depend only on its own files
+                yield Subject(resource.id, resource.data, _locator(views, resource))
 
 
 def _locator(views: Views, resource: Resource) -> Callable[[YamlPath], Location]:
@@ -51,10 +44,10 @@ def _locator(views: Views, resource: Resource) -> Callable[[YamlPath], Location]
 
 
 def _application_subjects(views: Views) -> Iterator[Subject]:
+    """Argo CD Applications that are synced or staged (they are not in model.resources)."""
     inventory = views.inventory
-    """Argo CD Applications the loader read from argocd/ (they are not in model.resources)."""
     for app in inventory.model.applications:
-        if inventory.focus is not None and app.doc.path not in inventory.focus:
+        if not (app.enabled or app.staged) or (inventory.focus is not None and app.doc.path not in inventory.focus):
             continue
         data = app.doc.data
         metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
@@ -142,17 +135,15 @@ def _wanted(params: SchemaParams) -> bool:
     return params.report == "unknown-field"
 
 
-def _reported(subject: Subject, issue: Issue, unknown: bool) -> bool:
-    if issue.unknown != unknown:
-        return False
-    return not (subject.partial and (issue.missing or str(issue.path[-1] if issue.path else "").startswith("$")))
+def _reported(issue: Issue, unknown: bool) -> bool:
+    return issue.unknown == unknown
 
 
 def _report(found: Validated, params: SchemaParams) -> Iterator[Violation]:
     unknown = _wanted(params)
     for subject, label, subject_issues in found:
         for issue in subject_issues:
-            if _reported(subject, issue, unknown):
+            if _reported(issue, unknown):
                 yield _violation(subject, issue, label)
 
 
@@ -173,7 +164,7 @@ def unvalidated_kinds(views: Views) -> dict[str, int]:
     version = schema_version(views.inventory.config.kubernetes_version or DEFAULT_KUBERNETES_VERSION)
     custom = custom_schemas()
     counts: Counter[str] = Counter()
-    for resource in views.inventory.model.resources:
+    for resource in (r for group in views.inventory.by_kind.values() for r in group):
         key = (resource.id.api_version, resource.id.kind)
         if key in custom or (version is not None and kubernetes_validator(version, *key) is not None):
             continue

@@ -117,7 +117,7 @@ def _config_names(views: Views, key: ConfigNames) -> tuple[str, ...]:
 def check_reference(views: Views, params: ReferenceParams) -> Iterator[Violation]:
     target = params.target
     namespaced = target.kind.rsplit("/", 1)[-1] not in CLUSTER_SCOPED_KINDS
-    objects = views.inventory.of_kind(target.kind)
+    objects = views.inventory.defined_anywhere(target.kind)
     extra = (*target.builtin, *_config_names(views, target.config))
     deployed_files = sorted({r.doc.path for r in objects if r.deployed})
     for source in params.sources:

@@ -63,6 +63,13 @@ class TemplateSources:
     files: RepoFiles
     _index: dict[str, dict[str, str]] = field(default_factory=dict)
     _scans: dict[str, Mapping[int, LineRefs]] = field(default_factory=dict)
+    _archives: dict[str, bytes] = field(default_factory=dict)
+
+    def archive(self, chart_dir: str) -> bytes:
+        """The chart's archive (built once per run, whatever the number of releases)."""
+        if chart_dir not in self._archives:
+            self._archives[chart_dir] = build_archive(self.files, chart_dir)
+        return self._archives[chart_dir]
 
     def template(self, path: str, source: str) -> Template:
         """A template with the `.Values` paths each of its lines reads."""

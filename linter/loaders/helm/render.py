@@ -16,6 +16,7 @@ from ..files import RepoFiles, posix_join
 from ..yaml import parse_documents
 from .align import remap
 from .archive import TemplateSources
+from .engine import EngineError, render_archive
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -32,24 +33,36 @@ class RenderedFile:
     subcharts: tuple[str, ...] = ()  # subchart names (aliases) from the parent down, for a subchart's template
 
 
-def render_chart(
+def render_release(
     files: RepoFiles,
     sources: TemplateSources,
-    chart_handle: Any,
     chart: Chart,
     user_layers: tuple[ValuesLayer, ...],
     release_name: str,
     namespace: str,
+    *,
+    kube_version: str | None = None,
+    api_versions: tuple[str, ...] = (),
 ) -> tuple[list[RenderedFile], list[Problem]]:
-    """Render one chart for one release. A failing template becomes an LD004 problem."""
-    import helm_python
-
+    """Render one chart for one release. A chart Helm cannot load is LD005, a failing template LD004."""
     templates = {t.path: t for t in chart.templates}
     values = _json_safe(merge_all(layer.data for layer in user_layers))
     try:
-        manifests = chart_handle.render(values, name=release_name, namespace=namespace, is_install=True)
-    except helm_python.HelmError as exc:
-        return [], [_render_problem(chart.dir, exc)]
+        manifests = render_archive(
+            sources.archive(chart.dir),
+            values,
+            release=release_name,
+            namespace=namespace,
+            kube_version=kube_version,
+            api_versions=api_versions,
+        )
+    except EngineError as exc:
+        if exc.loading:
+            reason = " ".join(str(exc).split())[:300]
+            return [], [
+                Problem("LD005", chart.chart_doc.location(), {"reason": f"Helm cannot load the chart: {reason}"})
+            ]
+        return [], [_render_problem(chart.dir, str(exc))]
     rendered: list[RenderedFile] = []
     problems: list[Problem] = []
     for key in sorted(manifests):
@@ -61,10 +74,9 @@ def render_chart(
         template = templates.get(path) or _template(files, sources, path, from_archive, key)
         docs, parse_problems = parse_documents(text, path)
         for problem in parse_problems:  # rendered output that is not YAML: blame the template
-            reason = problem.fields.get("reason", "unparsable")
-            problems.append(Problem("LD004", Location(path, 1, 1), {"reason": f"renders invalid YAML ({reason})"}))
-        docs = remap(docs, template.source)
-        rendered.append(RenderedFile(template, docs, from_archive, _subcharts(key)))
+            why = problem.fields.get("reason", "unparsable")
+            problems.append(Problem("LD004", Location(path, 1, 1), {"reason": f"renders invalid YAML ({why})"}))
+        rendered.append(RenderedFile(template, remap(docs, template.source), from_archive, _subcharts(key)))
     return rendered, problems
 
 
@@ -110,8 +122,7 @@ def _repo_path(files: RepoFiles, chart: Chart, key: str) -> tuple[str, bool]:
     return path, True
 
 
-def _render_problem(chart_dir: str, exc: Exception) -> Problem:
-    detail = str(getattr(exc, "detail", None) or exc)
+def _render_problem(chart_dir: str, detail: str) -> Problem:
     first, _, rest = detail.partition("\n")
     match = _EXECUTION_ERROR.search(detail) or _ERROR_AT.match(first.strip())
     if match and match.re is _EXECUTION_ERROR:

@@ -1,0 +1,354 @@
+"""The deployment graph: every Application and ApplicationSet in the repo, found by content, and
+what each deploys, walked from the roots the way Argo CD syncs them
+(docs/reference/argocd.md §11, §12).
+
+- Nodes are found in any YAML file outside chart directories, and in what sources produce (a
+  chart that renders child Applications, a kustomization listing them, an ApplicationSet).
+- A root is a node no other node deploys (a node that deploys itself, as `path: argocd` with
+  `recurse: true` does, counts as a root). A root that deploys other nodes (app-of-apps) is
+  bootstrapped and synced; a standalone root is synced only when the repo has no app-of-apps at
+  all (then every standalone Application is taken as applied by hand, except those kept in a
+  `disabled/` or `archive/` folder). Nodes in a cycle no root reaches are taken as applied by
+  hand. Children are synced when a synced parent deploys them.
+- Config can name the roots (`argocd.roots`) and force Applications on or off
+  (`argocd.enable`/`disable`, `paths.applications`/`disabledApplications`); what
+  `paths.disabledApplications` disables is staged: checked as if enabled, visible to nobody else.
+- An Application lands in the namespace its manifest names, else its parent's destination
+  namespace; Argo CD reconciles only those in its own namespaces (AR015).
+- Clusters: a root runs in the cluster the config says (`argocd.clusters[].roots`), else
+  `in-cluster`; a child runs where its parent deploys it; `destination` names the cluster an
+  Application deploys to (`https://kubernetes.default.svc` and `in-cluster` mean its own).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ...core.globs import any_match
+from ...model import IN_CLUSTER, ClusterConfig, Config, Problem, YamlDoc
+from ...model.shapes import metadata
+from ...model.yamldoc import PartOf
+from ..files import RepoFiles, is_yaml
+from ..produced import Produced
+from .appsets import expand
+from .repos import RepoIdentity
+from .spec import IN_CLUSTER_SERVER, AppSpec, Destination, invalid, is_argo, read_application
+
+Deploy = Callable[["Node"], list[Produced]]
+# Folders whose standalone Applications a repo without app-of-apps keeps out of the cluster.
+DISABLED_FOLDERS = frozenset({"disabled", "archive", "archived", "deprecated"})
+
+
+@dataclass
+class Node:
+    key: str
+    kind: Literal["Application", "ApplicationSet"]
+    doc: YamlDoc
+    name: str
+    origin: Literal["manifest", "rendered", "generated"]
+    namespace: str | None  # where the object lives (metadata.namespace, or inherited)
+    spec: AppSpec | None = None  # for Applications
+    parents: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+    produced: list[Produced] = field(default_factory=list)
+    generated_by: str | None = None
+    instance: str = IN_CLUSTER  # the cluster its Argo CD runs in
+    enabled: bool = False
+    staged: bool = False  # disabled by paths.disabledApplications: checked as if enabled
+    why: str = ""
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # the order nodes were processed (deterministic)
+
+    def applications(self) -> Iterator[Node]:
+        return (self.nodes[k] for k in self.order if self.nodes[k].kind == "Application")
+
+
+def manifest_documents(files: RepoFiles, skip: Callable[[str], bool]) -> Iterator[YamlDoc]:
+    """Every document of every YAML file that is not part of a chart (`skip`)."""
+    for rel in files.files:
+        if is_yaml(rel) and not skip(rel):
+            yield from files.yaml(rel, used=False)
+
+
+def walk(
+    files: RepoFiles, config: Config, repo: RepoIdentity, deploy: Deploy, in_chart: Callable[[str], bool]
+) -> Graph:
+    graph = Graph()
+    queue: deque[str] = deque()
+    for doc in manifest_documents(files, in_chart):
+        for kind in ("Application", "ApplicationSet"):
+            if is_argo(doc.data, kind):
+                node = _node(graph, f"{doc.path}#{doc.index}", kind, doc, "manifest", _own_namespace(doc))
+                if node is not None:
+                    queue.append(node.key)
+    _assign_root_clusters(graph, config)
+    while queue:
+        node = graph.nodes[queue.popleft()]
+        graph.order.append(node.key)
+        for child in _process(graph, node, files, repo, config, deploy):
+            queue.append(child)
+    _decide(graph, config)
+    return graph
+
+
+def _own_namespace(doc: YamlDoc) -> str | None:
+    value = metadata(doc.data).get("namespace")
+    return str(value) if value else None
+
+
+def _node(
+    graph: Graph,
+    key: str,
+    kind: Literal["Application", "ApplicationSet"],
+    doc: YamlDoc,
+    origin: Literal["manifest", "rendered", "generated"],
+    namespace: str | None,
+) -> Node | None:
+    if key in graph.nodes:
+        return None
+    name = metadata(doc.data).get("name")
+    if not isinstance(name, str) or not name:
+        graph.problems.append(invalid(doc))
+        return None
+    node = Node(key, kind, doc, name, origin, namespace)
+    graph.nodes[key] = node
+    return node
+
+
+def _process(
+    graph: Graph, node: Node, files: RepoFiles, repo: RepoIdentity, config: Config, deploy: Deploy
+) -> Iterator[str]:
+    """Resolve what a node deploys; yield the keys of the nodes that were new."""
+    if node.kind == "ApplicationSet":
+        yield from _expand(graph, node, files, repo, config)
+        return
+    spec = read_application(node.doc, files, repo)
+    if spec is None:
+        graph.problems.append(invalid(node.doc))
+        return
+    node.spec = spec
+    graph.problems.extend(spec.problems)
+    node.produced = deploy(node)
+    for produced in node.produced:
+        for kind in ("Application", "ApplicationSet"):
+            if not is_argo(produced.doc.data, kind):
+                continue
+            namespace = produced.namespace or _own_namespace(produced.doc) or spec.destination.namespace
+            key = (
+                f"{node.key}/{kind}/{metadata(produced.doc.data).get('name')}"
+                if produced.rendered
+                else f"{produced.doc.path}#{produced.doc.index}"
+            )
+            existing = graph.nodes.get(key)
+            child = existing or _node(graph, key, kind, produced.doc, "rendered", namespace)
+            if child is None:
+                continue
+            if existing is not None and existing.origin == "manifest" and namespace and not existing.namespace:
+                existing.namespace = namespace  # a manifest without metadata.namespace lands where it is deployed
+            _link(node, child, _cluster(spec.destination, node.instance, config))
+            if existing is None:
+                yield child.key
+
+
+def _link(parent: Node, child: Node, instance: str) -> None:
+    if child.key not in parent.children:
+        parent.children.append(child.key)
+    if parent.key in child.parents:
+        return
+    first = not [p for p in child.parents if p != child.key]
+    child.parents.append(parent.key)
+    if first and parent.key != child.key:
+        child.instance = instance  # the first parent decides where the child's Argo CD runs
+
+
+def _expand(graph: Graph, node: Node, files: RepoFiles, repo: RepoIdentity, config: Config) -> Iterator[str]:
+    expansion = expand(node.doc, node.namespace, files, repo, config.argocd.clusters)
+    graph.problems.extend(expansion.problems)
+    for generated in expansion.generated:
+        name = metadata(generated.data).get("name")
+        doc = YamlDoc(node.doc.path, node.doc.index, generated.data, PartOf(node.doc, generated.template_at))
+        child = _node(graph, f"{node.key}/{name}", "Application", doc, "generated", node.namespace)
+        if child is None:
+            continue
+        child.generated_by = node.key
+        _link(node, child, node.instance)
+        yield child.key
+
+
+def _assign_root_clusters(graph: Graph, config: Config) -> None:
+    for node in graph.nodes.values():
+        for cluster in config.argocd.clusters:
+            if cluster.roots and any_match(cluster.roots, node.doc.path):
+                node.instance = cluster.name
+                break
+
+
+def cluster_of(node: Node, config: Config) -> str:
+    """The cluster an Application deploys its objects to."""
+    if node.spec is None:
+        return node.instance
+    return _cluster(node.spec.destination, node.instance, config)
+
+
+def _cluster(destination: Destination, instance: str, config: Config) -> str:
+    clusters: tuple[ClusterConfig, ...] = config.argocd.clusters
+    if destination.name:
+        if destination.name == IN_CLUSTER:
+            return instance
+        return destination.name
+    server = (destination.server or IN_CLUSTER_SERVER).rstrip("/")
+    if server == IN_CLUSTER_SERVER:
+        return instance
+    named = next((c.name for c in clusters if c.server and c.server.rstrip("/") == server), None)
+    return named or server
+
+
+# --- which nodes Argo CD syncs ---------------------------------------------------------------
+
+
+def _decide(graph: Graph, config: Config) -> None:
+    nodes = graph.nodes
+    parents = {k: [p for p in n.parents if p != k] for k, n in nodes.items()}
+    configured = config.argocd.roots
+    if configured:
+        roots = [k for k, n in nodes.items() if n.origin == "manifest" and any_match(configured, n.doc.path)]
+    else:
+        roots = [k for k in graph.order if not parents[k]]
+    deploys = {k: any(c != k for c in n.children) for k, n in nodes.items()}
+    app_of_apps = any(deploys.values())
+    allowed = _argo_namespaces(graph, config, roots)
+    for key in roots:
+        node = nodes[key]
+        if deploys[key]:
+            _set(node, True, "a root that deploys other Applications (app-of-apps): bootstrapped by hand")
+        elif configured:
+            _set(node, True, "a root named in the config (argocd.roots)")
+        elif not app_of_apps and _in_disabled_folder(node.doc.path):
+            _set(node, False, "a standalone Application in a `disabled` folder: taken as not applied")
+        elif not app_of_apps:
+            _set(node, True, "a standalone Application: the repo has no app-of-apps, so it is taken as applied by hand")
+        else:
+            _set(node, False, "no enabled Application deploys it")
+    reached = _spread(graph, roots, allowed)
+    for key in graph.order:  # cycles no root reaches: someone applied one of them by hand
+        if key not in reached and not configured and any(_reaches(graph, c, key) for c in nodes[key].children):
+            _set(nodes[key], True, "part of a cycle no root reaches: taken as applied by hand")
+            reached |= _spread(graph, [key], allowed)
+    for key, node in nodes.items():
+        if key not in reached and not node.why:
+            listed = ", ".join(f"`{nodes[p].name}`" for p in parents[key])
+            why = f"only disabled Applications deploy it ({listed})" if listed else "no enabled Application deploys it"
+            _set(node, False, why)
+    _overrides(graph, config, allowed)
+
+
+def _in_disabled_folder(path: str) -> bool:
+    return any(part.lower() in DISABLED_FOLDERS for part in path.split("/")[:-1])
+
+
+def _set(node: Node, enabled: bool, why: str) -> None:
+    node.enabled, node.why = enabled, why
+
+
+def _argo_namespaces(graph: Graph, config: Config, roots: list[str]) -> set[str] | None:
+    """The namespaces Argo CD reconciles Applications in; None when unknown (anything goes)."""
+    if config.argocd.namespaces != ("argocd",):
+        return set(config.argocd.namespaces)
+    found = {"argocd"} | {n.namespace for k in roots if (n := graph.nodes[k]).namespace}
+    return found
+
+
+def _spread(graph: Graph, starts: list[str], allowed: set[str] | None) -> set[str]:
+    """Enabled nodes reachable from enabled `starts`; children outside Argo CD's namespaces stop."""
+    reached: set[str] = set()
+    queue = deque(k for k in starts if graph.nodes[k].enabled)
+    while queue:
+        key = queue.popleft()
+        if key in reached:
+            continue
+        reached.add(key)
+        parent = graph.nodes[key]
+        for child_key in parent.children:
+            child = graph.nodes[child_key]
+            if child_key in reached or child_key == key:
+                continue
+            if (
+                child.generated_by is None
+                and allowed is not None
+                and child.namespace
+                and child.namespace not in allowed
+            ):
+                reason = (
+                    f"Application `{child.name}` is created in namespace `{child.namespace}`, where Argo CD does "
+                    "not reconcile Applications"
+                )
+                problem = Problem("AR015", child.doc.location(("metadata",)), {"app": child.name, "reason": reason})
+                if problem not in graph.problems:
+                    graph.problems.append(problem)
+                _set(child, False, f"created in namespace `{child.namespace}`, which Argo CD does not watch")
+                continue
+            how = "generated by" if child.generated_by else "deployed by"
+            _set(child, True, f"{how} the enabled {parent.kind} `{parent.name}`")
+            queue.append(child_key)
+    return reached
+
+
+def _reaches(graph: Graph, start: str, target: str) -> bool:
+    seen: set[str] = set()
+    queue = deque([start])
+    while queue:
+        key = queue.popleft()
+        if key == target:
+            return True
+        if key in seen:
+            continue
+        seen.add(key)
+        queue.extend(graph.nodes[key].children)
+    return False
+
+
+def _overrides(graph: Graph, config: Config, allowed: set[str] | None) -> None:
+    """The config's word is final: forced on (with what the node deploys) or off (with the subtree
+    only it deploys). `paths.disabledApplications` stages what it disables (Node.staged)."""
+    argo = config.argocd
+    for key in graph.order:
+        node = graph.nodes[key]
+        staged = bool(config.disabled_applications) and any_match(config.disabled_applications, node.doc.path)
+        if staged or (argo.disable and _named(node, argo.disable)):
+            _set(node, False, "disabled in the config")
+            node.staged = staged
+            for child_key in _descendants(graph, key):
+                child = graph.nodes[child_key]
+                if not any(graph.nodes[p].enabled for p in child.parents if p != child_key):
+                    _set(child, False, f"its parent `{node.name}` is disabled in the config")
+                    child.staged = staged
+        elif (argo.enable and _named(node, argo.enable)) or (
+            config.applications and any_match(config.applications, node.doc.path)
+        ):
+            _set(node, True, "enabled in the config")
+            _spread(graph, [key], allowed)
+
+
+def _named(node: Node, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(node.name, p) for p in patterns)
+
+
+def _descendants(graph: Graph, key: str) -> list[str]:
+    out: list[str] = []
+    queue = deque(graph.nodes[key].children)
+    while queue:
+        child = queue.popleft()
+        if child == key or child in out:
+            continue
+        out.append(child)
+        queue.extend(graph.nodes[child].children)
+    return out

@@ -1,0 +1,161 @@
+"""Helm charts in the repository: Chart.yaml, its dependencies, values.yaml, templates.
+
+Every directory with a Chart.yaml under the config's chart roots (default: the whole repository)
+is a chart, except an unpacked subchart (`<chart>/charts/<sub>`), which renders with its parent;
+a chart an Application deploys from elsewhere is loaded when first needed.
+"""
+
+from __future__ import annotations
+
+from ..model import Chart, Config, Dependency, Location, Problem, ValuesPath, YamlDoc
+from ..model.shapes import as_list
+from .files import RepoFiles, posix_join
+from .helm.archive import TemplateSources, helmignore_patterns
+from .helm.templates import all_paths
+
+
+def chart_dirs(files: RepoFiles) -> set[str]:
+    """Every directory holding a Chart.yaml (subcharts included)."""
+    return {
+        rel.rsplit("/", 1)[0] if "/" in rel else ""
+        for rel in files.files
+        if rel == "Chart.yaml" or rel.endswith("/Chart.yaml")
+    }
+
+
+def in_chart(rel: str, dirs: set[str]) -> bool:
+    """Is `rel` inside a chart directory (a template, values file, vendored archive)?"""
+    parts = rel.split("/")
+    return any("/".join(parts[:i]) in dirs for i in range(0 if "" in dirs else 1, len(parts)))
+
+
+def load_charts(files: RepoFiles, config: Config, sources: TemplateSources) -> tuple[list[Chart], list[Problem]]:
+    charts: list[Chart] = []
+    problems: list[Problem] = []
+    chart_dirs = [
+        rel.rsplit("/", 1)[0]
+        for rel in files.files
+        if rel.endswith("/Chart.yaml") and any(rel.startswith(root + "/") or not root for root in config.chart_roots)
+    ]
+    known = set(chart_dirs)
+    for chart_dir in chart_dirs:
+        if _inside_another_chart(chart_dir, known):
+            continue  # an unpacked subchart renders as part of its parent
+        chart, chart_problems = load_chart(files, chart_dir, sources)
+        problems += chart_problems
+        if chart is not None:
+            charts.append(chart)
+    return charts, problems
+
+
+def _inside_another_chart(chart_dir: str, chart_dirs: set[str]) -> bool:
+    """`parent/charts/sub` is a subchart when `parent` is a chart too."""
+    parts = chart_dir.split("/")
+    return any(part == "charts" and "/".join(parts[:i]) in chart_dirs for i, part in enumerate(parts) if i)
+
+
+def load_chart(files: RepoFiles, chart_dir: str, sources: TemplateSources) -> tuple[Chart | None, list[Problem]]:
+    chart_path = posix_join(chart_dir, "Chart.yaml")
+    docs = files.yaml(chart_path)
+    if not docs:
+        text = files.read_text(chart_path)
+        if text is not None and not text.strip():
+            return None, [Problem("LD005", Location(chart_path), {"reason": "Chart.yaml is empty"})]
+        return None, []  # unparsable or unreadable: LD001/LD003 is already recorded
+    meta = docs[0].data
+    if not isinstance(meta, dict):
+        return None, [Problem("LD005", Location(chart_path), {"reason": "Chart.yaml is not a mapping"})]
+    problems: list[Problem] = []
+    unloadable = False
+    for key in ("name", "version"):
+        if meta.get(key) in (None, ""):
+            unloadable = True
+            reason = f"Chart.yaml has no `{key}`, so Helm cannot load the chart"
+            problems.append(Problem("LD005", docs[0].location(), {"reason": reason}))
+    values_doc, values_ok, values_problems = _values_doc(files, chart_dir)
+    problems += values_problems
+    dependencies = _dependencies(meta)
+    templates = tuple(
+        sources.template(rel, text)
+        for rel in files.under(posix_join(chart_dir, "templates"))
+        if (text := files.read_text(rel)) is not None
+    )
+    lock_path = posix_join(chart_dir, "Chart.lock")
+    lock_docs = files.yaml(lock_path) if files.exists(lock_path) else []
+    chart = Chart(
+        chart_dir,
+        str(meta.get("name") or chart_dir.rsplit("/", 1)[-1]),
+        meta.get("version"),
+        docs[0],
+        values_doc,
+        dependencies,
+        _vendored(files, chart_dir, dependencies),
+        templates,
+        values_ok,
+        lock_docs[0] if lock_docs else None,
+        tuple(helmignore_patterns(files, chart_dir)),
+    )
+    return (None if unloadable else chart), problems
+
+
+def _values_doc(files: RepoFiles, chart_dir: str) -> tuple[YamlDoc | None, bool, list[Problem]]:
+    """The chart's values.yaml: the document, whether Helm can read it, and its problems."""
+    values_path = posix_join(chart_dir, "values.yaml")
+    if not files.exists(values_path):
+        return None, True, []
+    values_docs = files.yaml(values_path)
+    if values_docs and values_docs[0].data is not None and not isinstance(values_docs[0].data, dict):
+        reason = "values.yaml is not a mapping of keys to values"
+        return None, False, [Problem("LD005", values_docs[0].location(), {"reason": reason})]
+    if values_docs:
+        return values_docs[0], True, []
+    text = files.read_text(values_path)
+    unreadable = text is None or (bool(text.strip()) and not _only_comments(text))
+    return None, not unreadable, []  # an unreadable or unparsable file already has LD001/LD003
+
+
+def _dependencies(meta: dict[str, object]) -> tuple[Dependency, ...]:
+    out = []
+    for index, entry in enumerate(as_list(meta.get("dependencies"))):
+        if not isinstance(entry, dict) or not entry.get("name"):
+            continue
+        tags = tuple(str(t) for t in as_list(entry.get("tags")))
+        out.append(
+            Dependency(
+                str(entry["name"]),
+                _text(entry.get("version")),
+                _text(entry.get("repository")),
+                _text(entry.get("alias")),
+                _text(entry.get("condition")),
+                tags,
+                index,
+                entry,
+            )
+        )
+    return tuple(out)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") or line.strip() == "---" for line in text.splitlines())
+
+
+def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]) -> tuple[str, ...]:
+    depth = len(chart_dir.split("/")) + 1
+    present = {p.split("/")[depth] for p in files.under(posix_join(chart_dir, "charts"))}
+    names = []
+    for dep in dependencies:
+        if any(entry == dep.name or (entry.startswith(dep.name + "-") and entry.endswith(".tgz")) for entry in present):
+            names.append(dep.scope)
+    return tuple(names)
+
+
+def chart_used(chart: Chart) -> frozenset[ValuesPath]:
+    """The `.Values` paths the chart's own templates read."""
+    used: set[ValuesPath] = set()
+    for template in chart.templates:
+        used |= all_paths(template.refs)
+    return frozenset(used)

@@ -1,0 +1,95 @@
+"""The one door to Helm's engine (helm_python, real Helm v4): render a chart archive, or a set of
+Go templates with sprig (ApplicationSet `goTemplate`), and parse `--set` expressions.
+
+Everything a repository contains that Helm evaluates goes through here, so that bounds on time
+and memory (and the sandbox) apply in one place.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+class EngineError(Exception):
+    """Helm refused the chart (`loading`) or a template failed (`rendering`): Helm's message."""
+
+    def __init__(self, message: str, loading: bool = False) -> None:
+        super().__init__(message)
+        self.loading = loading
+
+
+def _call_render(handle: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
+    """`helm_render` with every option the native library knows (the Python wrapper exposes
+    fewer: `kube_version`, `api_versions` and `strict` are only reachable this way)."""
+    from helm_python import _native
+
+    rendered = _native.call_string("helm_render", handle._raw(), json.dumps(values), json.dumps(dict(options)))
+    manifests: dict[str, str] = json.loads(rendered)
+    return manifests
+
+
+def render_archive(
+    archive: bytes,
+    values: Mapping[str, Any],
+    *,
+    release: str,
+    namespace: str,
+    kube_version: str | None = None,
+    api_versions: Sequence[str] = (),
+    strict: bool = False,
+) -> dict[str, str]:
+    """Template path → rendered text, as `helm template` renders a chart (install, not upgrade)."""
+    import helm_python
+
+    options: dict[str, Any] = {"name": release, "namespace": namespace, "is_install": True}
+    if kube_version:
+        options["kube_version"] = kube_version
+    if api_versions:
+        options["api_versions"] = list(api_versions)
+    if strict:
+        options["strict"] = True
+    try:
+        handle = helm_python.Chart.load_archive(archive)
+    except (helm_python.HelmError, UnicodeDecodeError) as exc:
+        raise EngineError(_message(exc), loading=True) from None
+    with handle:
+        try:
+            return _call_render(handle, values, options)
+        except (helm_python.HelmError, UnicodeDecodeError) as exc:
+            raise EngineError(_message(exc)) from None
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "Helm's error message is not UTF-8 text"
+    return str(getattr(exc, "detail", None) or exc)
+
+
+def render_go_templates(templates: Sequence[str], data: Mapping[str, Any], *, strict: bool) -> list[str]:
+    """Each Go template rendered with `data` as `.` (and `$`), with sprig's functions: one chart
+    whose partials hold the templates, rendered once."""
+    files = {"appset/Chart.yaml": "apiVersion: v2\nname: appset\nversion: 0.0.0\n"}
+    partials = []
+    for index, text in enumerate(templates):
+        partials.append(f'{{{{ define "m0sh1.f{index}" }}}}{text}{{{{ end }}}}')
+        files[f"appset/templates/f{index}.txt"] = f'{{{{- template "m0sh1.f{index}" .Values.params -}}}}'
+    files["appset/templates/_fields.tpl"] = "\n".join(partials)
+    manifests = render_archive(
+        _archive(files), {"params": dict(data)}, release="appset", namespace="default", strict=strict
+    )
+    return [manifests.get(f"appset/templates/f{index}.txt", "") for index in range(len(templates))]
+
+
+def _archive(files: Mapping[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
