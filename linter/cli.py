@@ -280,11 +280,12 @@ def _lint(prepared: _Run, options: Options, verbose: int) -> list[Finding]:
 
 
 def _explain(report: Report) -> None:
+    from .report.apps_table import summary
+
     model, setup = report.model, report.setup
-    enabled = sum(1 for a in model.applications if a.enabled)
     click.echo(f"root: {model.root}", err=True)
     click.echo(f"config: {setup.config.source or '(defaults)'}", err=True)
-    click.echo(f"applications: {enabled} enabled, {len(model.applications) - enabled} disabled", err=True)
+    click.echo(summary(model), err=True)
     for chart in model.charts:
         missing = [d.scope for d in chart.dependencies if d.scope not in chart.vendored]
         if missing:
@@ -349,6 +350,29 @@ def inventory_secrets(
         click.echo(secrets_table.render_json(table), nl=False)
     else:
         secrets_table.render_text(table, sys.stdout, False if no_color else None)
+
+
+@inventory_group.command("apps")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
+def inventory_apps(
+    paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str, no_color: bool
+) -> None:
+    """The Argo CD application graph: every Application, whether Argo CD syncs it and why, and
+    what each source deploys. PATHS keep only the Applications defined under them."""
+    from .loaders.repo import load_repo
+    from .report import apps_table
+
+    prepared = _prepare(paths, root, config_path, (), ())
+    model = load_repo(prepared.root, prepared.setup.config)
+    apps = apps_table.selected(model, prepared.scope)
+    if output_format == "json":
+        click.echo(apps_table.render_json(model, apps), nl=False)
+    else:
+        apps_table.render_text(model, apps, sys.stdout, False if no_color else None)
 
 
 @cli.command("rules")

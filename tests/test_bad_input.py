@@ -22,6 +22,8 @@ spec:
   destination:
     namespace: apps
   project: default
+  syncPolicy:
+    syncOptions: [CreateNamespace=true]
 """
 PVC = """apiVersion: v1
 kind: PersistentVolumeClaim
@@ -36,10 +38,13 @@ def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     (root / ".git").mkdir(parents=True)
     base = {
         "argocd/apps/web.yaml": APP,
-        "argocd/apps/manifests.yaml": APP.replace("name: web", "name: manifests").replace("apps/web", "manifests"),
         "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "apps/web/templates/pvc.yaml": PVC,
     }
+    if any(rel.startswith("manifests/") for rel in files):
+        base["argocd/apps/manifests.yaml"] = APP.replace("name: web", "name: manifests").replace(
+            "apps/web", "manifests"
+        )
     for rel, content in {**base, **files}.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ def app(name: str, path: str, namespace: str = "apps", helm: str = "") -> str:
         f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n"
         f"  source:\n    path: {path}\n{helm}    repoURL: https://git.example.com/homelab.git\n"
         f"  destination:\n    namespace: {namespace}\n  project: default\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
     )
 
 

@@ -27,7 +27,28 @@ def check_problems(views: Views, params: ProblemParams) -> Iterator[Violation]:
 
 
 # Loader problems carry varying fields; each LD/AR rule uses the ones its loader sets.
-FIELDS = frozenset({"reason", "key", "first_line", "app", "path", "file", "chart", "repo", "fields"})
+FIELDS = frozenset(
+    {
+        "reason",
+        "key",
+        "first_line",
+        "app",
+        "path",
+        "file",
+        "chart",
+        "repo",
+        "fields",
+        "ref",
+        "object",
+        "other",
+        "field",
+        "pattern",
+        "child",
+        "project",
+        "projects",
+        "namespace",
+    }
+)
 
 CHECKS: list[AnyCheck] = [
     Check(

@@ -26,7 +26,7 @@ class Deployer:
     sources: TemplateSources
     chart: Callable[[str], Chart | None]  # chart directory → the chart (None: not a loadable chart)
     kube_version: str
-    problems: list[Problem] = field(default_factory=list)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)  # Application key → its problems
     kustomizations: set[str] = field(default_factory=set)
     fragments: set[str] = field(default_factory=set)
     releases: list[Release] = field(default_factory=list)
@@ -35,15 +35,22 @@ class Deployer:
     def __call__(self, node: Node) -> list[Produced]:
         spec = node.spec
         assert spec is not None, "only Applications deploy"
+        problems = self.problems.setdefault(node.key, [])
         index = {info.where: i for i, info in enumerate(spec.sources)}
         out: list[Produced] = []
         for directory, where in spec.directories:
             build = build_directory(self.files, directory)
-            self.problems.extend(build.problems)
+            problems.extend(build.problems)
             self.kustomizations.update(build.kustomizations)
             self.fragments.update(build.fragments)
             source = index[where]
-            self._patterns(spec.name, spec.doc, where, directory, build)
+            problems += self._patterns(spec.name, spec.doc, where, directory, build)
+            if build.empty():
+                problems.append(
+                    Problem(
+                        "AR007", spec.doc.location((*where, "path")), {"app": spec.name, "path": directory.path or "."}
+                    )
+                )
             self.skipped.setdefault(node.key, []).extend((where, rel) for rel in build.skipped)
             out += [Produced(item.doc, source, item.namespace, included=item) for item in build.included]
             out += [
@@ -56,23 +63,27 @@ class Deployer:
                 )
                 reason = f"its directory source evaluates Jsonnet ({listed}), which the linter does not"
                 location = spec.doc.location((*where, "path"))
-                self.problems.append(Problem("AR013", location, {"app": spec.name, "reason": reason}))
+                problems.append(Problem("AR013", location, {"app": spec.name, "reason": reason}))
         wheres = [info.where for info in spec.sources if info.type == "helm"]
         for helm, where in zip(spec.helm, wheres, strict=True):
             out += self._render(node, helm, index[where])
         return out
 
-    def _patterns(self, app: str, doc: YamlDoc, where: YamlPath, directory: DirectorySource, build: Build) -> None:
+    @staticmethod
+    def _patterns(app: str, doc: YamlDoc, where: YamlPath, directory: DirectorySource, build: Build) -> list[Problem]:
         """AR008: an `include` that selects nothing, an `exclude` that removes nothing."""
-        for key, pattern, matched in (
-            ("include", directory.include, build.include_matched),
-            ("exclude", directory.exclude, build.exclude_matched),
-        ):
-            if pattern and not matched and not build.kustomizations:
-                location = doc.location((*where, "directory", key))
-                self.problems.append(
-                    Problem("AR008", location, {"app": app, "field": key, "pattern": pattern, "path": directory.path})
-                )
+        return [
+            Problem(
+                "AR008",
+                doc.location((*where, "directory", key)),
+                {"app": app, "field": key, "pattern": pattern, "path": directory.path},
+            )
+            for key, pattern, matched in (
+                ("include", directory.include, build.include_matched),
+                ("exclude", directory.exclude, build.exclude_matched),
+            )
+            if pattern and not matched and not build.kustomizations
+        ]
 
     def _render(self, node: Node, helm: HelmSource, source: int) -> list[Produced]:
         chart = self.chart(helm.chart_dir)
@@ -91,7 +102,7 @@ class Deployer:
         )
         release = Release(node.key, chart, helm.release_name, namespace, ((chart_layer,) if chart_layer else ()) + user)
         self.releases.append(release)
-        rendered, problems = render_release(
+        rendered, render_problems = render_release(
             self.files,
             self.sources,
             chart,
@@ -101,7 +112,7 @@ class Deployer:
             kube_version=helm.kube_version or self.kube_version,
             api_versions=helm.api_versions,
         )
-        self.problems.extend(problems)
+        self.problems.setdefault(node.key, []).extend(render_problems)
         return [
             Produced(
                 doc,

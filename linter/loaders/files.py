@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -47,7 +49,10 @@ class RepoFiles:
     _below: dict[str, list[str]] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)
     suppressions: list[Suppression] = field(default_factory=list)  # inline `m0sh1-lint: disable=...`
-    used: set[str] = field(default_factory=set)  # files something deploys or reads (their problems count)
+    # File → who read it for use: an Application's graph key, or "" for the repo itself (config,
+    # charts, nodes). A file's problems count when one of its readers is synced.
+    readers: dict[str, set[str]] = field(default_factory=dict)
+    _reader: str = ""
     # Files only looked at that fail to parse yet mention argoproj.io: they may hide an Application.
     may_hide_apps: set[str] = field(default_factory=set)
     _text: dict[str, str | None] = field(default_factory=dict)
@@ -125,9 +130,21 @@ class RepoFiles:
             self._problem(rel, f"it cannot be read ({exc.strerror or exc})")
             return None
 
+    @contextmanager
+    def reading_for(self, reader: str) -> Iterator[None]:
+        """Attribute the reads inside the block to `reader` (an Application's graph key)."""
+        previous, self._reader = self._reader, reader
+        try:
+            yield
+        finally:
+            self._reader = previous
+
+    def _use(self, rel: str) -> None:
+        self.readers.setdefault(rel, set()).add(self._reader)
+
     def read_text(self, rel: str, used: bool = True) -> str | None:
         if used:
-            self.used.add(rel)
+            self._use(rel)
         if rel not in self._text:
             raw = self.read_bytes(rel)
             text = None if raw is None else decode(raw)
@@ -145,7 +162,7 @@ class RepoFiles:
         `used=False` reads it only to look (for Applications, by content): its problems are
         reported only once something uses the file."""
         if used:
-            self.used.add(rel)
+            self._use(rel)
         if rel not in self._yaml:
             text = self.read_text(rel, used)
             docs: list[YamlDoc] = []
@@ -165,11 +182,18 @@ class RepoFiles:
         except OSError:
             return ""
 
-    def used_problems(self) -> list[Problem]:
-        """Problems of the files something uses, or that may hide an Application; a YAML file
-        only looked at (an Ansible role, a docs snippet) does not count."""
-        counted = self.used | self.may_hide_apps
-        return [p for p in self.problems if p.location.path in counted or not self.exists(p.location.path)]
+    def used_problems(self, synced: set[str]) -> list[Problem]:
+        """Problems of the files the repo itself or a `synced` Application reads, or that may hide
+        an Application; a YAML file only looked at (an Ansible role, a docs snippet) or read only
+        by an Application Argo CD does not sync does not count."""
+        synced = synced | {""}
+
+        def counted(rel: str) -> bool:
+            return (
+                rel in self.may_hide_apps or not self.exists(rel) or not self.readers.get(rel, set()).isdisjoint(synced)
+            )
+
+        return [p for p in self.problems if counted(p.location.path)]
 
     def _problem(self, rel: str, reason: str) -> None:
         self.problems.append(Problem("LD003", Location(rel), {"reason": reason}))

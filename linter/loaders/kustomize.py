@@ -69,6 +69,13 @@ class Build:
     skipped: list[str] = field(default_factory=list)  # manifests in the directory include/exclude leave out
     include_matched: bool = False  # did `include` select any manifest?
     exclude_matched: bool = False  # did `exclude` remove any?
+    selected: int = 0  # manifest files a directory source reads (parsable or not)
+
+    def empty(self) -> bool:
+        """Does the source deploy nothing, with nothing else to blame (a broken file, Jsonnet)?"""
+        if self.problems or self.jsonnet or self.included or self.generated:
+            return False
+        return (not self.kustomizations and self.selected == 0) or bool(self.kustomizations)
 
 
 def kustomization_file(files: RepoFiles, directory: str) -> str | None:
@@ -103,6 +110,7 @@ def build_directory(files: RepoFiles, source: DirectorySource) -> Build:
         if excluded or not included:
             build.skipped.append(rel)
             continue
+        build.selected += 1
         build.included.extend(Included(doc) for doc in files.yaml(rel))
     return build
 
@@ -190,6 +198,7 @@ def _resource(
         return
     rel = posix_join(here, entry)
     if rel and files.exists(rel):
+        build.selected += 1
         for item in files.yaml(rel):
             build.included.append(Included(item, transform.namespace, transform.prefix, transform.suffix, kfile))
         return

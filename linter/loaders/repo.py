@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..model import (
@@ -27,12 +27,13 @@ from ..model import (
     SourceKind,
     Suppression,
     YamlDoc,
+    YamlPath,
 )
 from ..model.shapes import as_dict
 from ..model.yamldoc import PartOf
 from .argocd.graph import Graph, Node, cluster_of, manifest_documents, walk
-from .argocd.repos import identity
-from .argocd.spec import is_argo
+from .argocd.repos import RepoIdentity, identity
+from .argocd.spec import IN_CLUSTER_SERVER, is_argo
 from .charts import chart_dirs, chart_used, in_chart, load_chart, load_charts
 from .deploy import Deployer
 from .files import RepoFiles
@@ -65,19 +66,30 @@ def load_repo(root: Path, config: Config) -> RepoModel:
         return charts[directory]
 
     deployer = Deployer(files, sources, chart, config.kubernetes_version)
-    graph = walk(files, config, repo, deployer, lambda rel: in_chart(rel, dirs))
+    graph = walk(
+        files,
+        config,
+        repo,
+        deployer,
+        lambda rel: in_chart(rel, dirs),
+        lambda walked: _bootstrapped_charts(charts_found, deployer, repo),
+    )
     assembled = _assemble(graph, deployer, config)
     orphans = list(_orphans(files, dirs, assembled.produced, deployer.kustomizations | {""}, deployer.fragments))
     resources = assembled.resources + orphans
-    problems += graph.problems + deployer.problems + assembled.problems
-    problems += _graph_problems(graph, config, assembled.resources, deployer)
+    synced = {key for key, node in graph.nodes.items() if node.enabled or node.staged}
+    for key in graph.order:  # an Application Argo CD does not sync: its problems do not matter yet
+        if key in synced:
+            problems += graph.nodes[key].problems + deployer.problems.get(key, [])
+    problems += graph.problems + assembled.problems
+    problems += _graph_problems(graph, config, assembled.resources, deployer, assembled.deployments)
     try:
         nodes, node_problems = load_nodes(files, config)
     except (AttributeError, TypeError, KeyError, ValueError) as exc:  # an inventory field of an unexpected shape
         reason = f"the node inventory has a field of an unexpected type ({type(exc).__name__})"
         nodes, node_problems = (), [Problem("NP012", Location(".m0sh1-lint.yaml"), {"reason": reason})]
     problems += node_problems
-    problems += files.used_problems()
+    problems += files.used_problems(synced)
     return RepoModel(
         files.root,
         tuple(assembled.applications),
@@ -89,6 +101,35 @@ def load_repo(root: Path, config: Config) -> RepoModel:
         nodes=nodes,
         suppressions=tuple(_suppressions(files, resources)),
         applicationsets=tuple(assembled.applicationsets),
+    )
+
+
+def _bootstrapped_charts(charts: list[Chart], deployer: Deployer, repo: RepoIdentity) -> list[YamlDoc]:
+    """App-of-apps charts no Application deploys (installed with `helm install` or `argocd app
+    create`, as argocd-example-apps does): an Application document for each, to walk from."""
+    deployed = {release.chart.dir for release in deployer.releases}
+    url = f"https://{sorted(repo.keys)[0]}" if repo.keys else ""
+    docs = []
+    for chart in charts:
+        if chart.dir in deployed or not _renders_applications(chart):
+            continue
+        data = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": chart.name, "namespace": "argocd"},
+            "spec": {
+                "project": "default",
+                "source": {"repoURL": url, "path": chart.dir},
+                "destination": {"server": IN_CLUSTER_SERVER, "namespace": "argocd"},
+            },
+        }
+        docs.append(YamlDoc(chart.chart_doc.path, 0, data, PartOf(chart.chart_doc, ())))
+    return docs
+
+
+def _renders_applications(chart: Chart) -> bool:
+    return any(d.name == "argocd-apps" for d in chart.dependencies) or any(
+        "argoproj.io" in t.source and ("kind: Application" in t.source) for t in chart.templates
     )
 
 
@@ -119,12 +160,27 @@ class _Assembled:
     resources: list[Resource]
     produced: set[tuple[str, int]]  # (file, document) of every repo document some Application deploys
     problems: list[Problem]
+    deployments: list[_Deployment] = field(default_factory=list)  # every object a synced app deploys
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    """One synced Application deploying one object (AR006 compares them)."""
+
+    identity: tuple[str, str, str, str, str]  # cluster, group, kind, namespace, name
+    node: Node
+    source: YamlPath  # the source in the Application that deploys it
+    doc: YamlDoc  # the object's document
 
 
 def _assemble(graph: Graph, deployer: Deployer, config: Config) -> _Assembled:
     nodes = graph.nodes
     clusters = {key: cluster_of(node, config) for key, node in nodes.items()}
-    renderings = {id(release): _rendering(release, nodes[release.app_key], clusters) for release in deployer.releases}
+    renderings = {
+        id(release): _rendering(release, nodes[release.app_key], clusters)
+        for release in deployer.releases
+        if release.app_key in nodes
+    }
     out = _Assembled([], [], list(renderings.values()), [], set(), [])
     manifest_owner: dict[tuple[str, int, str, str, str], Resource] = {}
     for key in graph.order:
@@ -140,11 +196,18 @@ def _assemble(graph: Graph, deployer: Deployer, config: Config) -> _Assembled:
         for produced in node.produced:
             if is_argo(produced.doc.data, "Application"):
                 counts[produced.source] += 1
+                if node.enabled:
+                    out.deployments.append(_application_deployment(node, produced, clusters[key]))
                 continue
             if not produced.rendered:
                 out.produced.add((produced.doc.path, produced.doc.index))
             for resource in _resources(produced, node, clusters[key], renderings):
                 counts[produced.source] += 1
+                if resource.deployed and node.spec is not None:
+                    rid = resource.id
+                    identity = (resource.cluster, rid.group, rid.kind, rid.namespace or "", rid.name)
+                    where = node.spec.sources[produced.source].where
+                    out.deployments.append(_Deployment(identity, node, where, resource.doc))
                 if produced.rendered:
                     out.resources.append(resource)
                     continue
@@ -161,6 +224,14 @@ def _assemble(graph: Graph, deployer: Deployer, config: Config) -> _Assembled:
         out.applications.append(_application(node, clusters[key], counts))
     out.resources += manifest_owner.values()
     return out
+
+
+def _application_deployment(node: Node, produced: Produced, cluster: str) -> _Deployment:
+    meta = as_dict(as_dict(produced.doc.data).get("metadata"))
+    namespace = str(meta.get("namespace") or produced.namespace or "")
+    identity = (node.instance, "argoproj.io", "Application", namespace, str(meta.get("name") or ""))
+    assert node.spec is not None, "only Applications deploy"
+    return _Deployment(identity, node, node.spec.sources[produced.source].where, produced.doc)
 
 
 def _parent(node: Node) -> str | None:
@@ -314,10 +385,11 @@ def _why_not_deployed(files: RepoFiles, rel: str, kustomizations: set[str]) -> s
 # --- what only the whole graph can tell ----------------------------------------------------------
 
 
-def _graph_problems(graph: Graph, config: Config, resources: list[Resource], deployer: Deployer) -> list[Problem]:
+def _graph_problems(
+    graph: Graph, config: Config, resources: list[Resource], deployer: Deployer, deployments: list[_Deployment]
+) -> list[Problem]:
     problems: list[Problem] = []
-    problems += _deployed_twice(resources)
-    problems += _empty_sources(graph)
+    problems += _deployed_twice(deployments)
     problems += _skipped_applications(graph, deployer)
     problems += _undefined_projects(graph, resources)
     problems += _missing_namespaces(graph, config, resources)
@@ -325,56 +397,46 @@ def _graph_problems(graph: Graph, config: Config, resources: list[Resource], dep
     return problems
 
 
-def _deployed_twice(resources: list[Resource]) -> Iterator[Problem]:
-    """AR006: two Applications deploy the same object to the same cluster (they fight over it)."""
-    owners: dict[tuple[str, str, str, str, str], list[Resource]] = defaultdict(list)
-    for resource in resources:
-        if resource.deployed and resource.app:
-            rid = resource.id
-            owners[(resource.cluster, rid.group, rid.kind, rid.namespace or "", rid.name)].append(resource)
+def _deployed_twice(deployments: list[_Deployment]) -> Iterator[Problem]:
+    """AR006: two synced Applications deploy the same object to the same cluster (they fight over
+    it). Reported at the source of every Application after the first (by file order)."""
+    owners: dict[tuple[str, str, str, str, str], list[_Deployment]] = defaultdict(list)
+    for deployment in deployments:
+        owners[deployment.identity].append(deployment)
     for (_, _, kind, namespace, name), found in owners.items():
-        apps = sorted({r.app for r in found if r.app})
-        if len(apps) < 2:
-            continue
-        first, *others = sorted(found, key=lambda r: (r.doc.path, r.doc.index))
-        for resource in others:
+        first, *others = sorted(found, key=lambda d: (d.node.doc.path, d.node.doc.index, d.node.key))
+        reported = {first.node.key}
+        for other in others:
+            spec = other.node.spec
+            if other.node.key in reported or spec is None:
+                continue
+            reported.add(other.node.key)
             where = f" in namespace `{namespace}`" if namespace else ""
+            first_at = first.node.doc.location(("metadata", "name"))
             yield Problem(
                 "AR006",
-                resource.doc.location(("metadata", "name")),
+                spec.doc.location((*other.source, "path")),
                 {
-                    "app": resource.app or "?",
-                    "reason": f"{kind} `{name}`{where} is also deployed by Application "
-                    f"`{first.app}` ({first.doc.path})",
-                    "apps": ", ".join(f"`{a}`" for a in apps),
+                    "app": other.node.name,
+                    "object": f"{kind} `{name}`{where} ({other.doc.path})",
+                    "other": f"`{first.node.name}` ({first_at.path}:{first_at.line})",
                 },
             )
 
 
-def _empty_sources(graph: Graph) -> Iterator[Problem]:
-    """AR007: a directory or kustomize source that deploys nothing."""
-    for node in graph.applications():
-        spec = node.spec
-        if spec is None:
-            continue
-        counted = {p.source for p in node.produced}
-        for index, info in enumerate(spec.sources):
-            if info.type in ("directory", "kustomize") and index not in counted:
-                yield Problem(
-                    "AR007", spec.doc.location((*info.where, "path")), {"app": node.name, "path": info.path or "."}
-                )
-
-
 def _skipped_applications(graph: Graph, deployer: Deployer) -> Iterator[Problem]:
-    """AR009: an Application file in a source's directory that its include/exclude leaves out,
-    and that nothing else deploys: it is never synced, silently."""
+    """AR009: an Application file in a synced source's directory that its include/exclude leaves
+    out, and that nothing syncs otherwise: it is never synced, silently. (A root excluding its own
+    file is the usual pattern: the root is synced by hand, so it is not reported.)"""
     orphaned = {
         node.doc.path: node
         for node in graph.applications()
-        if node.origin == "manifest" and not [p for p in node.parents if p != node.key]
+        if node.origin == "manifest" and not node.enabled and not [p for p in node.parents if p != node.key]
     }
     for key in graph.order:
         node = graph.nodes[key]
+        if not node.enabled:
+            continue
         for where, rel in deployer.skipped.get(key, []):
             skipped = orphaned.get(rel)
             if skipped is None or node.spec is None:

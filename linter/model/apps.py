@@ -78,7 +78,7 @@ class Application:
     cluster: str = IN_CLUSTER  # the destination cluster
     parent: str | None = None  # key of the Application that deploys it
     generated_by: str | None = None  # key of the ApplicationSet that generated it
-    origin: Literal["manifest", "rendered", "generated"] = "manifest"
+    origin: Literal["manifest", "rendered", "generated", "bootstrap"] = "manifest"
     create_namespace: bool = False  # syncOptions CreateNamespace=true
     children: tuple[str, ...] = field(default=(), compare=False)  # keys of the Applications it deploys
     staged: bool = False  # disabled by paths.disabledApplications, checked as if enabled

@@ -24,7 +24,7 @@ from typing import Any
 from ...model import ClusterConfig, Problem, YamlDoc, YamlPath
 from ...model.shapes import as_dict, as_list, metadata
 from ..files import RepoFiles
-from ..helm.engine import EngineError, render_go_templates
+from ..helm.engine import EngineError, TemplateError, render_go_templates
 from ..yaml import parse_documents
 from .repos import RepoIdentity
 
@@ -454,10 +454,19 @@ def _render(template: Any, params: Params, context: Context) -> Any:
     strings: list[str] = []
     _strings(template, strings)
     if context.go:
-        rendered = render_go_templates(strings, params, strict=context.strict) if strings else []
+        try:
+            rendered = render_go_templates(strings, params, strict=context.strict) if strings else []
+        except TemplateError as exc:
+            text = strings[exc.index] if exc.index is not None else None
+            raise GeneratorError(f"`{_short(text)}` does not render: {exc.detail}" if text else exc.detail) from None
     else:
         rendered = [_fast(text, params) for text in strings]
     return _replaced(template, iter(rendered))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _render_string(text: str, params: Params, context: Context) -> str:

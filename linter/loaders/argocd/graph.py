@@ -39,6 +39,10 @@ from .repos import RepoIdentity
 from .spec import IN_CLUSTER_SERVER, AppSpec, Destination, invalid, is_argo, read_application
 
 Deploy = Callable[["Node"], list[Produced]]
+Origin = Literal["manifest", "rendered", "generated", "bootstrap"]
+# Documents of Applications nobody deploys but someone installs by hand (an app-of-apps chart),
+# given the graph walked so far.
+Bootstraps = Callable[["Graph"], list[YamlDoc]]
 # Folders whose standalone Applications a repo without app-of-apps keeps out of the cluster.
 DISABLED_FOLDERS = frozenset({"disabled", "archive", "archived", "deprecated"})
 
@@ -49,13 +53,14 @@ class Node:
     kind: Literal["Application", "ApplicationSet"]
     doc: YamlDoc
     name: str
-    origin: Literal["manifest", "rendered", "generated"]
+    origin: Origin
     namespace: str | None  # where the object lives (metadata.namespace, or inherited)
     spec: AppSpec | None = None  # for Applications
     parents: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
     produced: list[Produced] = field(default_factory=list)
     generated_by: str | None = None
+    problems: list[Problem] = field(default_factory=list)  # reported only when it is synced or staged
     instance: str = IN_CLUSTER  # the cluster its Argo CD runs in
     enabled: bool = False
     staged: bool = False  # disabled by paths.disabledApplications: checked as if enabled
@@ -67,6 +72,7 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # the order nodes were processed (deterministic)
+    forgotten: set[str] = field(default_factory=set)  # nodes dropped after processing (see walk)
 
     def applications(self) -> Iterator[Node]:
         return (self.nodes[k] for k in self.order if self.nodes[k].kind == "Application")
@@ -80,7 +86,12 @@ def manifest_documents(files: RepoFiles, skip: Callable[[str], bool]) -> Iterato
 
 
 def walk(
-    files: RepoFiles, config: Config, repo: RepoIdentity, deploy: Deploy, in_chart: Callable[[str], bool]
+    files: RepoFiles,
+    config: Config,
+    repo: RepoIdentity,
+    deploy: Deploy,
+    in_chart: Callable[[str], bool],
+    bootstraps: Bootstraps,
 ) -> Graph:
     graph = Graph()
     queue: deque[str] = deque()
@@ -91,13 +102,34 @@ def walk(
                 if node is not None:
                     queue.append(node.key)
     _assign_root_clusters(graph, config)
+    _drain(graph, queue, files, repo, config, deploy)
+    bootstrapped = []
+    for doc in bootstraps(graph):
+        node = _node(graph, f"{doc.path}#bootstrap", "Application", doc, "bootstrap", _own_namespace(doc))
+        if node is not None:
+            bootstrapped.append(node.key)
+    _drain(graph, deque(bootstrapped), files, repo, config, deploy)
+    for key in bootstrapped:  # a chart that renders no Application is no app-of-apps: not a node at all
+        if not [c for c in graph.nodes[key].children if c != key]:
+            _forget(graph, key)
+    _decide(graph, config)
+    return graph
+
+
+def _drain(
+    graph: Graph, queue: deque[str], files: RepoFiles, repo: RepoIdentity, config: Config, deploy: Deploy
+) -> None:
     while queue:
         node = graph.nodes[queue.popleft()]
         graph.order.append(node.key)
-        for child in _process(graph, node, files, repo, config, deploy):
-            queue.append(child)
-    _decide(graph, config)
-    return graph
+        with files.reading_for(node.key):
+            queue.extend(_process(graph, node, files, repo, config, deploy))
+
+
+def _forget(graph: Graph, key: str) -> None:
+    del graph.nodes[key]
+    graph.order.remove(key)
+    graph.forgotten.add(key)
 
 
 def _own_namespace(doc: YamlDoc) -> str | None:
@@ -110,7 +142,7 @@ def _node(
     key: str,
     kind: Literal["Application", "ApplicationSet"],
     doc: YamlDoc,
-    origin: Literal["manifest", "rendered", "generated"],
+    origin: Origin,
     namespace: str | None,
 ) -> Node | None:
     if key in graph.nodes:
@@ -133,10 +165,10 @@ def _process(
         return
     spec = read_application(node.doc, files, repo)
     if spec is None:
-        graph.problems.append(invalid(node.doc))
+        node.problems.append(invalid(node.doc))
         return
     node.spec = spec
-    graph.problems.extend(spec.problems)
+    node.problems.extend(spec.problems)
     node.produced = deploy(node)
     for produced in node.produced:
         for kind in ("Application", "ApplicationSet"):
@@ -172,7 +204,7 @@ def _link(parent: Node, child: Node, instance: str) -> None:
 
 def _expand(graph: Graph, node: Node, files: RepoFiles, repo: RepoIdentity, config: Config) -> Iterator[str]:
     expansion = expand(node.doc, node.namespace, files, repo, config.argocd.clusters)
-    graph.problems.extend(expansion.problems)
+    node.problems.extend(expansion.problems)
     for generated in expansion.generated:
         name = metadata(generated.data).get("name")
         doc = YamlDoc(node.doc.path, node.doc.index, generated.data, PartOf(node.doc, generated.template_at))
@@ -228,7 +260,14 @@ def _decide(graph: Graph, config: Config) -> None:
     allowed = _argo_namespaces(graph, config, roots)
     for key in roots:
         node = nodes[key]
-        if deploys[key]:
+        if deploys[key] and node.origin == "bootstrap":
+            _set(
+                node,
+                True,
+                "a chart that renders Applications and that no Application deploys: taken as installed "
+                "by hand (helm install, argocd app create)",
+            )
+        elif deploys[key]:
             _set(node, True, "a root that deploys other Applications (app-of-apps): bootstrapped by hand")
         elif configured:
             _set(node, True, "a root named in the config (argocd.roots)")

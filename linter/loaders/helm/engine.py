@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,6 +21,18 @@ class EngineError(Exception):
     def __init__(self, message: str, loading: bool = False) -> None:
         super().__init__(message)
         self.loading = loading
+
+
+class TemplateError(EngineError):
+    """One of the Go templates given to render_go_templates failed: which one, and why."""
+
+    def __init__(self, index: int | None, detail: str) -> None:
+        super().__init__(detail)
+        self.index, self.detail = index, detail
+
+
+_EXECUTING = re.compile(r'executing "m0sh1\.f(\d+)" at <([^>]*)>:\s*(.*)', re.S)
+_PARSING = re.compile(r"_fields\.tpl:(\d+)\)?:? ?(.*)", re.S)
 
 
 def _call_render(handle: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
@@ -71,17 +84,36 @@ def _message(exc: Exception) -> str:
 
 def render_go_templates(templates: Sequence[str], data: Mapping[str, Any], *, strict: bool) -> list[str]:
     """Each Go template rendered with `data` as `.` (and `$`), with sprig's functions: one chart
-    whose partials hold the templates, rendered once."""
+    whose partials hold the templates, rendered once. A failure names the template (TemplateError)."""
     files = {"appset/Chart.yaml": "apiVersion: v2\nname: appset\nversion: 0.0.0\n"}
     partials = []
+    first_lines = []  # the line of _fields.tpl each template starts on
+    line = 1
     for index, text in enumerate(templates):
+        first_lines.append(line)
         partials.append(f'{{{{ define "m0sh1.f{index}" }}}}{text}{{{{ end }}}}')
+        line += partials[-1].count("\n") + 1
         files[f"appset/templates/f{index}.txt"] = f'{{{{- template "m0sh1.f{index}" .Values.params -}}}}'
     files["appset/templates/_fields.tpl"] = "\n".join(partials)
-    manifests = render_archive(
-        _archive(files), {"params": dict(data)}, release="appset", namespace="default", strict=strict
-    )
+    try:
+        manifests = render_archive(
+            _archive(files), {"params": dict(data)}, release="appset", namespace="default", strict=strict
+        )
+    except EngineError as exc:
+        raise _template_error(str(exc), first_lines) from None
     return [manifests.get(f"appset/templates/f{index}.txt", "") for index in range(len(templates))]
+
+
+def _template_error(message: str, first_lines: list[int]) -> TemplateError:
+    executing = _EXECUTING.search(message)
+    if executing:
+        return TemplateError(int(executing.group(1)), f"at `{executing.group(2)}`: {executing.group(3).strip()}")
+    parsing = _PARSING.search(message)
+    if parsing:
+        line = int(parsing.group(1))
+        index = max((i for i, first in enumerate(first_lines) if first <= line), default=None)
+        return TemplateError(index, parsing.group(2).strip() or message)
+    return TemplateError(None, message)
 
 
 def _archive(files: Mapping[str, str]) -> bytes:
