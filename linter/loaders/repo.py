@@ -82,7 +82,7 @@ def load_repo(root: Path, config: Config) -> RepoModel:
         if key in synced:
             problems += graph.nodes[key].problems + deployer.problems.get(key, [])
     problems += graph.problems + assembled.problems
-    problems += _graph_problems(graph, config, assembled.resources, deployer, assembled.deployments)
+    problems += _graph_problems(graph, config, resources, deployer, assembled.deployments)
     try:
         nodes, node_problems = load_nodes(files, config)
     except (AttributeError, TypeError, KeyError, ValueError) as exc:  # an inventory field of an unexpected shape
@@ -458,7 +458,8 @@ def _source_at(node: Node, where: tuple[str | int, ...]) -> dict[str, object]:
 
 
 def _undefined_projects(graph: Graph, resources: list[Resource]) -> Iterator[Problem]:
-    """AR010: a project no AppProject in the repo defines (only when the repo defines some)."""
+    """AR010: a project no AppProject in the repo defines (only when the repo defines some). An
+    AppProject file no Application deploys counts: projects are often applied with the roots."""
     projects = {
         r.id.name for r in resources if r.id.kind == "AppProject" and r.id.api_version.startswith("argoproj.io")
     }
@@ -476,16 +477,21 @@ def _undefined_projects(graph: Graph, resources: list[Resource]) -> Iterator[Pro
 
 
 def _missing_namespaces(graph: Graph, config: Config, resources: list[Resource]) -> Iterator[Problem]:
-    """AR011: objects go to a destination namespace that nothing creates."""
+    """AR011: objects go to a destination namespace that nothing creates. A Namespace file no
+    Application deploys counts (for every cluster): it is applied by hand, like the roots."""
     created: dict[str, set[str]] = defaultdict(set)  # cluster → namespaces
+    by_hand: set[str] = set()
     for resource in resources:
-        if resource.deployed and resource.id.kind == "Namespace" and resource.id.api_version == "v1":
-            created[resource.cluster].add(resource.id.name)
+        if resource.id.kind == "Namespace" and resource.id.api_version == "v1":
+            if resource.deployed:
+                created[resource.cluster].add(resource.id.name)
+            elif resource.app is None:
+                by_hand.add(resource.id.name)
     for node in graph.applications():
         spec = node.spec
         if spec is not None and node.enabled and spec.create_namespace and spec.destination.namespace:
             created[cluster_of(node, config)].add(spec.destination.namespace)
-    known = BUILTIN_NAMESPACES | set(config.argocd.namespaces) | set(config.cluster_namespaces)
+    known = BUILTIN_NAMESPACES | set(config.argocd.namespaces) | set(config.cluster_namespaces) | by_hand
     needs: dict[str, set[str]] = defaultdict(set)  # app key → namespaces its objects land in by default
     for resource in resources:
         if resource.deployed and resource.id.namespace and resource.app:
