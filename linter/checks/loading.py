@@ -47,6 +47,7 @@ FIELDS = frozenset(
         "project",
         "projects",
         "namespace",
+        "kind",
     }
 )
 

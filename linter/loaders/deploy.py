@@ -63,7 +63,7 @@ class Deployer:
                 )
                 reason = f"its directory source evaluates Jsonnet ({listed}), which the linter does not"
                 location = spec.doc.location((*where, "path"))
-                problems.append(Problem("AR013", location, {"app": spec.name, "reason": reason}))
+                problems.append(Problem("AR013", location, {"kind": "Application", "app": spec.name, "reason": reason}))
         wheres = [info.where for info in spec.sources if info.type == "helm"]
         for helm, where in zip(spec.helm, wheres, strict=True):
             out += self._render(node, helm, index[where])

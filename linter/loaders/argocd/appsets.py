@@ -40,6 +40,20 @@ class GeneratorError(Exception):
     """The ApplicationSet cannot be evaluated: Argo CD generates nothing for it either."""
 
 
+class Unsupported(Exception):
+    """A generator the linter cannot evaluate from git alone (an outside system, or a kind it
+    does not know): its Applications are skipped, not guessed."""
+
+    def __init__(self, kind: str) -> None:
+        known = kind in OUTSIDE_SYSTEMS
+        super().__init__(
+            f"its `{kind}` generator needs an outside system"
+            if known
+            else f"its `{kind}` generator is not one the linter knows"
+        )
+        self.kind = kind
+
+
 @dataclass(frozen=True)
 class Generated:
     """One Application an ApplicationSet makes: its data, and where its template is written."""
@@ -79,16 +93,21 @@ def expand(
             at: YamlPath = ("spec", "generators", index)
             if not isinstance(generator, dict):
                 raise GeneratorError(f"`spec.generators[{index}]` is not a mapping")
-            unsupported = [kind for kind in OUTSIDE_SYSTEMS if kind in generator]
-            if unsupported:
-                reason = f"its `{unsupported[0]}` generator needs an outside system; its Applications are not checked"
+            try:
+                parameter_sets = _select(generator, _params(generator, context), context)
+            except Unsupported as exc:
+                reason = f"{exc}; the Applications it makes are not checked"
                 out.problems.append(
-                    Problem("AR013", doc.location((*at, unsupported[0])), {"app": name, "reason": reason})
+                    Problem(
+                        "AR013",
+                        doc.location((*at, _kind(generator))),
+                        {"kind": "ApplicationSet", "app": name, "reason": reason},
+                    )
                 )
                 continue
             own = _generator_template(generator)
             merged = _merge_template(own, template)
-            for params in _select(generator, _params(generator, context), context):
+            for params in parameter_sets:
                 app = _render(merged, params, context)
                 patch = spec.get("templatePatch")
                 if isinstance(patch, str) and patch.strip():
@@ -167,7 +186,7 @@ def _params(generator: Mapping[str, Any], context: Context) -> list[Params]:
         return _matrix_params(spec, context)
     if kind == "merge":
         return _merge_params(spec, context)
-    raise GeneratorError(f"unknown generator `{kind}`")
+    raise Unsupported(kind)
 
 
 def _list_params(spec: Mapping[str, Any], context: Context) -> list[Params]:

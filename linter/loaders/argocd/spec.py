@@ -165,6 +165,8 @@ def _source(
         )
         return replace(base, type="remote-helm", reason="a chart from a Helm repository or OCI registry")
     path = source.get("path")
+    if not url:
+        return replace(base, type="unsupported", reason="it has no repoURL")  # KV002 reports the field
     if multi and path in (None, ""):
         return replace(base, type="ref", reason="" if ref else "a source with neither path nor chart deploys nothing")
     if not _is_this_repo(url, path, files, repo):

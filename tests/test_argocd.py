@@ -1,0 +1,389 @@
+"""The Argo CD application graph on the layouts real repositories use, zero-config: each test
+builds a git repository with a real remote (ssh form, while the Applications say https) and
+checks which Applications `m0sh1-lint inventory apps --format json` lists as synced, and why."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import lint_json
+from linter.cli import main
+
+REMOTE = "git@git.example.com:ops/homelab.git"
+URL = "https://git.example.com/ops/homelab"  # the same repository, as Applications spell it
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+
+
+def repo(root: Path, files: dict[str, str], remote: str | None = REMOTE) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=root, check=True)
+    if remote:
+        subprocess.run([*GIT, "remote", "add", "origin", remote], cwd=root, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "init"], cwd=root, check=True)
+    return root
+
+
+def app(
+    name: str,
+    path: str,
+    namespace: str = "apps",
+    *,
+    directory: str = "",
+    url: str = URL,
+    meta_namespace: str | None = "argocd",
+) -> str:
+    meta = f"  name: {name}\n" + (f"  namespace: {meta_namespace}\n" if meta_namespace else "")
+    source_extra = f"    directory:\n{directory}" if directory else ""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n{meta}spec:\n  project: default\n"
+        f"  source:\n    repoURL: {url}\n    targetRevision: main\n    path: {path}\n{source_extra}"
+        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+
+
+def cm(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: b\n"
+
+
+def apps_json(root: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, dict]:
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    listed = json.loads(capsys.readouterr().out)["applications"]
+    by_name = {a["name"]: a for a in listed}
+    assert len(by_name) == len(listed), "names are unique in these layouts"
+    return by_name
+
+
+def synced(apps: dict[str, dict]) -> set[str]:
+    return {name for name, a in apps.items() if a["enabled"]}
+
+
+def test_app_of_apps_with_a_disabled_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "argocd/root.yaml": app("root", "argocd/apps", "argocd", directory="      recurse: true\n"),
+            "argocd/apps/cluster/storage.yaml": app("storage", "apps/storage"),
+            "argocd/apps/user/web.yaml": app("web", "apps/web"),
+            "argocd/disabled/user/old.yaml": app("old", "apps/old"),
+            "apps/storage/cm.yaml": cm("storage"),
+            "apps/web/cm.yaml": cm("web"),
+            "apps/old/cm.yaml": cm("old"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"root", "storage", "web"}
+    assert apps["root"]["why"] == "a root that deploys other Applications (app-of-apps): bootstrapped by hand"
+    assert apps["web"]["parent"] == "root"
+    assert apps["web"]["why"] == "deployed by the enabled Application `root`"
+    assert apps["old"]["why"] == "no enabled Application deploys it"
+    assert apps["web"]["sources"] == [
+        {
+            "type": "directory",
+            "repoURL": URL,
+            "path": "apps/web",
+            "chart": None,
+            "targetRevision": "main",
+            "objects": 1,
+        }
+    ]
+    assert apps["root"]["sources"][0]["objects"] == 2  # the two child Applications
+
+
+def test_a_disabled_apps_objects_are_not_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: nope\n"
+    root = repo(
+        tmp_path,
+        {
+            "argocd/root.yaml": app("root", "argocd/apps", "argocd"),
+            "argocd/apps/web.yaml": app("web", "apps/web"),
+            "argocd/disabled/old.yaml": app("old", "apps/old"),
+            "apps/web/cm.yaml": cm("web"),
+            "apps/old/pvc.yaml": pvc,
+            "stray/pvc.yaml": pvc,  # deployed by nothing at all
+        },
+    )
+    code, document = lint_json(root, capsys=capsys)
+    assert (code, document["findings"]) == (0, [])
+
+
+def test_apps_folder_of_roots_each_deploying_a_folder_of_children(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "apps/infrastructure.yaml": app("infrastructure", "apps/infrastructure", "argocd"),
+            "apps/applications.yaml": app("applications", "apps/applications", "argocd"),
+            "apps/infrastructure/cert-manager.yaml": app("cert-manager", "manifests/cert-manager"),
+            "apps/applications/web.yaml": app("web", "manifests/web"),
+            "manifests/cert-manager/cm.yaml": cm("cert-manager"),
+            "manifests/web/cm.yaml": cm("web"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"infrastructure", "applications", "cert-manager", "web"}
+    assert apps["cert-manager"]["parent"] == "infrastructure"
+
+
+def test_root_syncing_its_own_folder_recursively_with_exclude(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `path: argocd`, `recurse: true` deploys the root itself too (a cycle), and argocd/infra/*.
+    root = repo(
+        tmp_path,
+        {
+            "argocd/root.yaml": app(
+                "root", "argocd", "argocd", directory="      recurse: true\n      exclude: 'archive/*'\n"
+            ),
+            "argocd/infra/dns.yaml": app("dns", "manifests/dns"),
+            "argocd/infra/nested/metrics.yaml": app("metrics", "manifests/metrics"),
+            "argocd/archive/legacy.yaml": app("legacy", "manifests/legacy"),
+            "manifests/dns/cm.yaml": cm("dns"),
+            "manifests/metrics/cm.yaml": cm("metrics"),
+            "manifests/legacy/cm.yaml": cm("legacy"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"root", "dns", "metrics"}
+    assert apps["legacy"]["why"] == "no enabled Application deploys it"
+
+
+def test_helm_chart_rendering_child_applications(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = (
+        "{{- range .Values.apps }}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+        "  name: {{ .name }}\n  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        f"    repoURL: {URL}\n    path: apps/{{{{ .name }}}}\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: {{ .name }}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n{{- end }}\n"
+    )
+    root = repo(
+        tmp_path,
+        {
+            "bootstrap/root.yaml": app("root", "charts/root", "argocd"),
+            "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 1.0.0\n",
+            "charts/root/values.yaml": "apps:\n  - name: web\n  - name: api\n",
+            "charts/root/templates/apps.yaml": template,
+            "apps/web/cm.yaml": cm("web"),
+            "apps/api/cm.yaml": cm("api"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"root", "web", "api"}
+    assert apps["api"]["file"] == "charts/root/templates/apps.yaml"
+    assert apps["api"]["sources"][0]["objects"] == 1
+
+
+def test_app_of_apps_chart_nobody_deploys_is_taken_as_installed_by_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  source:\n    repoURL: {URL}\n    path: apps/web\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: web\n"
+    )
+    root = repo(
+        tmp_path,
+        {
+            "root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 1.0.0\n",
+            "root/templates/web.yaml": template,
+            "apps/web/cm.yaml": cm("web"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"root", "web"}
+    assert apps["root"]["file"] == "root/Chart.yaml"
+    assert apps["root"]["why"].startswith("a chart that renders Applications and that no Application deploys")
+
+
+def test_applicationset_with_git_directories(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: workloads\n  namespace: argocd\n"
+        f"spec:\n  generators:\n    - git:\n        repoURL: {URL}\n        revision: main\n"
+        "        directories:\n          - path: workloads/*\n          - path: workloads/broken\n            exclude: true\n"
+        "  template:\n    metadata:\n      name: '{{path.basename}}'\n    spec:\n      project: default\n"
+        f"      source:\n        repoURL: {URL}\n        path: '{{{{path}}}}'\n"
+        "      destination:\n        server: https://kubernetes.default.svc\n        namespace: '{{path.basename}}'\n"
+        "      syncPolicy:\n        syncOptions: [CreateNamespace=true]\n"
+    )
+    root = repo(
+        tmp_path,
+        {
+            "argocd/workloads.yaml": appset,
+            "workloads/web/cm.yaml": cm("web"),
+            "workloads/db/cm.yaml": cm("db"),
+            "workloads/broken/cm.yaml": cm("broken"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"web", "db"}
+    assert apps["web"]["generatedBy"] == "workloads"
+    assert apps["web"]["destinationNamespace"] == "web"
+    assert apps["db"]["sources"][0]["path"] == "workloads/db"
+
+
+def test_multi_source_application_with_values_ref(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    multi = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  sources:\n    - repoURL: {URL}\n      path: charts/web\n"
+        "      helm:\n        valueFiles: [$values/env/prod/web.yaml]\n"
+        f"    - repoURL: {URL}\n      ref: values\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+    pvc = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n"
+        "spec:\n  storageClassName: {{ .Values.storageClass }}\n"
+    )
+    root = repo(
+        tmp_path,
+        {
+            "argocd/web.yaml": multi,
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+            "charts/web/values.yaml": "storageClass: fast\n",
+            "charts/web/templates/pvc.yaml": pvc,
+            "env/prod/web.yaml": "storageClass: fsat\n",
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert [s["type"] for s in apps["web"]["sources"]] == ["helm", "ref"]
+    _, document = lint_json(root, "--select", "SC001", capsys=capsys)
+    [finding] = document["findings"]
+    assert (finding["file"], finding["line"], finding["rule"]) == ("env/prod/web.yaml", 1, "SC001")
+
+
+def test_source_in_another_repository_is_noted_not_guessed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "argocd/web.yaml": app("web", "apps/web", url="https://github.com/someone/else.git"),
+            "apps/web/cm.yaml": cm("web"),  # same path here, but another repository's
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert apps["web"]["sources"][0]["type"] == "external"
+    assert apps["web"]["sources"][0]["objects"] == 0
+    _, document = lint_json(root, capsys=capsys)
+    assert [(f["rule"], f["message"]) for f in document["findings"]] == [
+        (
+            "AR012",
+            "Application `web` is not fully checked: its source `https://github.com/someone/else.git` is in another "
+            "repository",
+        )
+    ]
+
+
+def test_checkout_without_remote_trusts_paths_that_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repo(
+        tmp_path,
+        {"argocd/web.yaml": app("web", "apps/web", url="https://anything.example/x.git"), "apps/web/cm.yaml": cm("w")},
+        remote=None,
+    )
+    assert apps_json(root, capsys)["web"]["sources"][0]["type"] == "directory"
+
+
+def test_two_clusters_keep_their_inventories_apart(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sc = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\nprovisioner: x\n"
+    pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: fast\n"
+    config = (
+        "argocd:\n  clusters:\n    - name: prod\n      roots: ['clusters/prod/**']\n"
+        "    - name: lab\n      roots: ['clusters/lab/**']\n"
+    )
+    root = repo(
+        tmp_path,
+        {
+            ".m0sh1-lint.yaml": config,
+            "clusters/prod/storage.yaml": app("storage", "manifests/storage"),
+            "clusters/lab/web.yaml": app("web", "manifests/web"),
+            "manifests/storage/sc.yaml": sc,
+            "manifests/web/pvc.yaml": pvc,
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert (apps["storage"]["cluster"], apps["web"]["cluster"]) == ("prod", "lab")
+    _, document = lint_json(root, "--select", "SC001", capsys=capsys)
+    assert [(f["file"], f["rule"]) for f in document["findings"]] == [("manifests/web/pvc.yaml", "SC001")]
+
+
+def test_cycle_no_root_reaches_is_taken_as_applied_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "a/a.yaml": app("a", "b", "argocd"),
+            "b/b.yaml": app("b", "a", "argocd"),
+            "argocd/root.yaml": app("root", "argocd/apps", "argocd"),
+            "argocd/apps/web.yaml": app("web", "manifests/web"),
+            "manifests/web/cm.yaml": cm("web"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"root", "web", "a", "b"}
+    assert "cycle" in apps["a"]["why"] or "cycle" in apps["b"]["why"]
+
+
+MALFORMED = {
+    "argocd/no-name.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {}\nspec: {}\n",
+    "argocd/spec-list.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: x}\nspec: [1]\n",
+    "argocd/sources-map.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: y}\n"
+        "spec: {sources: {a: 1}, source: 3, destination: [], syncPolicy: {syncOptions: 5}}\n"
+    ),
+    "argocd/helm-odd.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: z}\n"
+        "spec:\n  source:\n    path: charts/c\n    helm: {valueFiles: 7, parameters: [1, {name: a}], values: [1],"
+        " fileParameters: [{name: b, path: ../../etc/passwd}]}\n"
+    ),
+    "argocd/set-unknown.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s1}\n"
+        "spec:\n  generators: [{frobnicate: {}}, 3]\n  template: {metadata: {name: q}}\n"
+    ),
+    "argocd/set-bad-template.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s2}\n"
+        "spec:\n  goTemplate: true\n  generators: [{list: {elements: [{a: 1}, 2]}}]\n"
+        "  template: {metadata: {name: '{{ .a | nosuch }}'}}\n"
+    ),
+    "argocd/set-matrix.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s3}\n"
+        "spec:\n  generators: [{matrix: {generators: [{list: {elements: [{a: 1}]}}]}}, {merge: 1}]\n"
+        "  template: 'nope'\n"
+    ),
+    "charts/c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+}
+
+
+def test_malformed_applications_and_applicationsets_never_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repo(tmp_path, MALFORMED)
+    code, document = lint_json(root, capsys=capsys)
+    assert code in (0, 1)
+    rules = {f["rule"] for f in document["findings"]}
+    assert "LN004" not in rules  # no check crashed
+    by_file = {(f["file"], f["rule"]) for f in document["findings"]}
+    assert {
+        ("argocd/no-name.yaml", "AR004"),
+        ("argocd/spec-list.yaml", "AR004"),
+        ("argocd/set-bad-template.yaml", "AR014"),
+        ("argocd/set-matrix.yaml", "AR014"),
+        ("argocd/set-unknown.yaml", "AR013"),  # a generator kind it does not know: noted, not guessed
+        ("argocd/sources-map.yaml", "KV002"),
+    } <= by_file
+    assert "root:" not in json.dumps(document)  # fileParameters outside the repo are never read
+
+
+def test_a_thousand_applications(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {"argocd/root.yaml": app("root", "argocd/apps", "argocd")}
+    for index in range(1000):
+        files[f"argocd/apps/app-{index:04}.yaml"] = app(f"app-{index:04}", f"manifests/app-{index:04}")
+        files[f"manifests/app-{index:04}/cm.yaml"] = cm(f"cm-{index}")
+    root = repo(tmp_path, files)
+    apps = apps_json(root, capsys)
+    assert len(synced(apps)) == 1001
