@@ -208,7 +208,8 @@ def test_applicationset_with_git_directories(tmp_path: Path, capsys: pytest.Capt
     appset = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: workloads\n  namespace: argocd\n"
         f"spec:\n  generators:\n    - git:\n        repoURL: {URL}\n        revision: main\n"
-        "        directories:\n          - path: workloads/*\n          - path: workloads/broken\n            exclude: true\n"
+        "        directories:\n          - path: workloads/*\n"
+        "          - path: workloads/broken\n            exclude: true\n"
         "  template:\n    metadata:\n      name: '{{path.basename}}'\n    spec:\n      project: default\n"
         f"      source:\n        repoURL: {URL}\n        path: '{{{{path}}}}'\n"
         "      destination:\n        server: https://kubernetes.default.svc\n        namespace: '{{path.basename}}'\n"
