@@ -23,6 +23,7 @@ from .loaders.git import GitError, load_history, load_state
 from .loaders.repo import load_repo
 from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
 from .post.changed import keep_changed
+from .post.clusters import with_clusters
 from .post.suppress import suppress
 from .views import Views
 
@@ -116,7 +117,7 @@ def lint(root: Path, options: Options = Options(), setup: Setup | None = None) -
     started = time.perf_counter()
     model, history, views = load(setup, options)
     loaded = time.perf_counter()
-    findings = run_rules(views, setup.rules)
+    findings = with_clusters(run_rules(views, setup.rules), model)
     findings = suppress(findings, model, setup.config, setup.rules, options.today or date.today())
     findings = [f for f in findings if in_scope(f.location.path, options.scope)]
     if views.inventory.focus is not None:

@@ -311,7 +311,39 @@ def test_two_clusters_keep_their_inventories_apart(tmp_path: Path, capsys: pytes
     apps = apps_json(root, capsys)
     assert (apps["storage"]["cluster"], apps["web"]["cluster"]) == ("prod", "lab")
     _, document = lint_json(root, "--select", "SC001", capsys=capsys)
-    assert [(f["file"], f["rule"]) for f in document["findings"]] == [("manifests/web/pvc.yaml", "SC001")]
+    assert [(f["file"], f["rule"], f["clusters"]) for f in document["findings"]] == [
+        ("manifests/web/pvc.yaml", "SC001", ["lab"])
+    ]
+    assert main(["lint", "--root", str(root), "--select", "SC001", "--no-color", str(root)]) == 1
+    assert "which no enabled app defines [lab]" in capsys.readouterr().out
+
+
+def test_roots_of_one_name_are_separate_argo_cd_instances(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # One bootstrap file per cluster, each applied to its own cluster by hand: the same name twice.
+    root = repo(
+        tmp_path,
+        {
+            "clusters/lab/root.yaml": app("root", "clusters/lab/apps", "argocd"),
+            "clusters/prod/root.yaml": app("root", "clusters/prod/apps", "argocd"),
+            "clusters/lab/apps/web.yaml": app("web", "manifests/web"),
+            "clusters/prod/apps/web.yaml": app("web", "manifests/web"),
+            "manifests/web/cm.yaml": cm("web"),
+        },
+    )
+    code, document = lint_json(root, capsys=capsys)
+    assert (code, document["findings"]) == (0, [])  # no AR016 duplicate name, no AR006 shared object
+    listed = json.loads(_inventory(root, capsys))["applications"]
+    assert sorted((a["name"], a["cluster"]) for a in listed) == [
+        ("root", "clusters/lab"),
+        ("root", "clusters/prod"),
+        ("web", "clusters/lab"),
+        ("web", "clusters/prod"),
+    ]
+
+
+def _inventory(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    return capsys.readouterr().out
 
 
 def test_cycle_no_root_reaches_is_taken_as_applied_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

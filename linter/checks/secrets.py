@@ -283,22 +283,31 @@ def check_duplicates(views: Views, params: NoParams) -> Iterator[Violation]:
     for (namespace, name), found in sorted(
         views.inventory.secrets.items(), key=lambda item: (str(item[0][0]), item[0][1])
     ):
-        producers: dict[tuple[str, int], Resource] = {}
+        by_cluster: dict[str, dict[tuple[str, int], Resource]] = {}  # the same Secret in two clusters is fine
         for secret in found:
             if secret.deployed and secret.mirrored_from is None and secret.resource is not None:
-                producers.setdefault((secret.resource.doc.path, secret.resource.doc.index), secret.resource)
-        if len(producers) < 2:
-            continue
-        ordered = sorted(producers.values(), key=lambda r: (r.doc.path, r.doc.start_line))
-        for resource in ordered:
-            others = [o for o in ordered if o is not resource]
-            fields = {
-                "secret": name,
-                "namespace": namespace or "?",
-                "this": f"{resource.id.kind} in `{resource.doc.path}`",
-                "other": ", ".join(f"{o.id.kind} in `{o.doc.path}`" for o in others),
-            }
-            yield Violation(views.locate(resource, ("metadata", "name")), fields, resource.id)
+                resource = secret.resource
+                by_cluster.setdefault(resource.cluster, {}).setdefault(
+                    (resource.doc.path, resource.doc.index), resource
+                )
+        for producers in by_cluster.values():
+            if len(producers) > 1:
+                yield from _duplicate_violations(views, namespace, name, list(producers.values()))
+
+
+def _duplicate_violations(
+    views: Views, namespace: str | None, name: str, producers: list[Resource]
+) -> Iterator[Violation]:
+    ordered = sorted(producers, key=lambda r: (r.doc.path, r.doc.start_line))
+    for resource in ordered:
+        others = [o for o in ordered if o is not resource]
+        fields = {
+            "secret": name,
+            "namespace": namespace or "?",
+            "this": f"{resource.id.kind} in `{resource.doc.path}`",
+            "other": ", ".join(f"{o.id.kind} in `{o.doc.path}`" for o in others),
+        }
+        yield Violation(views.locate(resource, ("metadata", "name")), fields, resource.id)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,16 @@ def in_chart(rel: str, dirs: set[str]) -> bool:
     return any("/".join(parts[:i]) in dirs for i in range(0 if "" in dirs else 1, len(parts)))
 
 
+def in_chart_templates(rel: str, dirs: set[str]) -> bool:
+    """Is `rel` a chart's template or vendored subchart (text Helm renders, not YAML)? Other files
+    of a chart directory are plain YAML: values, and often the Application that deploys it."""
+    parts = rel.split("/")
+    return any(
+        parts[i] in ("templates", "charts") and "/".join(parts[:i]) in dirs
+        for i in range(0 if "" in dirs else 1, len(parts) - 1)
+    )
+
+
 def load_charts(files: RepoFiles, config: Config, sources: TemplateSources) -> tuple[list[Chart], list[Problem]]:
     charts: list[Chart] = []
     problems: list[Problem] = []

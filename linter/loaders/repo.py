@@ -34,7 +34,7 @@ from ..model.yamldoc import PartOf
 from .argocd.graph import Graph, Node, cluster_of, manifest_documents, walk
 from .argocd.repos import RepoIdentity, identity
 from .argocd.spec import IN_CLUSTER_SERVER, is_argo
-from .charts import chart_dirs, chart_used, in_chart, load_chart, load_charts
+from .charts import chart_dirs, chart_used, in_chart, in_chart_templates, load_chart, load_charts
 from .deploy import Deployer
 from .files import RepoFiles
 from .git import remote_urls
@@ -71,7 +71,7 @@ def load_repo(root: Path, config: Config) -> RepoModel:
         config,
         repo,
         deployer,
-        lambda rel: in_chart(rel, dirs),
+        lambda rel: in_chart_templates(rel, dirs),
         lambda walked: _bootstrapped_charts(charts_found, deployer, repo),
     )
     assembled = _assemble(graph, deployer, config)

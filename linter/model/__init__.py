@@ -4,7 +4,7 @@ The records live in small modules by subject; they are re-exported here so that 
 `from ..model import Resource, Location`.
 """
 
-from .apps import Application, ApplicationSet, DirectorySource, HelmSource, SourceInfo, SourceType
+from .apps import Application, ApplicationSet, ChartRef, DirectorySource, HelmSource, SourceInfo, SourceType
 from .charts import Chart, Dependency
 from .config import AnsibleNodes, ArgoConfig, ClusterConfig, Config, PathIgnore
 from .findings import Finding, Fix, Severity, Violation
@@ -36,6 +36,7 @@ __all__ = [
     "ArgoConfig",
     "Catalog",
     "Chart",
+    "ChartRef",
     "ClusterConfig",
     "Config",
     "Dependency",

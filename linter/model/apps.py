@@ -17,8 +17,18 @@ SourceType = Literal["helm", "directory", "kustomize", "remote-helm", "external"
 
 
 @dataclass(frozen=True)
+class ChartRef:
+    """A chart from a Helm repository (`repoURL` + `chart`) or an OCI registry (`oci://` + path)."""
+
+    repo_url: str
+    name: str
+    version: str | None  # targetRevision: a version or a range
+
+
+@dataclass(frozen=True)
 class HelmSource:
-    """A chart in this repository, rendered as one Helm release."""
+    """A chart rendered as one Helm release: in this repository (`chart_dir`), or remote (`remote`,
+    with `chart_dir` "")."""
 
     chart_dir: str  # repo-relative chart directory
     release_name: str
@@ -28,6 +38,7 @@ class HelmSource:
     skip_crds: bool = False
     kube_version: str | None = None
     api_versions: tuple[str, ...] = ()
+    remote: ChartRef | None = None
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class Finding:
     suppressed: str | None = None  # the reason, when suppressed
     related: tuple[str, ...] = ()
     suppressed_by: str | None = None  # "inline", "annotation", "config" or "baseline"
+    clusters: tuple[str, ...] = ()  # the clusters it is about, when the repo deploys to several
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -84,4 +85,5 @@ class Finding:
             "suggestions": list(self.suggestions),
             "resource": self.resource.as_dict() if self.resource else None,
             "suppressed": self.suppressed,
+            **({"clusters": list(self.clusters)} if self.clusters else {}),
         }

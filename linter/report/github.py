@@ -23,7 +23,8 @@ def render(findings: list[Finding], prefix: str = "") -> str:
         loc = f.location
         title = _property(f"{f.rule} {f.name}")
         props = f"file={_property(prefix + loc.path)},line={loc.line},col={loc.column},title={title}"
-        body = f"{f.message}. {f.hint}"
+        where = f" (cluster {', '.join(f.clusters)})" if f.clusters else ""
+        body = f"{f.message}{where}. {f.hint}"
         if f.suggestions:
             body += " Did you mean " + " or ".join(f"`{s}`" for s in f.suggestions) + "?"
         lines.append(f"::{COMMAND[f.severity.value]} {props}::{_data(body)}")

@@ -48,6 +48,8 @@ def _result(finding: Finding, index: dict[str, int], prefix: str) -> dict[str, A
         result["ruleIndex"] = index[finding.rule]
     if finding.resource:
         result["properties"]["resource"] = finding.resource.as_dict()
+    if finding.clusters:
+        result["properties"]["clusters"] = list(finding.clusters)
     if finding.suppressed is not None:
         kind = "inSource" if finding.suppressed_by in ("inline", "annotation") else "external"
         result["suppressions"] = [{"kind": kind, "justification": finding.suppressed}]

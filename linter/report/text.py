@@ -39,6 +39,8 @@ def render(findings: list[Finding], console: Console, baseline_fixed: int | None
         line.append(finding.rule, style=STYLE[finding.severity.value])
         line.append(f" {finding.name} ", style="dim")
         line.append(finding.message)
+        if finding.clusters:
+            line.append(f" [{', '.join(finding.clusters)}]", style="cyan")
         console.print(line)
         console.print(Text(f"  {finding.severity.value}: {finding.hint}", style="dim"))
         if finding.suggestions:

@@ -75,6 +75,7 @@ class Context:
     clusters: tuple[ClusterConfig, ...]
     go: bool
     strict: bool
+    guessed: list[str] = field(default_factory=list)  # parameters made up for lack of knowledge
 
 
 def expand(
@@ -120,7 +121,16 @@ def expand(
                 )
     except (GeneratorError, EngineError) as exc:
         reason = " ".join(str(exc).split())[:300]
-        out.problems.append(Problem("AR014", doc.location(("spec", "generators")), {"app": name, "reason": reason}))
+        if context.guessed:  # the failure may be the guess's: a note, not an error
+            reason = (
+                f"{context.guessed[0]}, and with it the template fails ({reason}); its Applications are not checked"
+            )
+            problem = Problem(
+                "AR013", doc.location(("spec", "generators")), {"kind": "ApplicationSet", "app": name, "reason": reason}
+            )
+        else:
+            problem = Problem("AR014", doc.location(("spec", "generators")), {"app": name, "reason": reason})
+        out.problems.append(problem)
         return Expansion(problems=out.problems)
     return _unique_names(out, doc, name)
 
@@ -233,6 +243,11 @@ def _cluster_params(spec: Mapping[str, Any], context: Context) -> list[Params]:
     if not selector and not any(c.server == IN_CLUSTER_SERVER for c in context.clusters):
         local = {"name": "in-cluster", "nameNormalized": "in-cluster", "server": IN_CLUSTER_SERVER, "project": ""}
         out.append(_with_values(local, spec, context))
+        if not context.clusters:
+            context.guessed.append(
+                "its clusters generator is taken to list only the local cluster (declare the "
+                "clusters under argocd.clusters in .m0sh1-lint.yaml)"
+            )
     return out
 
 

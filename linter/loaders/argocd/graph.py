@@ -44,7 +44,29 @@ Origin = Literal["manifest", "rendered", "generated", "bootstrap"]
 # given the graph walked so far.
 Bootstraps = Callable[["Graph"], list[YamlDoc]]
 # Folders whose standalone Applications a repo without app-of-apps keeps out of the cluster.
-DISABLED_FOLDERS = frozenset({"disabled", "archive", "archived", "deprecated"})
+DISABLED_FOLDERS = frozenset(
+    {
+        "disabled",
+        "archive",
+        "archived",
+        "deprecated",
+        "old",
+        "legacy",
+        "hack",
+        "docs",
+        "doc",
+        "experiments",
+        "experimental",
+        "exclude",
+        "excluded",
+        "examples",
+        "example",
+        "sandbox",
+        "test",
+        "tests",
+        "tmp",
+    }
+)
 
 
 @dataclass
@@ -112,6 +134,7 @@ def walk(
     for key in bootstrapped:  # a chart that renders no Application is no app-of-apps: not a node at all
         if not [c for c in graph.nodes[key].children if c != key]:
             _forget(graph, key)
+    _separate_instances(graph, config)
     _decide(graph, config)
     return graph
 
@@ -224,6 +247,38 @@ def _assign_root_clusters(graph: Graph, config: Config) -> None:
                 break
 
 
+def _separate_instances(graph: Graph, config: Config) -> None:
+    """Roots of the same name and namespace cannot live in one Argo CD (applying one replaces the
+    other): each is bootstrapped into its own instance, one per cluster, named after its folder.
+    Their subtrees follow them."""
+    groups: dict[tuple[str, str], list[Node]] = {}
+    for key in graph.order:
+        node = graph.nodes[key]
+        if node.kind == "Application" and not [p for p in node.parents if p != key] and node.instance == IN_CLUSTER:
+            groups.setdefault((node.namespace or "argocd", node.name), []).append(node)
+    moved = False
+    for roots in groups.values():
+        if len(roots) > 1 and len({r.doc.path for r in roots}) == len(roots):
+            folders = [r.doc.path.rsplit("/", 1)[0] if "/" in r.doc.path else "." for r in roots]
+            unique = len(set(folders)) == len(folders)  # else one file per cluster in one folder
+            for root, folder in zip(roots, folders, strict=True):
+                root.instance = folder if unique else root.doc.path.rsplit(".", 1)[0]
+                moved = True
+    if not moved:
+        return
+    for key in graph.order:  # parents come before their children in the walk's order
+        node = graph.nodes[key]
+        parents = [graph.nodes[p] for p in node.parents if p != key and p in graph.nodes]
+        if parents and not _configured_instance(node, config):
+            first = parents[0]
+            destination = first.spec.destination if first.spec is not None else None
+            node.instance = _cluster(destination, first.instance, config) if destination else first.instance
+
+
+def _configured_instance(node: Node, config: Config) -> bool:
+    return any(c.roots and any_match(c.roots, node.doc.path) for c in config.argocd.clusters)
+
+
 def cluster_of(node: Node, config: Config) -> str:
     """The cluster an Application deploys its objects to."""
     if node.spec is None:
@@ -258,6 +313,8 @@ def _decide(graph: Graph, config: Config) -> None:
     deploys = {k: any(c != k for c in n.children) for k, n in nodes.items()}
     app_of_apps = any(deploys.values())
     allowed = _argo_namespaces(graph, config, roots)
+    # `kubectl apply -f` applies every document of a file: a root beside a bootstrapped one is applied too
+    bootstrap_files = {nodes[k].doc.path for k in roots if deploys[k] and nodes[k].origin == "manifest"}
     for key in roots:
         node = nodes[key]
         if deploys[key] and node.origin == "bootstrap":
@@ -271,8 +328,11 @@ def _decide(graph: Graph, config: Config) -> None:
             _set(node, True, "a root that deploys other Applications (app-of-apps): bootstrapped by hand")
         elif configured:
             _set(node, True, "a root named in the config (argocd.roots)")
+        elif node.doc.path in bootstrap_files:
+            _set(node, True, "in the same file as an app-of-apps root, so applied by hand with it")
         elif not app_of_apps and _in_disabled_folder(node.doc.path):
-            _set(node, False, "a standalone Application in a `disabled` folder: taken as not applied")
+            folder = next(p for p in node.doc.path.split("/")[:-1] if p.lower() in DISABLED_FOLDERS)
+            _set(node, False, f"a standalone Application in a `{folder}/` folder: taken as not applied")
         elif not app_of_apps:
             _set(node, True, "a standalone Application: the repo has no app-of-apps, so it is taken as applied by hand")
         else:

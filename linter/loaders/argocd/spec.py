@@ -20,7 +20,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...core.globs import glob_match
-from ...model import DirectorySource, HelmSource, Location, Problem, SourceInfo, ValuesLayer, YamlDoc, YamlPath
+from ...model import (
+    ChartRef,
+    DirectorySource,
+    HelmSource,
+    Location,
+    Problem,
+    SourceInfo,
+    ValuesLayer,
+    YamlDoc,
+    YamlPath,
+)
 from ...model.shapes import as_dict, as_list, metadata
 from ..files import RepoFiles, inside_repo, posix_join
 from ..kustomize import kustomization_file
@@ -53,7 +63,8 @@ class AppSpec:
     project: str
     destination: Destination
     create_namespace: bool
-    helm: list[HelmSource] = field(default_factory=list)
+    helm: list[HelmSource] = field(default_factory=list)  # charts in this repository
+    remote_helm: list[tuple[HelmSource, YamlPath]] = field(default_factory=list)  # remote charts, by source
     directories: list[tuple[DirectorySource, YamlPath]] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -156,6 +167,8 @@ def _source(
     base = SourceInfo("external", where, url, None, chart, revision, ref)
     if url.startswith("oci://") or chart:
         name = chart or _text(source.get("path")) or url.rsplit("/", 1)[-1]
+        remote = ChartRef(url, name, revision)
+        app.remote_helm.append((_helm_source(app, files, where, source, None, refs, used_refs, remote), where))
         app.problems.append(
             Problem(
                 "AR002",
@@ -167,6 +180,8 @@ def _source(
     path = source.get("path")
     if not url:
         return replace(base, type="unsupported", reason="it has no repoURL")  # KV002 reports the field
+    if "{{" in url:
+        return replace(base, type="unsupported", reason="its repoURL is a template the linter cannot resolve")
     if multi and path in (None, ""):
         return replace(base, type="ref", reason="" if ref else "a source with neither path nor chart deploys nothing")
     if not _is_this_repo(url, path, files, repo):
@@ -224,10 +239,13 @@ def _helm_source(
     files: RepoFiles,
     where: YamlPath,
     source: Mapping[str, Any],
-    chart_dir: str,
+    chart_dir: str | None,
     refs: Refs,
     used_refs: set[str],
+    remote: ChartRef | None = None,
 ) -> HelmSource:
+    """A Helm source's release and values; `chart_dir` None for a remote chart, whose relative
+    value files live in the chart's own repository (only `/...` and `$ref/...` ones are read)."""
     helm = as_dict(source.get("helm"))
     at = (*where, "helm")
     ignore_missing = helm.get("ignoreMissingValueFiles") is True
@@ -243,7 +261,7 @@ def _helm_source(
     layers += _parameter_layers(app.doc, helm, at)
     layers += _file_parameter_layers(app, files, helm, at, chart_dir, refs, used_refs)
     return HelmSource(
-        chart_dir,
+        chart_dir or "",
         str(helm.get("releaseName") or app.name),
         tuple(value_files),
         tuple(layers),
@@ -251,6 +269,7 @@ def _helm_source(
         skip_crds=helm.get("skipCrds") is True,
         kube_version=_text(helm.get("kubeVersion")),
         api_versions=tuple(str(v) for v in as_list(helm.get("apiVersions"))),
+        remote=remote,
     )
 
 
@@ -258,7 +277,7 @@ def _value_files(
     app: AppSpec,
     files: RepoFiles,
     entry: str,
-    chart_dir: str,
+    chart_dir: str | None,
     refs: Refs,
     used_refs: set[str],
     at: YamlPath,
@@ -295,7 +314,7 @@ def _value_files(
         app.problems.append(Problem("AR003", app.doc.location(at), {"app": app.name, "file": entry}))
 
 
-def _resolve(entry: str, chart_dir: str, refs: Refs, used_refs: set[str]) -> str | None:
+def _resolve(entry: str, chart_dir: str | None, refs: Refs, used_refs: set[str]) -> str | None:
     """The repo-relative path of a value file; "" for one in another repository; None when it
     cannot resolve (an unknown `$ref`, a path leaving the repository)."""
     if entry.startswith("$") and refs:
@@ -304,6 +323,8 @@ def _resolve(entry: str, chart_dir: str, refs: Refs, used_refs: set[str]) -> str
             return None
         used_refs.add(name)
         return (inside_repo(rest) or None) if refs[name].here else ""
+    if chart_dir is None:
+        return ""  # a remote chart's own file: in the chart's package, not here
     if entry.startswith("/"):
         return inside_repo(entry.lstrip("/")) or None
     return inside_repo(chart_dir, entry) or None
@@ -363,7 +384,7 @@ def _file_parameter_layers(
     files: RepoFiles,
     helm: Mapping[str, Any],
     at: YamlPath,
-    chart_dir: str,
+    chart_dir: str | None,
     refs: Refs,
     used_refs: set[str],
 ) -> list[ValuesLayer]:
