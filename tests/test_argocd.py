@@ -420,3 +420,28 @@ def test_a_thousand_applications(tmp_path: Path, capsys: pytest.CaptureFixture[s
     root = repo(tmp_path, files)
     apps = apps_json(root, capsys)
     assert len(synced(apps)) == 1001
+
+
+def test_kustomize_options_the_linter_does_not_apply_are_noted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kustomized = app("web", "apps/web").replace(
+        "    path: apps/web\n", "    path: apps/web\n    kustomize:\n      namePrefix: prod-\n      patches: []\n"
+    )
+    root = repo(
+        tmp_path,
+        {
+            "argocd/web.yaml": kustomized,
+            "apps/web/kustomization.yaml": "resources: [cm.yaml]\n",
+            "apps/web/cm.yaml": cm("web"),
+        },
+    )
+    _, document = lint_json(root, capsys=capsys)
+    assert [(f["rule"], f["line"], f["message"]) for f in document["findings"]] == [
+        (
+            "AR013",
+            14,  # the `patches:` line
+            "Application `web` is not fully checked: its kustomize options `patches` are not applied; the objects "
+            "are checked without them",
+        )
+    ]

@@ -50,8 +50,9 @@ class RepoFiles:
     _links: dict[str, str] = field(default_factory=dict)
     suppressions: list[Suppression] = field(default_factory=list)  # inline `m0sh1-lint: disable=...`
     # File → who read it for use: an Application's graph key, or "" for the repo itself (config,
-    # charts, nodes). A file's problems count when one of its readers is synced.
-    readers: dict[str, set[str]] = field(default_factory=dict)
+    # charts, nodes). A file's problems count when one of its readers is synced. Most files have
+    # one reader: kept as a string, a set only from the second.
+    readers: dict[str, str | set[str]] = field(default_factory=dict)
     _reader: str = ""
     # Files only looked at that fail to parse yet mention argoproj.io: they may hide an Application.
     may_hide_apps: set[str] = field(default_factory=set)
@@ -140,7 +141,14 @@ class RepoFiles:
             self._reader = previous
 
     def _use(self, rel: str) -> None:
-        self.readers.setdefault(rel, set()).add(self._reader)
+        current = self.readers.get(rel)
+        if current is None:
+            self.readers[rel] = self._reader
+        elif isinstance(current, str):
+            if current != self._reader:
+                self.readers[rel] = {current, self._reader}
+        else:
+            current.add(self._reader)
 
     def read_text(self, rel: str, used: bool = True) -> str | None:
         if used:
@@ -189,9 +197,10 @@ class RepoFiles:
         synced = synced | {""}
 
         def counted(rel: str) -> bool:
-            return (
-                rel in self.may_hide_apps or not self.exists(rel) or not self.readers.get(rel, set()).isdisjoint(synced)
-            )
+            if rel in self.may_hide_apps or not self.exists(rel):
+                return True
+            readers = self.readers.get(rel)
+            return readers in synced if isinstance(readers, str) else bool(readers and not readers.isdisjoint(synced))
 
         return [p for p in self.problems if counted(p.location.path)]
 

@@ -40,6 +40,26 @@ from .repos import RepoIdentity
 API_GROUP = "argoproj.io/"
 TOOLS = ("helm", "kustomize", "directory", "plugin")
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+# Options of an Application's `kustomize` block the linter applies, or that change nothing it
+# checks (labels, annotations, images, the kustomize version).
+APPLIED_KUSTOMIZE_OPTIONS = frozenset(
+    {
+        "namePrefix",
+        "nameSuffix",
+        "namespace",
+        "components",
+        "commonLabels",
+        "commonAnnotations",
+        "images",
+        "labelWithoutSelector",
+        "labelIncludeTemplates",
+        "commonAnnotationsEnvsubst",
+        "version",
+        "forceCommonLabels",
+        "forceCommonAnnotations",
+        "ignoreMissingComponents",
+    }
+)
 
 
 def is_argo(data: Any, kind: str) -> bool:
@@ -198,6 +218,17 @@ def _source(
         return replace(base, type="helm", path=rel)
     directory = _directory_source(source, rel, tool)
     app.directories.append((directory, where))
+    unapplied = sorted(k for k in as_dict(source.get("kustomize")) if k not in APPLIED_KUSTOMIZE_OPTIONS)
+    if unapplied:
+        listed = ", ".join(f"`{k}`" for k in unapplied)
+        reason = f"its kustomize options {listed} are not applied; the objects are checked without them"
+        app.problems.append(
+            Problem(
+                "AR013",
+                app.doc.location((*where, "kustomize", unapplied[0])),
+                {"kind": "Application", "app": app.name, "reason": reason},
+            )
+        )
     return replace(base, type="kustomize" if tool == "kustomize" else "directory", path=rel)
 
 
