@@ -12,6 +12,7 @@ from typing import Any, get_args, get_type_hints
 from ..checks.base import AnyCheck
 from ..checks.registry import TEMPLATES
 from ..model import Rule
+from .examples import added_files, context_note
 from .params import camel, describe
 
 
@@ -19,8 +20,23 @@ def _fence(text: str) -> str:
     return f"```yaml\n{text.rstrip()}\n```"
 
 
+def _examples(rule: Rule) -> tuple[str, str]:
+    """The "Example" and "Use instead" sections: shared files, the base commit, what the context adds."""
+    docs = rule.docs
+    fail: list[str] = []
+    if docs.get("setup"):
+        fail += ["Both examples also contain:", _fence(docs["setup"])]
+    if docs.get("base"):
+        fail += ["Committed first (the base), then changed in the working tree as shown below:", _fence(docs["base"])]
+    fail += [context_note(rule.family, docs, "fail"), _fence(docs["fail"])]
+    same = added_files(rule.family, docs, "pass") == added_files(rule.family, docs, "fail")
+    passing = ["" if same else context_note(rule.family, docs, "pass"), _fence(docs["pass"])]
+    return "\n\n".join(p for p in fail if p), "\n\n".join(p for p in passing if p)
+
+
 def rule_markdown(rule: Rule) -> str:
     docs = rule.docs
+    fail, passing = _examples(rule)
     parts = [
         f"# {rule.id} `{rule.name}`",
         f"{rule.summary}\n\nSeverity: **{rule.severity.value}** · Check: `{rule.check}`"
@@ -28,8 +44,8 @@ def rule_markdown(rule: Rule) -> str:
         + (" · **Opt-in**: runs only when selected by id or name" if not rule.enabled else ""),
         "## What it does\n\n" + docs["what"].strip(),
         "## Why is this bad?\n\n" + docs["why"].strip(),
-        "## Example\n\n" + _fence(docs["fail"]),
-        "## Use instead\n\n" + _fence(docs["pass"]),
+        "## Example\n\n" + fail,
+        "## Use instead\n\n" + passing,
         "## How to fix\n\n" + docs["how"].strip(),
         "## Options\n\n" + (docs.get("options") or "None.").strip(),
         "## Suppression\n\n"

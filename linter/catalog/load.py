@@ -3,8 +3,9 @@
 Every rule file is validated against schemas/rule.schema.json, its `check` must exist, its
 `params` are validated against the schema derived from the check's parameter dataclass and
 parsed into it, every `{field}` its message and hint use must be one the check declares, and
-`fixable: true` needs a check that can propose fixes. Any problem is a LintError naming the file
-and field, with the closest valid name.
+`fixable: true` needs a check that can propose fixes, and its documented examples must be
+buildable as repositories (examples.py). Any problem is a LintError naming the file and field,
+with the closest valid name.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..core.schema_errors import first_error
 from ..core.suggest import closest
 from ..loaders.yaml import decode, parse_documents
 from ..model import Catalog, Rule, Severity, template_fields
+from .examples import validate_examples
 from .params import parse, schema_of
 
 # Files under rule directories that are not rules say what they are with `kind:`.
@@ -94,6 +96,7 @@ def load_rule(path: Path, data: Any) -> Rule:
     problem = invalid() if callable(invalid) else None
     if problem:
         raise LintError(f"{path}: params: {problem}")
+    validate_examples(data["id"][:2], data["docs"], f"{path}: docs")
     fixable = bool(data.get("fixable", False))
     if fixable and not check.fixes:
         raise LintError(f"{path}: fixable: check `{check.name}` proposes no fixes, so the rule cannot be fixable")
