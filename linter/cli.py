@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from . import __version__
 from .core.errors import LintError
 
 if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fast
+    from .loaders.fetch.cache import ChartCache
+    from .loaders.fetch.fetcher import Progress
+    from .loaders.fetch.sources import ChartSource
     from .model import Finding
     from .pipeline import Options, Report, Setup
     from .post.fix import FileEdit
@@ -144,6 +148,9 @@ def _relative(path: Path, root: Path) -> str:
     help="Apply proposed fixes (chart version bumps, StorageClass renames), then lint again.",
 )
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+@click.option(
+    "--offline", is_flag=True, help="Never fetch charts: use what the chart cache has (M0SH1_LINT_OFFLINE=1)."
+)
 @click.option("-v", "--verbose", count=True, help="Say what was loaded, skipped and how long it took (stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines: no hints, no summary.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal (NO_COLOR is honoured too).")
@@ -164,6 +171,7 @@ def lint_command(
     write_baseline: str | None,
     apply_fix: bool,
     show_diff: bool,
+    offline: bool,
     verbose: int,
     quiet: bool,
     no_color: bool,
@@ -175,7 +183,14 @@ def lint_command(
     from .post import fix as fixer
 
     prepared = _prepare(paths, root, config_path, select, ignore)
-    options = Options(prepared.scope, base_ref, staged or bool(os.environ.get("PRE_COMMIT")), changed)
+    options = Options(
+        prepared.scope,
+        base_ref,
+        staged or bool(os.environ.get("PRE_COMMIT")),
+        changed,
+        offline=offline,
+        progress=_download_display(),
+    )
     findings = _lint(prepared, options, verbose)
     if show_diff:
         click.echo(fixer.diff(_plan_fixes(prepared, findings)), nl=False)
@@ -287,14 +302,13 @@ def _explain(report: Report) -> None:
     click.echo(f"root: {model.root}", err=True)
     click.echo(f"config: {setup.config.source or '(defaults)'}", err=True)
     click.echo(summary(model), err=True)
-    for chart in model.charts:
-        missing = [d.scope for d in chart.dependencies if d.scope not in chart.vendored]
-        if missing:
-            click.echo(
-                f"chart {chart.dir}: dependencies not vendored under charts/, skipped: {', '.join(missing)} "
-                "(the wrapper's own templates render; their values are checked as values)",
-                err=True,
-            )
+    unavailable = sum(1 for f in report.findings if f.rule == "LD010")
+    if unavailable:
+        click.echo(
+            f"charts: {unavailable} could not be had (LD010), so their objects are missing and only their values "
+            "are checked",
+            err=True,
+        )
     rendered = sum(1 for r in model.resources if r.render is not None)
     click.echo(
         f"objects: {len(model.resources)} ({rendered} rendered by Helm), {len(model.charts)} charts, "
@@ -331,6 +345,7 @@ def inventory_group() -> None:
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 @click.option("--namespace", help="Only this namespace.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--offline", is_flag=True, help="Never fetch charts: use what the chart cache has.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
 def inventory_secrets(
     paths: tuple[str, ...],
@@ -338,14 +353,15 @@ def inventory_secrets(
     config_path: str | None,
     namespace: str | None,
     output_format: str,
+    offline: bool,
     no_color: bool,
 ) -> None:
     """Every Secret the repo produces or references: producer, keys, referrers, status."""
-    from .pipeline import load
+    from .pipeline import Options, load
     from .report import secrets_table
 
     prepared = _prepare(paths, root, config_path, (), ())
-    _, _, views = load(prepared.setup)
+    _, _, views = load(prepared.setup, Options(offline=offline, progress=_download_display()))
     table = secrets_table.rows(views, namespace)
     if output_format == "json":
         click.echo(secrets_table.render_json(table), nl=False)
@@ -358,22 +374,132 @@ def inventory_secrets(
 @click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--offline", is_flag=True, help="Never fetch charts: use what the chart cache has.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
 def inventory_apps(
-    paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str, no_color: bool
+    paths: tuple[str, ...], root: str | None, config_path: str | None, output_format: str, offline: bool, no_color: bool
 ) -> None:
     """The Argo CD application graph: every Application, whether Argo CD syncs it and why, and
     what each source deploys. PATHS keep only the Applications defined under them."""
     from .loaders.repo import load_repo
+    from .pipeline import Options, chart_fetcher
     from .report import apps_table
 
     prepared = _prepare(paths, root, config_path, (), ())
-    model = load_repo(prepared.root, prepared.setup.config)
+    fetcher = chart_fetcher(prepared.setup, Options(offline=offline, progress=_download_display()))
+    try:
+        model = load_repo(prepared.root, prepared.setup.config, fetcher)
+    finally:
+        fetcher.close()
     apps = apps_table.selected(model, prepared.scope)
     if output_format == "json":
         click.echo(apps_table.render_json(model, apps), nl=False)
     else:
         apps_table.render_text(model, apps, sys.stdout, False if no_color else None)
+
+
+@cli.group("charts")
+def charts_group() -> None:
+    """Charts the repository needs from Helm repositories and OCI registries."""
+
+
+@charts_group.command("pull")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | None) -> None:
+    """Fetch every chart the repository needs into the chart cache (what a CI job caches), and
+    say what could not be had. Exit 1 when a chart is missing."""
+    from .loaders.fetch.fetcher import Fetched
+    from .loaders.repo import load_repo
+    from .pipeline import Options, chart_fetcher
+
+    prepared = _prepare(paths, root, config_path, (), ())
+    fetcher = chart_fetcher(prepared.setup, Options(progress=_download_display()))
+    try:
+        load_repo(prepared.root, prepared.setup.config, fetcher)
+        results = fetcher.results()
+    finally:
+        fetcher.close()
+    missing = 0
+    for source, wanted, result in results:
+        if isinstance(result, Fetched):
+            click.echo(f"ok       {source.describe()} {result.version}")
+        else:
+            missing += 1
+            click.echo(f"missing  {source.describe()} {wanted}: {result.reason}")
+    click.echo(f"{len(results) - missing} chart(s) in {fetcher.cache.root}, {missing} missing", err=True)
+    raise SystemExit(EXIT_FINDINGS if missing else EXIT_OK)
+
+
+@cli.group("cache")
+def cache_group() -> None:
+    """The chart cache shared by every repository and run."""
+
+
+@cache_group.command("dir")
+@click.option("--root", type=click.Path(), help="Repository root (its config may move the cache into it).")
+def cache_dir(root: str | None) -> None:
+    """Print the chart cache directory (for CI cache steps)."""
+    click.echo(str(_cache(root).root))
+
+
+@cache_group.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Remove charts and renders not used for this many days.",
+)
+@click.option("--root", type=click.Path(), help="Repository root (its config may move the cache into it).")
+def cache_prune(days: float, root: str | None) -> None:
+    """Remove what the cache has not used for a while."""
+    cache = _cache(root)
+    removed, freed = cache.prune(days)
+    click.echo(f"removed {removed} file(s), {freed / 1e6:.1f} MB, from {cache.root}")
+
+
+def _cache(root: str | None) -> ChartCache:
+    from .loaders.fetch.cache import ChartCache, cache_root
+    from .loaders.files import find_root
+    from .pipeline import prepare
+
+    repo_root = Path(root).resolve() if root else find_root(Path.cwd())
+    return ChartCache(cache_root(repo_root, prepare(repo_root).config.charts.cache_dir))
+
+
+def _download_display() -> Progress | None:
+    """A transient line on a terminal while charts download; nothing when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        return None
+    return _Downloads().report
+
+
+class _Downloads:
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress as RichProgress
+        from rich.progress import SpinnerColumn, TextColumn
+
+        self.display = RichProgress(
+            SpinnerColumn(), TextColumn("{task.description}"), console=Console(stderr=True), transient=True
+        )
+        self.task = self.display.add_task("fetching charts", start=False)
+        self.active = self.done = 0
+        self.lock = threading.Lock()
+
+    def report(self, event: str, source: ChartSource) -> None:
+        with self.lock:
+            if self.active == 0 and event == "start":
+                self.display.start()
+            self.active += 1 if event == "start" else -1
+            self.done += 1 if event == "done" else 0
+            text = f"fetching charts: {self.done} done, {self.active} downloading ({source.name})"
+            self.display.update(self.task, description=text)
+            if self.active == 0:
+                self.display.stop()
 
 
 @cli.command("rules")

@@ -7,6 +7,7 @@ The CLI, the tests and the benchmarks call this; exit codes and output formats a
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,6 +20,9 @@ from .checks.schema import unvalidated_kinds
 from .core.errors import LintError
 from .inventory import build_inventory
 from .loaders.config import find_config, load_config
+from .loaders.fetch.cache import ChartCache, cache_root
+from .loaders.fetch.credentials import load_credentials
+from .loaders.fetch.fetcher import Fetcher, Progress
 from .loaders.git import GitError, load_history, load_state
 from .loaders.repo import load_repo
 from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
@@ -26,6 +30,8 @@ from .post.changed import keep_changed
 from .post.clusters import with_clusters
 from .post.suppress import suppress
 from .views import Views
+
+ENV_OFFLINE = "M0SH1_LINT_OFFLINE"
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class Options:
     staged: bool = False  # compare the index with HEAD (pre-commit)
     changed_only: bool = False  # keep only findings the changed files can have caused
     today: date | None = None  # for expiring config ignores (default: today)
+    offline: bool = False  # never fetch charts: use what the chart cache has
+    fetch_charts: bool = True  # False: render only what is committed (no cache, no network)
+    progress: Progress | None = field(default=None, compare=False)  # chart downloads, for a display
 
 
 @dataclass(frozen=True)
@@ -82,9 +91,22 @@ def in_scope(path: str, scope: tuple[str, ...]) -> bool:
     return not scope or any(path == s or path.startswith(s.rstrip("/") + "/") for s in scope)
 
 
+def chart_fetcher(setup: Setup, options: Options) -> Fetcher:
+    """The fetcher for charts that are not committed: the shared cache, the user's credentials;
+    offline when asked (`--offline`, or M0SH1_LINT_OFFLINE=1 in the environment)."""
+    offline = options.offline or os.environ.get(ENV_OFFLINE, "") not in ("", "0")
+    cache = ChartCache(cache_root(setup.root, setup.config.charts.cache_dir))
+    return Fetcher(cache, load_credentials(), offline=offline, progress=options.progress)
+
+
 def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History | None, Views]:
     """The repo model, its git history (when CH rules run) and the views over its inventory."""
-    model = load_repo(setup.root, setup.config)
+    fetcher = chart_fetcher(setup, options) if options.fetch_charts else None
+    try:
+        model = load_repo(setup.root, setup.config, fetcher)
+    finally:
+        if fetcher is not None:
+            fetcher.close()
     history = None
     if any(rule.family == "CH" for rule in setup.rules):
         external = sorted({p for app in model.applications for s in app.helm for p in s.value_files})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,21 @@ import pytest
 from linter.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
+
+
+def copy_seed_after(destination: Path) -> Path:
+    """The seed's after state (fixtures/e2e/seed.after) with the upstream chart stand-ins of
+    examples/homelab/upstream, which its wrapper charts depend on through `file://`."""
+    shutil.copytree(FIXTURES / "e2e" / "seed.after", destination)
+    shutil.copytree(EXAMPLE / "upstream", destination / "upstream")
+    return destination
+
+
+@pytest.fixture(scope="session")
+def seed_after(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only copy of the seed's after state, shared by the tests that only lint it."""
+    return copy_seed_after(tmp_path_factory.mktemp("seed") / "seed.after")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,6 +47,23 @@ def lint_json(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tup
     return code, json.loads(out) if out.strip() else {}
 
 
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+
+
+def git_repo(root: Path, files: dict[str, str], remote: str | None = "git@git.example.com:ops/homelab.git") -> Path:
+    """A committed git repository of `files`, with `remote` as its origin."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=root, check=True)
+    if remote:
+        subprocess.run([*GIT, "remote", "add", "origin", remote], cwd=root, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "init"], cwd=root, check=True)
+    return root
+
+
 def golden_text(document: dict) -> str:
     """One block per finding: location, rule, message, then hint and suggestions."""
     lines = []
@@ -40,6 +74,15 @@ def golden_text(document: dict) -> str:
         if f["suggestions"]:
             lines.append("  did you mean: " + ", ".join(f["suggestions"]))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+@pytest.fixture(autouse=True)
+def _no_network_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never reach out: charts come from an empty cache of their own, offline. Tests of
+    fetching (test_remote_charts.py) undo this and serve their own repositories."""
+    monkeypatch.setenv("M0SH1_LINT_OFFLINE", "1")
+    monkeypatch.setenv("M0SH1_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("chart-cache")))
+    monkeypatch.delenv("M0SH1_LINT_HELM_AUTH", raising=False)
 
 
 @pytest.fixture(autouse=True)

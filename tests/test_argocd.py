@@ -5,30 +5,19 @@ checks which Applications `m0sh1-lint inventory apps --format json` lists as syn
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import lint_json
+from conftest import git_repo, lint_json
 from linter.cli import main
 
 REMOTE = "git@git.example.com:ops/homelab.git"
 URL = "https://git.example.com/ops/homelab"  # the same repository, as Applications spell it
-GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
 
 
 def repo(root: Path, files: dict[str, str], remote: str | None = REMOTE) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=root, check=True)
-    if remote:
-        subprocess.run([*GIT, "remote", "add", "origin", remote], cwd=root, check=True)
-    subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "init"], cwd=root, check=True)
-    return root
+    return git_repo(root, files, remote)
 
 
 def app(

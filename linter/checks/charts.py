@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..core.globs import helmignored
-from ..core.semver import Version, bump, coerce, parse, pitfall
+from ..core.semver import Version, bump, coerce, parse, parse_constraint, pitfall
 from ..inventory import Inventory
 from ..model import Chart, Fix, Violation
 from ..model.shapes import as_dict, as_list
@@ -172,47 +172,8 @@ def check_version_format(views: Views, params: NoParams) -> Iterator[Violation]:
 
 
 def _constraint_ok(constraint: str, version: str) -> bool:
-    """Masterminds-style constraints: exact, comparisons, ~, ^, x wildcards, `,`/space AND, `||` OR."""
-    have = coerce(version)
-    if have is None:
-        return False
-    for alternative in constraint.split("||"):
-        parts = [p for p in alternative.replace(",", " ").split() if p]
-        if parts and all(_one(p, have) for p in _join_operators(parts)):
-            return True
-    return False
-
-
-def _join_operators(parts: list[str]) -> list[str]:
-    out: list[str] = []
-    for part in parts:
-        if out and out[-1] in ("=", "!=", ">", "<", ">=", "<=", "~", "^"):
-            out[-1] += part
-        else:
-            out.append(part)
-    return out
-
-
-def _one(term: str, have: Version) -> bool:
-    for op in (">=", "<=", "!=", ">", "<", "=", "~", "^"):
-        if term.startswith(op):
-            target, body = op, term[len(op) :]
-            break
-    else:
-        target, body = "=", term
-    wildcard = any(c in body.split(".") for c in ("x", "X", "*")) or (body.count(".") < 2 and not body.startswith("v"))
-    want = coerce(body.replace("x", "0").replace("X", "0").replace("*", "0"))
-    if want is None:
-        return False
-    h, w = have.key(), want.key()
-    if target == "~":
-        return h >= w and (have.major, have.minor) == (want.major, want.minor)
-    if target == "^":
-        return h >= w and have.major == want.major
-    if target == "=" and wildcard:
-        depth = len([p for p in body.split(".") if p not in ("x", "X", "*")])
-        return (have.major, have.minor, have.patch)[:depth] == (want.major, want.minor, want.patch)[:depth]
-    return {"=": h == w, "!=": h != w, ">": h > w, "<": h < w, ">=": h >= w, "<=": h <= w}[target]
+    have, parsed = coerce(version), parse_constraint(constraint)
+    return have is not None and parsed is not None and parsed.matches(have)
 
 
 def check_lock(views: Views, params: NoParams) -> Iterator[Violation]:
@@ -250,6 +211,26 @@ def check_lock(views: Views, params: NoParams) -> Iterator[Violation]:
                 )
 
 
+def check_vendored(views: Views, params: NoParams) -> Iterator[Violation]:
+    """Committed subcharts whose version is not the one Chart.lock pins (or Chart.yaml allows)."""
+    for chart in views.inventory.model.charts:
+        locked = chart.locked()
+        for dep in chart.dependencies:
+            have = chart.vendored.get(dep.scope)
+            if have is None:
+                continue
+            pin = locked.get(dep.name)
+            if pin is not None and pin.get("version") is not None:
+                wanted, ok = f"Chart.lock pins `{pin['version']}`", coerce(have) == coerce(str(pin["version"]))
+            elif dep.version is not None:
+                wanted, ok = f"Chart.yaml asks for `{dep.version}`", _constraint_ok(dep.version, have)
+            else:
+                continue
+            if not ok:
+                fields = {"chart": chart.name, "dependency": dep.name, "have": have, "wanted": wanted, "dir": chart.dir}
+                yield Violation(chart.chart_doc.location(("dependencies", dep.index, "version")), fields)
+
+
 CHECKS: list[AnyCheck] = [
     Check(
         "chart-version-bump",
@@ -272,5 +253,12 @@ CHECKS: list[AnyCheck] = [
         NoParams,
         frozenset({"chart", "problem"}),
         "Chart.lock entries that do not match Chart.yaml's dependencies.",
+    ),
+    Check(
+        "chart-vendored-sync",
+        check_vendored,
+        NoParams,
+        frozenset({"chart", "dependency", "have", "wanted", "dir"}),
+        "Subcharts committed under charts/ whose version is not the one Chart.lock pins or Chart.yaml allows.",
     ),
 ]

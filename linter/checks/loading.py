@@ -48,6 +48,9 @@ FIELDS = frozenset(
         "projects",
         "namespace",
         "kind",
+        "version",
+        "parent",
+        "offline",
     }
 )
 

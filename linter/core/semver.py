@@ -1,8 +1,10 @@
-"""SemVer 2 as Helm reads chart versions: parse (with Helm's coercion), precedence, bumps."""
+"""SemVer 2 as Helm reads chart versions: parse (with Helm's coercion), precedence, bumps, and
+version constraints as Helm resolves them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _STRICT = re.compile(
@@ -105,3 +107,178 @@ def pitfall(old: Version, new: Version) -> str | None:
     if new.build != old.build and new.key() == old.key():
         return "build metadata (after `+`) is ignored when comparing versions"
     return None
+
+
+# --- constraints, as Helm resolves dependency and chart versions (Masterminds/semver v3) -------
+
+_TERM = re.compile(
+    r"^(=|!=|>=|=>|<=|=<|>|<|~>|~|\^)?\s*v?([0-9]+|[xX*])(?:\.([0-9]+|[xX*]))?(?:\.([0-9]+|[xX*]))?"
+    r"(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
+)
+_HYPHEN = re.compile(r"^\s*(\S+)\s+-\s+(\S+)\s*$")
+_WILD = ("x", "X", "*")
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One comparison: `low <= v < high` (either bound optional), or `v != excluded`. A version with
+    a prerelease only matches a term written with one (Masterminds' rule, as Helm applies it)."""
+
+    low: Version | None = None
+    low_inclusive: bool = True
+    high: Version | None = None
+    high_inclusive: bool = False
+    excluded: Version | None = None
+    prerelease: bool = False
+
+    def matches(self, version: Version) -> bool:
+        if version.prerelease and not self.prerelease:
+            return False
+        key = version.key()
+        if self.excluded is not None:
+            return key != self.excluded.key()
+        if self.low is not None and (key < self.low.key() or (key == self.low.key() and not self.low_inclusive)):
+            return False
+        return self.high is None or key < self.high.key() or (key == self.high.key() and self.high_inclusive)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A version constraint such as `^1.2`, `~0.1.0`, `>=1.0.0 <2.0.0 || 3.x`, `1.2.3 - 1.4`."""
+
+    text: str
+    alternatives: tuple[tuple[_Term, ...], ...]
+
+    def matches(self, version: Version) -> bool:
+        return any(all(term.matches(version) for term in group) for group in self.alternatives)
+
+    def best(self, versions: Iterable[str]) -> str | None:
+        """The highest of `versions` (as written) that matches, as Helm picks it; None if none does."""
+        found = [(v.key(), text) for text in versions if (v := coerce(text)) is not None and self.matches(v)]
+        return max(found)[1] if found else None
+
+
+def parse_constraint(text: str) -> Constraint | None:
+    """The constraint, or None when Helm would reject it (`latest`, an empty string, garbage)."""
+    groups = []
+    for alternative in text.split("||"):
+        terms: list[_Term] = []
+        hyphen = _HYPHEN.match(alternative)
+        parts = [] if hyphen else [p for p in re.split(r"[\s,]+", alternative.strip()) if p]
+        if hyphen:
+            low, high = _bound(hyphen.group(1)), _bound(hyphen.group(2))
+            if low is None or high is None:
+                return None
+            terms.append(_Term(_version(low[0]), True, *_upper(high), prerelease=low[1] or high[1]))
+        parts = _joined_operators(parts)
+        for part in parts:
+            term = _term(part)
+            if term is None:
+                return None
+            terms.append(term)
+        if not terms:
+            return None
+        groups.append(tuple(terms))
+    return Constraint(text, tuple(groups))
+
+
+def _joined_operators(parts: list[str]) -> list[str]:
+    """`>= 1.0` (an operator, then its version, split by the space) is one term."""
+    out: list[str] = []
+    for part in parts:
+        if out and re.fullmatch(r"=|!=|>=|=>|<=|=<|>|<|~>|~|\^", out[-1]):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
+
+
+_Parts = tuple[int | None, int | None, int | None]  # None: a wildcard or a missing part
+
+
+def _split(text: str) -> tuple[str, _Parts, tuple[str, ...]] | None:
+    match = _TERM.match(text.strip())
+    if not match:
+        return None
+
+    def number(part: str | None) -> int | None:
+        return None if part is None or part in _WILD else int(part)
+
+    major, minor, patch = (number(match.group(i)) for i in (2, 3, 4))
+    if major is None and (minor is not None or patch is not None):
+        return None
+    pre = tuple(match.group(5).split(".")) if match.group(5) else ()
+    return match.group(1) or "=", (major, minor, patch), pre
+
+
+def _bound(text: str) -> tuple[_Parts, bool] | None:
+    split = _split(text)
+    return None if split is None else (split[1], bool(split[2]))
+
+
+def _version(parts: _Parts, pre: tuple[str, ...] = ()) -> Version:
+    return Version(parts[0] or 0, parts[1] or 0, parts[2] or 0, pre)
+
+
+def _next(parts: _Parts) -> Version | None:
+    """The first version past everything `parts` stands for (1.2.x → 1.3.0, 1.x → 2.0.0); None for `*`."""
+    major, minor, patch = parts
+    if major is None:
+        return None
+    if minor is None:
+        return Version(major + 1, 0, 0)
+    if patch is None:
+        return Version(major, minor + 1, 0)
+    return Version(major, minor, patch + 1)
+
+
+def _upper(parts: tuple[_Parts, bool]) -> tuple[Version | None, bool]:
+    """The upper end of a hyphen range: `- 1.4` means up to any 1.4.x."""
+    values, _ = parts
+    if None in values:
+        return _next(values), False
+    return _version(values), True
+
+
+def _term(text: str) -> _Term | None:
+    split = _split(text)
+    if split is None:
+        return None
+    op, parts, pre = split
+    major, minor, patch = parts
+    wild = None in parts
+    low = _version(parts, pre)
+    has_pre = bool(pre)
+    if op == "=":
+        if wild:
+            return _Term(low, True, _next(parts), prerelease=has_pre)
+        return _Term(low, True, low, True, prerelease=has_pre)
+    if op == "!=":
+        return _Term(excluded=low, prerelease=has_pre)
+    if op in (">=", "=>"):
+        return _Term(low, True, prerelease=has_pre)
+    if op == ">":
+        return _Term(_next(parts), True, prerelease=has_pre) if wild else _Term(low, False, prerelease=has_pre)
+    if op in ("<=", "=<"):
+        return (
+            _Term(high=_next(parts), prerelease=has_pre)
+            if wild
+            else _Term(high=low, high_inclusive=True, prerelease=has_pre)
+        )
+    if op == "<":
+        return _Term(high=low, prerelease=has_pre)
+    if op in ("~", "~>"):
+        if major is None:
+            return _Term(prerelease=has_pre)
+        high = Version(major + 1, 0, 0) if minor is None else Version(major, minor + 1, 0)
+        return _Term(low, True, high, prerelease=has_pre)
+    # caret: the leftmost non-zero part may not change
+    if major is None:
+        return _Term(prerelease=has_pre)
+    if major > 0 or minor is None:
+        high = Version(major + 1, 0, 0)
+    elif minor > 0 or patch is None:
+        high = Version(0, minor + 1, 0)
+    else:
+        high = Version(0, 0, patch + 1)
+    return _Term(low, True, high, prerelease=has_pre)

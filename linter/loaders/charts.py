@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from ..model import Chart, Config, Dependency, Location, Problem, ValuesPath, YamlDoc
 from ..model.shapes import as_list
+from ..model.yamldoc import KnownPositions, pack
 from .files import RepoFiles, posix_join
 from .helm.archive import TemplateSources, helmignore_patterns
+from .helm.package import archive_members
 from .helm.templates import all_paths
+from .yaml import parse_documents
 
 
 def chart_dirs(files: RepoFiles) -> set[str]:
@@ -153,14 +156,76 @@ def _only_comments(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") or line.strip() == "---" for line in text.splitlines())
 
 
-def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]) -> tuple[str, ...]:
-    depth = len(chart_dir.split("/")) + 1
-    present = {p.split("/")[depth] for p in files.under(posix_join(chart_dir, "charts"))}
-    names = []
+def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]) -> dict[str, str | None]:
+    """Dependencies committed under charts/ (a directory or `<name>-<version>.tgz`), with the
+    version each holds."""
+    charts = posix_join(chart_dir, "charts")
+    depth = len(charts.split("/")) if charts else 0
+    present = sorted({p.split("/")[depth] for p in files.under(charts)})
+    out: dict[str, str | None] = {}
     for dep in dependencies:
-        if any(entry == dep.name or (entry.startswith(dep.name + "-") and entry.endswith(".tgz")) for entry in present):
-            names.append(dep.scope)
-    return tuple(names)
+        entry = next(
+            (e for e in present if e == dep.name or (e.startswith(dep.name + "-") and e.endswith(".tgz"))), None
+        )
+        if entry is not None:
+            out[dep.scope] = _committed_version(files, posix_join(charts, entry))
+    return out
+
+
+def _committed_version(files: RepoFiles, path: str) -> str | None:
+    """The version in a committed subchart's Chart.yaml (a directory or an archive)."""
+    if not path.endswith(".tgz"):
+        docs = files.yaml(posix_join(path, "Chart.yaml"), used=False)
+        meta = docs[0].data if docs else None
+    else:
+        data = files.read_bytes(path)
+        members = archive_members(data) if data is not None else {}
+        raw = next((v for k, v in members.items() if k.count("/") == 1 and k.endswith("/Chart.yaml")), None)
+        docs, _ = parse_documents(raw.decode("utf-8", "replace"), path) if raw is not None else ([], [])
+        meta = docs[0].data if docs else None
+    version = meta.get("version") if isinstance(meta, dict) else None
+    return str(version) if version is not None else None
+
+
+def chart_from_archive(data: bytes, key: str, selected_at: Location, sources: TemplateSources) -> Chart | None:
+    """A fetched chart as a Chart record, everything in it pointing at `selected_at` (the line that
+    names the chart): it is in no repo file. `key` names it (`<source>@<version>`)."""
+    members = archive_members(data)
+    top = next(
+        (name.split("/", 1)[0] for name in members if name.count("/") == 1 and name.endswith("/Chart.yaml")), None
+    )
+    if top is None:
+        return None
+    fixed = KnownPositions({(): pack(selected_at.line, selected_at.column)}, selected_at.line)
+
+    def doc(name: str) -> YamlDoc | None:
+        raw = members.get(f"{top}/{name}")
+        docs, _ = parse_documents(raw.decode("utf-8", "replace"), selected_at.path) if raw is not None else ([], [])
+        return YamlDoc(selected_at.path, 0, docs[0].data, fixed) if docs else None
+
+    chart_doc = doc("Chart.yaml")
+    meta = chart_doc.data if chart_doc is not None else None
+    if chart_doc is None or not isinstance(meta, dict):
+        return None
+    values_doc = doc("values.yaml")
+    dependencies = _dependencies(meta)
+    present = {name.split("/")[2].rsplit("-", 1)[0] for name in members if name.startswith(f"{top}/charts/")}
+    present |= {name.split("/")[2] for name in members if name.startswith(f"{top}/charts/") and name.count("/") > 3}
+    templates = tuple(
+        sources.template(selected_at.path, raw.decode("utf-8", "replace"))
+        for name, raw in sorted(members.items())
+        if name.startswith(f"{top}/templates/") and len(raw) < 1_000_000
+    )
+    return Chart(
+        key,
+        str(meta.get("name") or top),
+        meta.get("version"),
+        chart_doc,
+        values_doc if values_doc is not None and isinstance(values_doc.data, dict) else None,
+        dependencies,
+        {d.scope: None for d in dependencies if d.name in present or d.scope in present},
+        templates,
+    )
 
 
 def chart_used(chart: Chart) -> frozenset[ValuesPath]:

@@ -9,7 +9,7 @@ from typing import Any
 from ..core.errors import LintError
 from ..core.resources import schema
 from ..core.schema_errors import first_error
-from ..model.config import AnsibleNodes, ArgoConfig, ClusterConfig, Config, PathIgnore
+from ..model.config import AnsibleNodes, ArgoConfig, ChartsConfig, ClusterConfig, Config, Mirror, PathIgnore
 from .yaml import decode, parse_documents
 
 CONFIG_NAMES = (".m0sh1-lint.yaml", ".m0sh1-lint.yml")
@@ -72,6 +72,7 @@ def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
         applications=tuple(paths.get("applications") or defaults.applications),
         disabled_applications=tuple(paths.get("disabledApplications") or defaults.disabled_applications),
         argocd=_argocd(data.get("argocd") or {}),
+        charts=_charts(data.get("charts") or {}),
         chart_roots=tuple(p.strip("/") for p in paths.get("charts") or defaults.chart_roots),
         exclude=tuple(paths.get("exclude") or defaults.exclude),
         cluster_storage_classes=tuple(cluster.get("storageClasses") or ()),
@@ -115,6 +116,20 @@ def _ansible(data: Mapping[str, Any]) -> AnsibleNodes:
         ),
         configured=any(key in data for key in ("hostVars", "groupVars", "hosts")),
     )
+
+
+def _charts(data: Mapping[str, Any]) -> ChartsConfig:
+    cache_dir = data.get("cacheDir")
+    if cache_dir is not None and (str(cache_dir).startswith(("/", "~")) or ".." in str(cache_dir).split("/")):
+        raise LintError(
+            "charts.cacheDir must be a path inside the repository (a cache elsewhere is set with the "
+            "M0SH1_LINT_CACHE_DIR environment variable, which a repository cannot change)"
+        )
+    mirrors = tuple(
+        Mirror(str(m["from"]), str(m["to"]), bool(m.get("plainHttp")), bool(m.get("insecureSkipTLSVerify")))
+        for m in data.get("mirrors") or ()
+    )
+    return ChartsConfig(str(cache_dir) if cache_dir is not None else None, mirrors)
 
 
 def _argocd(data: Mapping[str, Any]) -> ArgoConfig:

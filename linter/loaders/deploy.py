@@ -11,12 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..model import Chart, DirectorySource, HelmSource, Problem, SourceKind, ValuesLayer, YamlDoc, YamlPath
+from ..model import (
+    Chart,
+    ChartRef,
+    DirectorySource,
+    HelmSource,
+    Location,
+    Problem,
+    SourceKind,
+    ValuesLayer,
+    YamlDoc,
+    YamlPath,
+)
 from .argocd.graph import Node
+from .charts import chart_from_archive
+from .fetch.fetcher import Fetched
+from .fetch.sources import chart_source
 from .files import RepoFiles
 from .helm.archive import TemplateSources
-from .helm.render import render_release
-from .kustomize import Build, build_directory
+from .helm.package import Packager, Packed, Subchart, unavailable
+from .helm.render import ReleaseInput, render_release
+from .helm.sanitize import sanitize_archive
+from .kustomize import Build, Included, KustomizeChart, build_directory
 from .produced import Produced, Release
 
 
@@ -26,6 +42,8 @@ class Deployer:
     sources: TemplateSources
     chart: Callable[[str], Chart | None]  # chart directory → the chart (None: not a loadable chart)
     kube_version: str
+    packager: Packager
+    api_versions: tuple[str, ...] = ()  # what the repository's CRDs add to .Capabilities.APIVersions
     problems: dict[str, list[Problem]] = field(default_factory=dict)  # Application key → its problems
     kustomizations: set[str] = field(default_factory=set)
     fragments: set[str] = field(default_factory=set)
@@ -57,6 +75,8 @@ class Deployer:
                 Produced(item.doc, source, item.namespace, rendered=True, included=item, kind=SourceKind.GENERATED)
                 for item in build.generated
             ]
+            for kustomize_chart in build.helm_charts:
+                out += self._render_kustomize_chart(node, kustomize_chart, source)
             if build.jsonnet:
                 listed = ", ".join(f"`{f}`" for f in build.jsonnet[:3]) + (
                     " and more" if len(build.jsonnet) > 3 else ""
@@ -67,6 +87,8 @@ class Deployer:
         wheres = [info.where for info in spec.sources if info.type == "helm"]
         for helm, where in zip(spec.helm, wheres, strict=True):
             out += self._render(node, helm, index[where])
+        for helm, where in spec.remote_helm:
+            out += self._render_remote(node, helm, where, index[where])
         return out
 
     @staticmethod
@@ -90,6 +112,85 @@ class Deployer:
         spec = node.spec
         if chart is None or spec is None or not chart.values_ok:
             return []  # Helm would fail on the same chart files; their problem is reported
+        packed = self.packager.pack(chart)
+        self.problems.setdefault(node.key, []).extend(packed.problems)
+        return self._release(node, chart, packed, helm, source, None)
+
+    def _render_remote(
+        self, node: Node, helm: HelmSource, where: YamlPath, source: int, at: Location | None = None
+    ) -> list[Produced]:
+        """A chart taken straight from a Helm repository or an OCI registry (an Application's, or a
+        kustomization's `helmCharts`); `at` is the line that names it."""
+        spec, remote = node.spec, helm.remote
+        assert spec is not None and remote is not None
+        if at is None:
+            at = spec.doc.location((*where, "chart" if not remote.repo_url.startswith("oci://") else "repoURL"))
+        fetcher = self.packager.fetcher
+        chart_source_ = chart_source(remote.repo_url, remote.name, self.packager.mirrors)
+        problems = self.problems.setdefault(node.key, [])
+        parent = f"Application `{spec.name}`"
+        if fetcher is None or chart_source_ is None:
+            reason = "chart fetching is off" if fetcher is None else f"`{remote.repo_url}` is no repository URL"
+            problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, reason, at))
+            return []
+        result = fetcher.fetch(chart_source_, remote.version)
+        if not isinstance(result, Fetched):
+            problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, result.reason, at))
+            return []
+        archive = sanitize_archive(result.archive)
+        key = f"fetched:{result.digest}"
+        self.sources.register(key, archive)
+        chart = chart_from_archive(archive, f"{chart_source_.key}@{result.version}", at, self.sources)
+        if chart is None:
+            problems.append(Problem("LD005", at, {"reason": f"{remote.name} {result.version} has no Chart.yaml"}))
+            return []
+        packed = Packed.of(archive, tuple(Subchart(s, s, "", "vendored", at, s) for s in chart.vendored))
+        return self._release(node, chart, packed, helm, source, at)
+
+    def _render_kustomize_chart(self, node: Node, entry: KustomizeChart, source: int) -> list[Produced]:
+        """A kustomization's `helmCharts` entry: a local chart under chartHome, or a remote one;
+        its objects then get the kustomization's namespace and name prefix/suffix."""
+        spec = node.spec
+        assert spec is not None
+        helm = HelmSource(
+            entry.local_dir or "",
+            entry.release_name,
+            (),
+            entry.values,
+            namespace=entry.namespace,
+            skip_crds=not entry.include_crds,
+            kube_version=entry.kube_version,
+            api_versions=entry.api_versions,
+            remote=None if entry.local_dir else ChartRef(entry.repo or "", entry.name, entry.version),
+        )
+        if entry.local_dir is not None:
+            produced = self._render(node, helm, source)
+        elif entry.repo:
+            produced = self._render_remote(node, helm, (), source, entry.at)
+        else:
+            reason = "it names no `repo` and no chart is under helmGlobals.chartHome"
+            self.problems.setdefault(node.key, []).append(
+                unavailable(
+                    entry.name, entry.version, "(none)", f"kustomization `{entry.transform.via}`", reason, entry.at
+                )
+            )
+            return []
+        for item in produced:
+            item.included = Included(
+                item.doc,
+                entry.transform.namespace,
+                entry.transform.name_prefix,
+                entry.transform.name_suffix,
+                entry.transform.via,
+            )
+            item.namespace = entry.transform.namespace or item.namespace
+        return produced
+
+    def _release(
+        self, node: Node, chart: Chart, packed: Packed, helm: HelmSource, source: int, selected_at: Location | None
+    ) -> list[Produced]:
+        spec = node.spec
+        assert spec is not None
         namespace = helm.namespace or spec.destination.namespace or "default"
         values_doc = chart.values_doc
         chart_layer = ValuesLayer(values_doc.path, values_doc.data, values_doc) if values_doc is not None else None
@@ -100,20 +201,24 @@ class Deployer:
             for layer in (*self._file_layers(helm.value_files), *helm.values_layers)
             if chart_layer is None or layer.label != chart_layer.label
         )
-        release = Release(node.key, chart, helm.release_name, namespace, ((chart_layer,) if chart_layer else ()) + user)
+        layers = ((chart_layer,) if chart_layer else ()) + user
+        scopes = tuple(s.scope for s in packed.subcharts)
+        release = Release(node.key, chart, helm.release_name, namespace, layers, scopes)
         self.releases.append(release)
-        rendered, render_problems = render_release(
-            self.files,
-            self.sources,
-            chart,
-            user,
+        options = ReleaseInput(
             helm.release_name,
             namespace,
-            kube_version=helm.kube_version or self.kube_version,
-            api_versions=helm.api_versions,
+            user,
+            helm.kube_version or self.kube_version,
+            tuple(dict.fromkeys((*self.api_versions, *helm.api_versions))),
+            helm.skip_crds,
+            selected_at,
+            chart_layer,
         )
-        self.problems.setdefault(node.key, []).extend(render_problems)
-        return [
+        fetcher = self.packager.fetcher
+        rendered = render_release(self.files, self.sources, chart, packed, options, fetcher.cache if fetcher else None)
+        self.problems.setdefault(node.key, []).extend(rendered.problems)
+        out = [
             Produced(
                 doc,
                 source,
@@ -124,9 +229,14 @@ class Deployer:
                 release=release,
                 file=item,
             )
-            for item in rendered
+            for item in rendered.files
             for doc in item.docs
         ]
+        out += [
+            Produced(doc, source, None, rendered=True, kind=SourceKind.RENDERED, default_namespace=namespace)
+            for doc in rendered.crds
+        ]
+        return out
 
     def _file_layers(self, paths: tuple[str, ...]) -> list[ValuesLayer]:
         layers = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.globs import argo_glob
-from ..model import DirectorySource, Location, Problem, YamlDoc, YamlPath
+from ..model import DirectorySource, Location, Problem, ValuesLayer, YamlDoc, YamlPath
 from ..model.shapes import as_dict, as_list
 from ..model.yamldoc import KnownPositions, pack
 from .files import RepoFiles, posix_join
@@ -44,6 +44,8 @@ SUPPORTED = {
     "sortOptions",
     "components",
     "images",  # no rule reads container images
+    "helmCharts",  # rendered by the Deployer (Argo CD's kustomize build --enable-helm)
+    "helmGlobals",
 }
 
 
@@ -58,6 +60,25 @@ class Included:
     via: str | None = None  # the kustomization that lists it
 
 
+@dataclass(frozen=True)
+class KustomizeChart:
+    """One `helmCharts` entry: a chart kustomize renders (with --enable-helm, as Argo CD can)
+    before its other transformations apply to the output."""
+
+    name: str
+    repo: str | None  # None: a local chart under helmGlobals.chartHome
+    version: str | None
+    release_name: str
+    namespace: str | None
+    values: tuple[ValuesLayer, ...]  # valuesFile, additionalValuesFiles, valuesInline, in that order
+    include_crds: bool
+    local_dir: str | None  # chartHome/<name> when it exists in the repository
+    at: Location  # the entry in the kustomization
+    transform: Included  # the kustomization's namespace and name prefix/suffix for the output
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
+
+
 @dataclass
 class Build:
     included: list[Included] = field(default_factory=list)
@@ -70,10 +91,11 @@ class Build:
     include_matched: bool = False  # did `include` select any manifest?
     exclude_matched: bool = False  # did `exclude` remove any?
     selected: int = 0  # manifest files a directory source reads (parsable or not)
+    helm_charts: list[KustomizeChart] = field(default_factory=list)  # `helmCharts` the Deployer renders
 
     def empty(self) -> bool:
         """Does the source deploy nothing, with nothing else to blame (a broken file, Jsonnet)?"""
-        if self.problems or self.jsonnet or self.included or self.generated:
+        if self.problems or self.jsonnet or self.included or self.generated or self.helm_charts:
             return False
         return (not self.kustomizations and self.selected == 0) or bool(self.kustomizations)
 
@@ -163,11 +185,51 @@ def _build_kustomization(
     for entry in components:  # the Application's `kustomize.components`, relative to the kustomization
         _resource(files, entry, here, doc, ("components",), build, visiting, transform, kfile)
 
+    build.helm_charts.extend(_helm_charts(files, data, doc, here, transform, kfile))
     options = as_dict(data.get("generatorOptions"))
     for kind, key in (("Secret", "secretGenerator"), ("ConfigMap", "configMapGenerator")):
         for index, generator in enumerate(as_list(data.get(key))):
             if isinstance(generator, dict) and generator.get("name"):
                 build.generated.append(_generated(kind, generator, doc, (key, index), files, here, transform, options))
+
+
+def _helm_charts(
+    files: RepoFiles, data: dict[str, Any], doc: YamlDoc, here: str, transform: _Transform, kfile: str
+) -> list[KustomizeChart]:
+    home = _str(as_dict(data.get("helmGlobals")).get("chartHome")) or "charts"
+    out = []
+    for index, entry in enumerate(as_list(data.get("helmCharts"))):
+        if not isinstance(entry, dict) or not _str(entry.get("name")):
+            continue
+        name = str(entry["name"])
+        where: YamlPath = ("helmCharts", index)
+        layers: list[ValuesLayer] = []
+        value_files = [entry.get("valuesFile"), *as_list(entry.get("additionalValuesFiles"))]
+        for value_file in value_files:
+            path = posix_join(here, str(value_file)) if isinstance(value_file, str) and value_file else None
+            values_docs = files.yaml(path) if path and files.exists(path) else []
+            if path and values_docs and isinstance(values_docs[0].data, dict):
+                layers.append(ValuesLayer(path, values_docs[0].data, values_docs[0]))
+        if isinstance(entry.get("valuesInline"), dict):
+            layers.append(ValuesLayer(f"{kfile} valuesInline", entry["valuesInline"], doc, (*where, "valuesInline")))
+        local = posix_join(here, home, name)
+        out.append(
+            KustomizeChart(
+                name,
+                _str(entry.get("repo")),
+                _str(str(entry["version"])) if entry.get("version") is not None else None,
+                _str(entry.get("releaseName")) or name,
+                _str(entry.get("namespace")),
+                tuple(layers),
+                entry.get("includeCRDs") is True,
+                local if files.exists(posix_join(local, "Chart.yaml")) else None,
+                doc.location((*where, "name")),
+                Included(doc, transform.namespace, transform.prefix, transform.suffix, kfile),
+                _str(entry.get("kubeVersion")),
+                tuple(str(v) for v in as_list(entry.get("apiVersions"))),
+            )
+        )
+    return out
 
 
 def _patch_files(kustomization: dict[str, Any], here: str) -> list[str]:

@@ -19,6 +19,7 @@ class Release:
     release_name: str
     namespace: str
     layers: tuple[ValuesLayer, ...]  # chart values.yaml first, then the Application's layers
+    subcharts: tuple[str, ...] = ()  # scopes of the dependencies that rendered (committed or fetched)
 
 
 @dataclass

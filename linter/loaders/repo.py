@@ -36,19 +36,25 @@ from .argocd.repos import RepoIdentity, identity
 from .argocd.spec import IN_CLUSTER_SERVER, is_argo
 from .charts import chart_dirs, chart_used, in_chart, in_chart_templates, load_chart, load_charts
 from .deploy import Deployer
+from .fetch.fetcher import Fetcher
 from .files import RepoFiles
 from .git import remote_urls
 from .helm.archive import TemplateSources
+from .helm.capabilities import crd_api_versions
+from .helm.package import Packager, archive_members
 from .kustomize import Included, kustomization_file
 from .nodes import load_nodes
 from .produced import Produced, Release
 from .suppressions import from_annotations
+from .yaml import parse_documents
 
 NOT_OBJECTS = {"Kustomization", "Component"}
 BUILTIN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
-def load_repo(root: Path, config: Config) -> RepoModel:
+def load_repo(root: Path, config: Config, fetcher: Fetcher | None = None) -> RepoModel:
+    """The repository as Argo CD will deploy it. Without a `fetcher`, charts that are not
+    committed are not rendered (each is an LD010 problem: chart fetching is off)."""
     files = RepoFiles(root, config.exclude)
     repo = identity(remote_urls(files.root), config.argocd.repo_urls)
     sources = TemplateSources(files)
@@ -65,7 +71,11 @@ def load_repo(root: Path, config: Config) -> RepoModel:
             charts[directory] = loaded
         return charts[directory]
 
-    deployer = Deployer(files, sources, chart, config.kubernetes_version)
+    packager = Packager(sources, chart, fetcher, config.charts.mirrors)
+    if fetcher is not None:
+        fetcher.fetch_all(packager.requests(charts_found))  # in parallel, before the walk needs them
+    api_versions = crd_api_versions(_crd_objects(files, dirs, fetcher))
+    deployer = Deployer(files, sources, chart, config.kubernetes_version, packager, api_versions)
     graph = walk(
         files,
         config,
@@ -102,6 +112,18 @@ def load_repo(root: Path, config: Config) -> RepoModel:
         suppressions=tuple(_suppressions(files, resources)),
         applicationsets=tuple(assembled.applicationsets),
     )
+
+
+def _crd_objects(files: RepoFiles, dirs: set[str], fetcher: Fetcher | None) -> Iterator[object]:
+    """Every CRD the repository holds, for .Capabilities (helm/capabilities.py): manifests, the
+    charts' crds/ files, and those of the charts already fetched."""
+    for doc in manifest_documents(files, lambda rel: in_chart_templates(rel, dirs)):
+        yield doc.data
+    for fetched in fetcher.fetched() if fetcher is not None else ():
+        for name, data in archive_members(fetched.archive).items():
+            if "/crds/" in name and name.endswith((".yaml", ".yml")):
+                docs, _ = parse_documents(data.decode("utf-8", "replace"), name)
+                yield from (doc.data for doc in docs)
 
 
 def _bootstrapped_charts(charts: list[Chart], deployer: Deployer, repo: RepoIdentity) -> list[YamlDoc]:
@@ -249,7 +271,7 @@ def _rendering(release: Release, node: Node, clusters: dict[str, str]) -> Render
         release.namespace,
         release.layers,
         chart_used(chart),
-        chart.vendored,
+        release.subcharts,
         clusters[node.key],
         node.staged,
     )
@@ -302,6 +324,8 @@ def _resources(produced: Produced, node: Node, cluster: str, renderings: dict[in
             renderings[id(produced.release)],
             item.subcharts,
             item.from_archive,
+            item.trace(produced.doc),
+            item.upstream.describe if item.upstream is not None else None,
         )
     spec = node.spec
     default = produced.default_namespace or (spec.destination.namespace if spec else None)

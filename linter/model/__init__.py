@@ -6,7 +6,7 @@ The records live in small modules by subject; they are re-exported here so that 
 
 from .apps import Application, ApplicationSet, ChartRef, DirectorySource, HelmSource, SourceInfo, SourceType
 from .charts import Chart, Dependency
-from .config import AnsibleNodes, ArgoConfig, ClusterConfig, Config, PathIgnore
+from .config import AnsibleNodes, ArgoConfig, ChartsConfig, ClusterConfig, Config, Mirror, PathIgnore
 from .findings import Finding, Fix, Severity, Violation
 from .nodes import Node, Taint
 from .repo import Fields, GitState, History, Problem, RepoModel, Suppression
@@ -37,6 +37,7 @@ __all__ = [
     "Catalog",
     "Chart",
     "ChartRef",
+    "ChartsConfig",
     "ClusterConfig",
     "Config",
     "Dependency",
@@ -49,6 +50,7 @@ __all__ = [
     "History",
     "LineRefs",
     "Location",
+    "Mirror",
     "Node",
     "PathIgnore",
     "Problem",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .resources import Template
+from .shapes import as_list
 from .yamldoc import YamlDoc
 
 
@@ -39,7 +40,9 @@ class Chart:
     chart_doc: YamlDoc
     values_doc: YamlDoc | None
     dependencies: tuple[Dependency, ...] = ()
-    vendored: tuple[str, ...] = ()  # scopes (alias or name) of dependencies present under charts/
+    # scope (alias or name) of each dependency committed under charts/ → the version it holds
+    # (None when its Chart.yaml cannot be read)
+    vendored: Mapping[str, str | None] = field(default_factory=dict, compare=False)
     templates: tuple[Template, ...] = ()  # the chart's own templates/ files, scanned
     values_ok: bool = True  # False when values.yaml is unreadable, unparsable or not a mapping
     lock_doc: YamlDoc | None = None  # Chart.lock, when present
@@ -49,3 +52,9 @@ class Chart:
     def meta(self) -> Mapping[str, Any]:
         data = self.chart_doc.data
         return data if isinstance(data, dict) else {}
+
+    def locked(self) -> Mapping[str, Mapping[str, Any]]:
+        """Chart.lock entries by dependency name (empty without a lock)."""
+        data = self.lock_doc.data if self.lock_doc is not None else None
+        entries = data.get("dependencies") if isinstance(data, dict) else None
+        return {str(e.get("name")): e for e in as_list(entries) if isinstance(e, dict)}

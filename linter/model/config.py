@@ -68,6 +68,24 @@ class ArgoConfig:
 
 
 @dataclass(frozen=True)
+class Mirror:
+    """Charts from repositories whose URL starts with `source` are fetched from `target` instead."""
+
+    source: str
+    target: str
+    plain_http: bool = False
+    insecure_skip_tls_verify: bool = False
+
+
+@dataclass(frozen=True)
+class ChartsConfig:
+    """Where charts come from (config `charts`): a cache directory inside the repository, mirrors."""
+
+    cache_dir: str | None = None  # repo-relative; absolute locations only from M0SH1_LINT_CACHE_DIR
+    mirrors: tuple[Mirror, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     source: str | None = None  # the file it came from, for messages
     select: tuple[str, ...] = ()
@@ -78,6 +96,7 @@ class Config:
     applications: tuple[str, ...] = ()  # overrides: files whose Applications are synced
     disabled_applications: tuple[str, ...] = ()  # overrides: files whose Applications are not
     argocd: ArgoConfig = field(default_factory=ArgoConfig)
+    charts: ChartsConfig = field(default_factory=ChartsConfig)
     chart_roots: tuple[str, ...] = ("",)  # "": the whole repository
     exclude: tuple[str, ...] = (".*", "node_modules", "venv", "__pycache__")
     cluster_storage_classes: tuple[str, ...] = ()

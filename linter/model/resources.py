@@ -144,7 +144,9 @@ class Rendering:
 class RenderOrigin:
     """Where a rendered object came from: which release, template and subchart produced it.
 
-    The object's YamlDoc positions are already template lines (loaders/helm/align.py).
+    The object's YamlDoc positions are already template lines (loaders/helm/align.py), except for
+    a fetched chart's objects: those point at the line that selects the chart, and `trace` is the
+    same document with template-line positions (provenance reads which `.Values` a line uses).
     """
 
     chart_dir: str
@@ -152,6 +154,8 @@ class RenderOrigin:
     rendering: Rendering = field(compare=False, repr=False)
     subchart: tuple[str, ...] = ()  # the subchart (by alias) whose template it is, parent first
     from_archive: bool = False
+    trace: YamlDoc | None = field(default=None, compare=False, repr=False)
+    upstream: str | None = None  # "redis 17.3.2 from https://…" for a fetched chart's object
 
 
 @dataclass(frozen=True)

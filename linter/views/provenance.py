@@ -32,7 +32,8 @@ def locate(resource: Resource, ypath: YamlPath, values: ReleaseValues | None) ->
     if origin is None or values is None:
         return Provenance(here, "manifest")
     value = resource.get(ypath)
-    line_refs = origin.template.refs.get(here.line)
+    template_line = (origin.trace or resource.doc).location(ypath).line
+    line_refs = origin.template.refs.get(template_line)
     layers = values.layers
     if line_refs is not None:
         for ref in line_refs.values:

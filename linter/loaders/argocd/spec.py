@@ -189,13 +189,6 @@ def _source(
         name = chart or _text(source.get("path")) or url.rsplit("/", 1)[-1]
         remote = ChartRef(url, name, revision)
         app.remote_helm.append((_helm_source(app, files, where, source, None, refs, used_refs, remote), where))
-        app.problems.append(
-            Problem(
-                "AR002",
-                app.doc.location((*where, "chart" if chart else "repoURL")),
-                {"app": app.name, "chart": name, "repo": url},
-            )
-        )
         return replace(base, type="remote-helm", reason="a chart from a Helm repository or OCI registry")
     path = source.get("path")
     if not url:

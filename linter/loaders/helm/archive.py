@@ -8,6 +8,7 @@ template sources, which provenance and the line mapping need.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tarfile
 from collections.abc import Mapping
@@ -16,28 +17,61 @@ from dataclasses import dataclass, field
 from ...core.globs import helmignored
 from ...model import LineRefs, Template
 from ..files import RepoFiles, posix_join
+from .sanitize import sanitize_archive, sanitize_schema_text
 from .templates import scan
 
 MAX_TEMPLATE_BYTES = 1_000_000
 
 
-def build_archive(files: RepoFiles, chart_dir: str) -> bytes:
-    """A .tgz of the chart's files that Helm may see: .helmignore applied, no outside links."""
+def chart_files(files: RepoFiles, chart_dir: str) -> list[tuple[str, str]]:
+    """(path inside the chart, repo path) of every file Helm may see: .helmignore applied."""
     ignore = helmignore_patterns(files, chart_dir)
+    out = []
+    for rel in files.under(chart_dir):
+        inner = rel[len(chart_dir) + 1 :] if chart_dir else rel
+        if not helmignored(inner, ignore):
+            out.append((inner, rel))
+    return out
+
+
+def content_digest(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] | None = None) -> str:
+    """What the chart's archive holds, as a sha256 over names and contents, without building it
+    (the render cache's key: an unchanged chart is never packed or rendered again)."""
+    digest = hashlib.sha256()
+    for inner, rel in chart_files(files, chart_dir):
+        data = files.read_bytes(rel)
+        if data is not None:
+            digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
+    for inner, data in sorted((extra or {}).items()):
+        digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
+    return digest.hexdigest()
+
+
+def build_archive(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] | None = None) -> bytes:
+    """A .tgz of the chart's files that Helm may see: .helmignore applied, no outside links,
+    schemas without external references (sanitize.py); `extra` adds members (fetched
+    dependencies as `charts/<name>-<version>.tgz`)."""
     top = chart_dir.rsplit("/", 1)[-1] or "chart"
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
-        for rel in files.under(chart_dir):
-            inner = rel[len(chart_dir) + 1 :]
-            if helmignored(inner, ignore):
-                continue
+        for inner, rel in chart_files(files, chart_dir):
             data = files.read_bytes(rel)
             if data is None:
                 continue
-            info = tarfile.TarInfo(f"{top}/{inner}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+            if inner.endswith("values.schema.json"):
+                data = sanitize_schema_text(data)
+            elif inner.startswith("charts/") and inner.endswith(".tgz"):
+                data = sanitize_archive(data)
+            _add(tar, f"{top}/{inner}", data)
+        for inner, data in sorted((extra or {}).items()):
+            _add(tar, f"{top}/{inner}", data)
     return buffer.getvalue()
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
 
 
 def helmignore_patterns(files: RepoFiles, chart_dir: str) -> list[str]:
@@ -64,12 +98,17 @@ class TemplateSources:
     _index: dict[str, dict[str, str]] = field(default_factory=dict)
     _scans: dict[str, Mapping[int, LineRefs]] = field(default_factory=dict)
     _archives: dict[str, bytes] = field(default_factory=dict)
+    _registered: dict[str, bytes] = field(default_factory=dict)  # archives that are not repo files
 
-    def archive(self, chart_dir: str) -> bytes:
+    def archive(self, chart_dir: str, extra: Mapping[str, bytes] | None = None) -> bytes:
         """The chart's archive (built once per run, whatever the number of releases)."""
         if chart_dir not in self._archives:
-            self._archives[chart_dir] = build_archive(self.files, chart_dir)
+            self._archives[chart_dir] = build_archive(self.files, chart_dir, extra)
         return self._archives[chart_dir]
+
+    def register(self, key: str, data: bytes) -> None:
+        """An archive that is no repo file (a fetched chart): its templates are read from `data`."""
+        self._registered.setdefault(key, data)
 
     def template(self, path: str, source: str) -> Template:
         """A template with the `.Values` paths each of its lines reads."""
@@ -84,7 +123,7 @@ class TemplateSources:
         return self._index[archive].get("/templates/" + key.split("/templates/", 1)[-1], "")
 
     def _read(self, archive: str) -> dict[str, str]:
-        raw = self.files.read_bytes(archive)
+        raw = self._registered.get(archive) if archive in self._registered else self.files.read_bytes(archive)
         if raw is None:
             return {}
         found: dict[str, str] = {}

@@ -12,6 +12,7 @@ import json
 import re
 import tarfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -45,6 +46,14 @@ def _call_render(handle: Any, values: Mapping[str, Any], options: Mapping[str, A
     return manifests
 
 
+@dataclass(frozen=True)
+class Render:
+    """What `helm template --include-crds` prints: template path → text, and the charts' crds/."""
+
+    manifests: dict[str, str]
+    crds: list[tuple[str, str]]  # (name inside the chart, text)
+
+
 def render_archive(
     archive: bytes,
     values: Mapping[str, Any],
@@ -56,6 +65,28 @@ def render_archive(
     strict: bool = False,
 ) -> dict[str, str]:
     """Template path → rendered text, as `helm template` renders a chart (install, not upgrade)."""
+    return render_chart(
+        archive,
+        values,
+        release=release,
+        namespace=namespace,
+        kube_version=kube_version,
+        api_versions=api_versions,
+        strict=strict,
+    ).manifests
+
+
+def render_chart(
+    archive: bytes,
+    values: Mapping[str, Any],
+    *,
+    release: str,
+    namespace: str,
+    kube_version: str | None = None,
+    api_versions: Sequence[str] = (),
+    strict: bool = False,
+) -> Render:
+    """The chart rendered as `helm template --include-crds` renders it (install, not upgrade)."""
     import helm_python
 
     options: dict[str, Any] = {"name": release, "namespace": namespace, "is_install": True}
@@ -71,9 +102,17 @@ def render_archive(
         raise EngineError(_message(exc), loading=True) from None
     with handle:
         try:
-            return _call_render(handle, values, options)
+            manifests = _call_render(handle, values, options)
+            crds = [(str(c.get("name") or ""), _text(c.get("data"))) for c in (handle.crds or [])]
         except (helm_python.HelmError, UnicodeDecodeError) as exc:
             raise EngineError(_message(exc)) from None
+    return Render(manifests, crds)
+
+
+def _text(data: Any) -> str:
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return str(data or "")
 
 
 def _message(exc: Exception) -> str:

@@ -1,22 +1,32 @@
-"""Render one chart for one release with real Helm (helm_python, in process, no helm binary).
+"""Render one chart for one release with real Helm (helm_python, no helm binary), as
+`helm template --include-crds` does on Argo CD's repo-server: the packed archive (package.py,
+with every dependency that could be had), the release's values, its Capabilities.
 
-Dependencies that are not vendored under charts/ are absent: the wrapper's own templates render.
-Nothing touches the network.
+Where the rendered objects point:
+- templates of the chart, of a committed subchart and of a `file://` one: their template lines;
+- templates of a fetched chart: they are in no repo file, so the objects point at the line that
+  selects the chart (the Chart.yaml dependency, the Application's `chart:`); provenance still
+  reads their template lines (RenderedFile.traces) to find the values line that set a field.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc
+from ... import __version__
+from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc, get_path
 from ...model.values import merge_all
+from ...model.yamldoc import KnownPositions, pack
 from ..files import RepoFiles, posix_join
 from ..yaml import parse_documents
 from .align import remap
 from .archive import TemplateSources
-from .engine import EngineError, render_archive
+from .engine import EngineError, Render, render_chart
+from .package import Packed, Subchart
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -31,53 +41,189 @@ class RenderedFile:
     docs: list[YamlDoc]
     from_archive: bool
     subcharts: tuple[str, ...] = ()  # subchart names (aliases) from the parent down, for a subchart's template
+    traces: list[YamlDoc] | None = None  # the same documents with template-line positions, when `docs` point elsewhere
+    upstream: Subchart | None = None  # the fetched chart the template belongs to
+
+    def trace(self, doc: YamlDoc) -> YamlDoc | None:
+        """The template-line twin of one of `docs` (None when `docs` already have those positions)."""
+        if self.traces is None:
+            return None
+        return next((t for t in self.traces if t.index == doc.index and t.data is doc.data), None)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    files: list[RenderedFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    crds: list[YamlDoc] = field(default_factory=list)  # the charts' crds/ files, as objects
+
+
+@dataclass(frozen=True)
+class ReleaseInput:
+    """What one release is rendered with."""
+
+    name: str
+    namespace: str
+    values: tuple[ValuesLayer, ...]  # the Application's layers (the chart's own values.yaml is Helm's)
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
+    skip_crds: bool = False
+    selected_at: Location | None = None  # for a remote chart: the Application line that names it
+    chart_values: ValuesLayer | None = None  # the chart's values.yaml, for pointing at its lines only
+
+
+class RenderCache(Protocol):
+    def render(self, key: str) -> Any: ...
+
+    def store_render(self, key: str, result: Any) -> None: ...
 
 
 def render_release(
     files: RepoFiles,
     sources: TemplateSources,
     chart: Chart,
-    user_layers: tuple[ValuesLayer, ...],
-    release_name: str,
-    namespace: str,
-    *,
-    kube_version: str | None = None,
-    api_versions: tuple[str, ...] = (),
-) -> tuple[list[RenderedFile], list[Problem]]:
+    packed: Packed,
+    release: ReleaseInput,
+    cache: RenderCache | None = None,
+) -> Rendered:
     """Render one chart for one release. A chart Helm cannot load is LD005, a failing template LD004."""
-    templates = {t.path: t for t in chart.templates}
-    values = _json_safe(merge_all(layer.data for layer in user_layers))
+    values = _json_safe(merge_all(layer.data for layer in release.values))
     try:
-        manifests = render_archive(
-            sources.archive(chart.dir),
-            values,
-            release=release_name,
-            namespace=namespace,
-            kube_version=kube_version,
-            api_versions=api_versions,
-        )
+        result = _cached_render(packed, values, release, cache)
     except EngineError as exc:
         if exc.loading:
             reason = " ".join(str(exc).split())[:300]
-            return [], [
-                Problem("LD005", chart.chart_doc.location(), {"reason": f"Helm cannot load the chart: {reason}"})
-            ]
-        return [], [_render_problem(chart.dir, str(exc))]
-    rendered: list[RenderedFile] = []
-    problems: list[Problem] = []
-    for key in sorted(manifests):
-        text = manifests[key]
+            return Rendered(
+                problems=[
+                    Problem("LD005", _chart_line(chart, release), {"reason": f"Helm cannot load the chart: {reason}"})
+                ]
+            )
+        schema = _schema_problems(chart, release, str(exc))
+        return Rendered(problems=schema or [_render_problem(chart, packed, release, str(exc))])
+    templates = {t.path: t for t in chart.templates}
+    out = Rendered()
+    for key in sorted(result.manifests):
+        text = result.manifests[key]
         name = key.rsplit("/", 1)[-1]
         if name.startswith("_") or name == "NOTES.txt" or not text.strip():
             continue
-        path, from_archive = _repo_path(files, chart, key)
-        template = templates.get(path) or _template(files, sources, path, from_archive, key)
-        docs, parse_problems = parse_documents(text, path)
-        for problem in parse_problems:  # rendered output that is not YAML: blame the template
-            why = problem.fields.get("reason", "unparsable")
-            problems.append(Problem("LD004", Location(path, 1, 1), {"reason": f"renders invalid YAML ({why})"}))
-        rendered.append(RenderedFile(template, remap(docs, template.source), from_archive, _subcharts(key)))
-    return rendered, problems
+        out.files.append(_rendered_file(files, sources, chart, packed, release, templates, key, text, out.problems))
+    if not release.skip_crds:
+        for crd_name, text in result.crds:
+            out.crds.extend(_crd_docs(files, chart, release, crd_name, text, out.problems))
+    return out
+
+
+RENDER_FORMAT = 1  # bump when what a cached render holds changes
+
+
+def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: RenderCache | None) -> Render:
+    """Helm's output for this archive, values, release and capabilities: from the render cache
+    when everything that affects it is unchanged (errors are cached too), else rendered now."""
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                RENDER_FORMAT,
+                __version__,
+                packed.digest,
+                values,
+                release.name,
+                release.namespace,
+                release.kube_version,
+                list(release.api_versions),
+            ],
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
+    cached = cache.render(key) if cache is not None else None
+    if isinstance(cached, dict) and "error" in cached:
+        raise EngineError(str(cached["error"]), loading=bool(cached.get("loading")))
+    if isinstance(cached, dict) and isinstance(cached.get("manifests"), dict):
+        return Render(cached["manifests"], [(str(n), str(t)) for n, t in cached.get("crds") or ()])
+    try:
+        result = render_chart(
+            packed.archive,
+            values,
+            release=release.name,
+            namespace=release.namespace,
+            kube_version=release.kube_version,
+            api_versions=release.api_versions,
+        )
+    except EngineError as exc:
+        if cache is not None:
+            cache.store_render(key, {"error": str(exc), "loading": exc.loading})
+        raise
+    if cache is not None:
+        cache.store_render(key, {"manifests": result.manifests, "crds": result.crds})
+    return result
+
+
+def _rendered_file(
+    files: RepoFiles,
+    sources: TemplateSources,
+    chart: Chart,
+    packed: Packed,
+    release: ReleaseInput,
+    templates: dict[str, Template],
+    key: str,
+    text: str,
+    problems: list[Problem],
+) -> RenderedFile:
+    subcharts = _subcharts(key)
+    upstream = packed.subchart(subcharts[0]) if subcharts else None
+    if release.selected_at is not None or (upstream is not None and upstream.origin == "fetched"):
+        return _upstream_file(sources, chart, packed, release, upstream, key, text, subcharts, problems)
+    path, from_archive = _repo_path(files, chart, packed, key)
+    template = templates.get(path) or _template(files, sources, path, from_archive, key)
+    docs = _parse(text, path, problems)
+    return RenderedFile(template, remap(docs, template.source), from_archive, subcharts)
+
+
+def _upstream_file(
+    sources: TemplateSources,
+    chart: Chart,
+    packed: Packed,
+    release: ReleaseInput,
+    upstream: Subchart | None,
+    key: str,
+    text: str,
+    subcharts: tuple[str, ...],
+    problems: list[Problem],
+) -> RenderedFile:
+    """A template of a fetched chart: objects at the line that selects it, traces at its lines."""
+    selected = release.selected_at if upstream is None else upstream.selected_at
+    assert selected is not None
+    archive_key = upstream.archive_key if upstream is not None else f"fetched:{packed.digest}"
+    template = sources.template(selected.path, sources.source(archive_key, key))
+    docs = _parse(text, selected.path, problems, blame=selected)
+    fixed = KnownPositions({(): pack(selected.line, selected.column)}, selected.line)
+    pointed = [YamlDoc(doc.path, doc.index, doc.data, fixed) for doc in docs]
+    return RenderedFile(template, pointed, True, subcharts, remap(docs, template.source), upstream)
+
+
+def _parse(text: str, path: str, problems: list[Problem], blame: Location | None = None) -> list[YamlDoc]:
+    docs, parse_problems = parse_documents(text, path)
+    for problem in parse_problems:  # rendered output that is not YAML: blame the template
+        why = problem.fields.get("reason", "unparsable")
+        problems.append(Problem("LD004", blame or Location(path, 1, 1), {"reason": f"renders invalid YAML ({why})"}))
+    return docs
+
+
+def _crd_docs(
+    files: RepoFiles, chart: Chart, release: ReleaseInput, name: str, text: str, problems: list[Problem]
+) -> list[YamlDoc]:
+    """A crds/ file as objects: at its repo file when the chart's own, else at the chart's line."""
+    path = posix_join(chart.dir, name)
+    if release.selected_at is None and files.exists(path):
+        return _parse(text, path, problems)
+    where = _chart_line(chart, release)
+    docs = _parse(text, where.path, problems, blame=where)
+    fixed = KnownPositions({(): pack(where.line, where.column)}, where.line)
+    return [YamlDoc(doc.path, doc.index, doc.data, fixed) for doc in docs]
+
+
+def _chart_line(chart: Chart, release: ReleaseInput) -> Location:
+    return release.selected_at or chart.chart_doc.location()
 
 
 def _subcharts(key: str) -> tuple[str, ...]:
@@ -103,10 +249,11 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-def _repo_path(files: RepoFiles, chart: Chart, key: str) -> tuple[str, bool]:
+def _repo_path(files: RepoFiles, chart: Chart, packed: Packed, key: str) -> tuple[str, bool]:
     """Helm's `<chart>/templates/x.yaml` or `<chart>/charts/<sub>/templates/x.yaml` → repo path.
 
-    For a subchart vendored as a .tgz the path is the archive's; `<sub>` may be an alias.
+    A subchart committed as a .tgz gives the archive's path, a `file://` one its own directory;
+    `<sub>` may be an alias.
     """
     inner = key.split("/", 1)[1] if "/" in key else key
     path = posix_join(chart.dir, inner)
@@ -114,6 +261,12 @@ def _repo_path(files: RepoFiles, chart: Chart, key: str) -> tuple[str, bool]:
         return path, False
     if inner.startswith("charts/"):
         sub = inner.split("/")[1]
+        local = packed.subchart(sub)
+        if local is not None and local.origin == "local":
+            rest = inner.split("/", 2)[2] if inner.count("/") >= 2 else ""
+            candidate = posix_join(local.archive_key.removeprefix("local:"), rest)
+            if files.exists(candidate):
+                return candidate, False
         names = {sub} | {d.name for d in chart.dependencies if d.alias == sub}
         for candidate in files.under(posix_join(chart.dir, "charts")):
             base = candidate.rsplit("/", 1)[-1]
@@ -122,17 +275,63 @@ def _repo_path(files: RepoFiles, chart: Chart, key: str) -> tuple[str, bool]:
     return path, True
 
 
-def _render_problem(chart_dir: str, detail: str) -> Problem:
+_SCHEMA_HEADER = "values don't meet the specifications of the schema(s)"
+_SCHEMA_VIOLATION = re.compile(r"^- at '(?P<path>[^']*)': (?P<message>.*)$")
+
+
+def _schema_problems(chart: Chart, release: ReleaseInput, detail: str) -> list[Problem]:
+    """LD011 for each value a chart's values.schema.json rejects, at the values line that set it
+    (Helm then renders nothing, and neither does Argo CD)."""
+    if _SCHEMA_HEADER not in detail:
+        return []
+    problems: list[Problem] = []
+    scope: tuple[str, ...] = ()
+    for line in detail.splitlines()[1:]:
+        violation = _SCHEMA_VIOLATION.match(line.strip())
+        if violation is None:
+            name = line.strip().rstrip(":")
+            scope = () if name in (chart.name, "") else tuple(name.split("."))
+            continue
+        steps = tuple(int(p) if p.isdigit() else p for p in violation.group("path").strip("/").split("/") if p)
+        vpath = (*scope, *steps)
+        layers = ((release.chart_values,) if release.chart_values else ()) + release.values
+        where = _setter(layers, vpath) or _chart_line(chart, release)
+        shown = ".".join(str(p) for p in vpath) or "(the values)"
+        fields = {"chart": "/".join((chart.name, *scope)), "key": shown, "reason": violation.group("message")}
+        problems.append(Problem("LD011", where, fields))
+    return problems
+
+
+def _setter(layers: tuple[ValuesLayer, ...], vpath: tuple[str | int, ...]) -> Location | None:
+    """Where the highest-precedence layer that sets `vpath` (or its nearest parent) sets it."""
+    for cut in range(len(vpath), 0, -1):
+        for layer in reversed(layers):
+            if get_path(layer.data, vpath[:cut], _MISSING) is not _MISSING:
+                return layer.locate(vpath[:cut])
+    return None
+
+
+_MISSING = object()
+
+
+def _render_problem(chart: Chart, packed: Packed, release: ReleaseInput, detail: str) -> Problem:
     first, _, rest = detail.partition("\n")
     match = _EXECUTION_ERROR.search(detail) or _ERROR_AT.match(first.strip())
     if match and match.re is _EXECUTION_ERROR:
         rest = ""
+    location = _chart_line(chart, release)
     if match and "/" in match.group("file"):
         inner = match.group("file").split("/", 1)[1]
         reason = " ".join((match.group("rest") + " " + rest).split())
-        location = Location(posix_join(chart_dir, inner), int(match.group("line")), int(match.group("col") or 1))
+        subcharts = _subcharts(match.group("file"))
+        upstream = packed.subchart(subcharts[0]) if subcharts else None
+        if release.selected_at is not None:
+            reason = f"the chart's template {inner}: {reason}"
+        elif upstream is not None and upstream.origin == "fetched":
+            location, reason = upstream.selected_at, f"{upstream.describe}, {inner.split('/', 2)[-1]}: {reason}"
+        else:
+            location = Location(posix_join(chart.dir, inner), int(match.group("line")), int(match.group("col") or 1))
     else:
         reason = " ".join(detail.split())
-        location = Location(posix_join(chart_dir, "Chart.yaml"))
     reason = re.sub(r'executing "[^"]+" at ', "at ", reason)
     return Problem("LD004", location, {"reason": reason[:300]})

@@ -1,0 +1,168 @@
+"""The chart cache: shared by every repository and run, content-addressed, safe to share.
+
+Layout under the cache root (`cache_root()`):
+
+    charts/sha256/<hex>.tgz         chart archives, named by the sha256 of their bytes
+    refs/<sha256 of source key>/<version>.json
+                                    {source, name, version, digest, upstream}: which archive a
+                                    chart version is (`upstream`: the digest its repository
+                                    published, when it publishes one)
+    renders/<hex>.json              rendered manifests, keyed by everything that affects them
+
+Every file is written to a temporary name and renamed into place, so a reader never sees half a
+file and two runs can fill the cache at once. An archive is checked against its name when read:
+a corrupted entry is dropped and fetched again (or reported when offline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_CACHE = "M0SH1_LINT_CACHE_DIR"
+
+
+def cache_root(repo_root: Path, configured: str | None, environ: dict[str, str] | None = None) -> Path:
+    """M0SH1_LINT_CACHE_DIR, else the config's `charts.cacheDir` (inside the repository), else
+    `$XDG_CACHE_HOME/m0sh1-lint` (`~/.cache/m0sh1-lint`)."""
+    env = dict(os.environ if environ is None else environ)
+    if env.get(ENV_CACHE):
+        return Path(env[ENV_CACHE]).expanduser()
+    if configured:
+        return repo_root / configured
+    base = Path(env["XDG_CACHE_HOME"]) if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
+    return base / "m0sh1-lint"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedVersion:
+    version: str
+    digest: str  # sha256 of the archive
+    upstream: str | None = None
+
+
+@dataclass
+class ChartCache:
+    root: Path
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    # --- archives ----------------------------------------------------------------------------
+
+    def _blob(self, digest: str) -> Path:
+        return self.root / "charts" / "sha256" / f"{digest}.tgz"
+
+    def archive(self, digest: str) -> bytes | None:
+        """The archive with this sha256, or None (missing, or corrupted: then it is removed)."""
+        path = self._blob(digest)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if sha256(data) != digest:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by `cache prune`
+        return data
+
+    def store(self, source_key: str, name: str, version: str, data: bytes, upstream: str | None = None) -> str:
+        digest = sha256(data)
+        if not self._blob(digest).exists():
+            self._write(self._blob(digest), data)
+        record = {"source": source_key, "name": name, "version": version, "digest": digest, "upstream": upstream}
+        self._write(self._ref(source_key, version), json.dumps(record).encode())
+        return digest
+
+    # --- versions ------------------------------------------------------------------------------
+
+    def _refs(self, source_key: str) -> Path:
+        return self.root / "refs" / sha256(source_key.encode())
+
+    def _ref(self, source_key: str, version: str) -> Path:
+        safe = "".join(c if c.isalnum() or c in ".-_+" else "_" for c in version)
+        return self._refs(source_key) / f"{safe}.json"
+
+    def version(self, source_key: str, version: str) -> CachedVersion | None:
+        record = _json(self._ref(source_key, version))
+        if not isinstance(record, dict) or record.get("version") != version or not record.get("digest"):
+            return None
+        return CachedVersion(version, str(record["digest"]), record.get("upstream"))
+
+    def versions(self, source_key: str) -> list[str]:
+        """Versions of the chart the cache holds (for resolving a range offline)."""
+        directory = self._refs(source_key)
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError:
+            return []
+        out = []
+        for path in entries:
+            record = _json(path)
+            if isinstance(record, dict) and isinstance(record.get("version"), str):
+                out.append(record["version"])
+        return out
+
+    # --- renders -------------------------------------------------------------------------------
+
+    def _render(self, key: str) -> Path:
+        return self.root / "renders" / key[:2] / f"{key}.json"
+
+    def render(self, key: str) -> Any:
+        return _json(self._render(key))
+
+    def store_render(self, key: str, result: Any) -> None:
+        self._write(self._render(key), json.dumps(result).encode())
+
+    # --- housekeeping ----------------------------------------------------------------------------
+
+    def prune(self, older_than_days: float) -> tuple[int, int]:
+        """Remove archives and renders not used for `older_than_days`, and the version records of
+        removed archives; (files removed, bytes freed)."""
+        cutoff = time.time() - older_than_days * 86400
+        removed = freed = 0
+        for directory in (self.root / "charts", self.root / "renders"):
+            for path in sorted(directory.rglob("*")) if directory.exists() else ():
+                with contextlib.suppress(OSError):
+                    stat = path.stat()
+                    if path.is_file() and stat.st_mtime < cutoff:
+                        path.unlink()
+                        removed, freed = removed + 1, freed + stat.st_size
+        refs = self.root / "refs"
+        for path in sorted(refs.rglob("*.json")) if refs.exists() else ():
+            record = _json(path)
+            digest = record.get("digest") if isinstance(record, dict) else None
+            if not isinstance(digest, str) or not self._blob(digest).exists():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed += 1
+        return removed, freed
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None

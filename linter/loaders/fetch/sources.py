@@ -1,0 +1,69 @@
+"""Where a chart comes from: an HTTP Helm repository (`https://…` + chart name) or an OCI registry
+(`oci://host/path` + chart name, or Argo CD's scheme-less `host/path` with `chart:`), and the
+mirrors that rewrite those locations (config `charts.mirrors`, longest matching prefix wins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from ...model import Mirror
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    """A chart's home. `repo` is the repository URL (HTTP) or `oci://host/path` (no chart name)."""
+
+    kind: Literal["http", "oci"]
+    repo: str
+    name: str
+    plain_http: bool = False
+    insecure: bool = False
+
+    @property
+    def reference(self) -> str:
+        """`oci://host/path/name` for a registry, the repository URL for HTTP."""
+        return f"{self.repo}/{self.name}" if self.kind == "oci" else self.repo
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.repo if self.kind == "http" else "https://" + self.repo[len("oci://") :]).netloc
+
+    @property
+    def key(self) -> str:
+        """Identity in the cache and in messages: where it really is fetched from."""
+        return f"{self.reference}" if self.kind == "oci" else f"{self.repo}#{self.name}"
+
+    def describe(self) -> str:
+        return self.reference if self.kind == "oci" else f"`{self.name}` from {self.repo}"
+
+
+def chart_source(repository: str, name: str, mirrors: tuple[Mirror, ...] = ()) -> ChartSource | None:
+    """The source of chart `name` in `repository` (a Chart.yaml `repository`, an Application's
+    `repoURL`), after mirrors; None when it is no remote location (empty, `file://`, `@alias`)."""
+    text = repository.strip().rstrip("/")
+    if not text or text.startswith(("file://", "@", "alias:")):
+        return None
+    if "://" not in text:
+        text = "oci://" + text  # Argo CD: a repoURL without a scheme next to `chart:` is a registry
+    mirror = _mirror(text, mirrors)
+    plain_http = insecure = False
+    if mirror is not None:
+        text = mirror.target.rstrip("/") + text[len(mirror.source.rstrip("/")) :]
+        plain_http, insecure = mirror.plain_http, mirror.insecure_skip_tls_verify
+    scheme = text.split("://", 1)[0].lower()
+    if scheme == "oci":
+        return ChartSource("oci", text, name, plain_http, insecure)
+    if scheme in ("http", "https"):
+        return ChartSource("http", text, name, plain_http, insecure)
+    return None
+
+
+def _mirror(location: str, mirrors: tuple[Mirror, ...]) -> Mirror | None:
+    matching = [m for m in mirrors if location.startswith(_scheme(m.source).rstrip("/")) or location + "/" == m.source]
+    return max(matching, key=lambda m: len(m.source), default=None)
+
+
+def _scheme(prefix: str) -> str:
+    return prefix if "://" in prefix else "oci://" + prefix

@@ -1,0 +1,415 @@
+"""Charts that are not committed, fetched and rendered as Argo CD does: from a real HTTP Helm
+repository and a real OCI registry, through the chart cache, offline, with mirrors and
+credentials. Upstream charts are generated here; nothing third-party is used."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chart_servers import Registry, http_repo, oci_registry, package, registry_available, write_chart
+
+from conftest import git_repo, lint_json
+from linter.cli import main
+
+URL = "https://git.example.com/ops/homelab"
+
+# An upstream database chart: its Deployment reads the Secret the values name, and it can create
+# the StorageClass the values describe.
+DB_TEMPLATES = {
+    "deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-db\nspec:\n"
+        "  selector:\n    matchLabels: {app: db}\n  template:\n    metadata:\n      labels: {app: db}\n"
+        "    spec:\n      containers:\n        - name: db\n          image: db:1\n          env:\n"
+        "            - name: PASSWORD\n              valueFrom:\n                secretKeyRef:\n"
+        "                  name: {{ .Values.auth.existingSecret }}\n                  key: password\n"
+    ),
+    "storageclass.yaml": (
+        "{{- if .Values.storageClass.create }}\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n"
+        "  name: {{ .Values.storageClass.name }}\nprovisioner: example.com/db\n{{- end }}\n"
+    ),
+}
+DB_VALUES = "auth:\n  existingSecret: db-secret\nstorageClass:\n  create: false\n  name: standard\n"
+WRAPPER_VALUES = (
+    "db:\n  auth:\n    existingSecret: web-db-credentials\n  storageClass:\n    create: true\n    name: fast\n"
+)
+PVC = (
+    "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: web-data\nspec:\n  storageClassName: fast\n"
+    "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n"
+)
+
+
+def application(name: str, path: str, namespace: str = "web") -> str:
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  source:\n    repoURL: {URL}\n    targetRevision: main\n    path: {path}\n"
+        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+
+
+def wrapper(repository: str, version: str = "^1.2.0", lock: str | None = None) -> dict[str, str]:
+    files = {
+        "argocd/web.yaml": application("web", "apps/web"),
+        "apps/web/Chart.yaml": (
+            "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+            f"  - name: db\n    version: {version}\n    repository: {repository}\n"
+        ),
+        "apps/web/values.yaml": WRAPPER_VALUES,
+        "apps/web/templates/pvc.yaml": PVC,
+    }
+    if lock is not None:
+        files["apps/web/Chart.lock"] = lock
+    return files
+
+
+@pytest.fixture
+def online(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Fetching allowed, into a cache of this test's own; returns the cache directory."""
+    monkeypatch.delenv("M0SH1_LINT_OFFLINE", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("M0SH1_LINT_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def db_repo(tmp_path: Path) -> Iterator[object]:
+    upstream = write_chart(tmp_path / "src", "db", templates=DB_TEMPLATES, values=DB_VALUES)
+    with http_repo(tmp_path / "served") as served:
+        served.publish(*(package(upstream, tmp_path / "dist", version) for version in ("1.2.0", "1.3.0", "2.0.0")))
+        yield served
+
+
+def findings(document: dict) -> list[tuple[str, int, str]]:
+    return [(f["file"], f["line"], f["rule"]) for f in document["findings"]]
+
+
+def test_wrapper_with_an_http_dependency_renders_the_subchart(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url))  # type: ignore[attr-defined]
+    code, document = lint_json(root, "--select", "SS001,SC001,LD010", capsys=capsys)
+    # The subchart's Deployment reads a Secret nothing produces: reported at the wrapper's values
+    # line that named it. The StorageClass the subchart creates satisfies the wrapper's PVC.
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+    assert "web-db-credentials" in document["findings"][0]["message"]
+    assert code == 1
+    requested = db_repo.requests  # type: ignore[attr-defined]
+    assert requested.count("/index.yaml") == 1 and "/db-1.3.0.tgz" in requested  # ^1.2.0 → newest 1.x
+
+
+def test_offline_with_a_warm_cache_gives_identical_findings_and_a_cold_cache_says_why(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url))  # type: ignore[attr-defined]
+    _, first = lint_json(root, capsys=capsys)
+    served = len(db_repo.requests)  # type: ignore[attr-defined]
+    _, warm = lint_json(root, "--offline", capsys=capsys)
+    assert warm["findings"] == first["findings"]
+    assert len(db_repo.requests) == served  # type: ignore[attr-defined]  # nothing fetched again
+    monkeypatch.setenv("M0SH1_LINT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    code, cold = lint_json(root, "--offline", "--select", "LD010", capsys=capsys)
+    assert code == 1
+    [finding] = cold["findings"]
+    assert (finding["file"], finding["line"], finding["rule"]) == ("apps/web/Chart.yaml", 5, "LD010")
+    assert finding["message"] == (
+        f"chart `db` ^1.2.0 from `{db_repo.url}` (for chart `apps/web`) cannot be had: no version matching "  # type: ignore[attr-defined]
+        "`^1.2.0` is in the cache, and --offline forbids fetching"
+    )
+
+
+def test_a_corrupted_cache_entry_is_fetched_again(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url, version="1.2.0"))  # type: ignore[attr-defined]
+    _, first = lint_json(root, capsys=capsys)
+    [blob] = list((online / "charts" / "sha256").glob("*.tgz"))
+    blob.write_bytes(b"not the archive")
+    _, second = lint_json(root, capsys=capsys)
+    assert second["findings"] == first["findings"]
+    assert blob.read_bytes() != b"not the archive"  # replaced by a verified copy
+    assert db_repo.requests.count("/db-1.2.0.tgz") == 2  # type: ignore[attr-defined]
+
+
+def test_chart_lock_pins_the_version_when_in_sync(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = db_repo.url  # type: ignore[attr-defined]
+    lock = f"dependencies:\n  - name: db\n    repository: {url}\n    version: 1.2.0\ndigest: sha256:0\ngenerated: x\n"
+    root = git_repo(tmp_path / "repo", wrapper(url, lock=lock))
+    lint_json(root, "--select", "SS001", capsys=capsys)
+    assert "/db-1.2.0.tgz" in db_repo.requests and "/db-1.3.0.tgz" not in db_repo.requests  # type: ignore[attr-defined]
+
+
+def test_a_mirror_rewrites_the_repository(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = wrapper("https://charts.example.invalid/stable")
+    files[".m0sh1-lint.yaml"] = (
+        "charts:\n  mirrors:\n    - {from: 'https://charts.example.invalid/stable', to: '"
+        + db_repo.url  # type: ignore[attr-defined]
+        + "'}\n"
+    )
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,SC001,LD010", capsys=capsys)
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+
+
+def test_an_unreachable_repository_is_tried_once_and_reported(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = wrapper("http://127.0.0.1:9")  # the discard port: nothing listens
+    files["apps/api/Chart.yaml"] = files["apps/web/Chart.yaml"].replace("name: web", "name: api")
+    files["argocd/api.yaml"] = application("api", "apps/api", "api")
+    root = git_repo(tmp_path / "repo", files)
+    code, document = lint_json(root, "--select", "LD010", capsys=capsys)
+    assert code == 1
+    assert [(f["file"], f["rule"]) for f in document["findings"]] == [
+        ("apps/api/Chart.yaml", "LD010"),
+        ("apps/web/Chart.yaml", "LD010"),
+    ]
+    assert all("cannot reach 127.0.0.1:9" in f["message"] for f in document["findings"])
+
+
+def test_basic_auth_credentials_come_from_the_environment_and_never_show(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upstream = write_chart(tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    with http_repo(tmp_path / "served", auth=("reader", "s3cret-pass")) as served:
+        served.publish(package(upstream, tmp_path / "dist"))
+        root = git_repo(tmp_path / "repo", wrapper(served.url, version="1.2.0"))
+        code, refused = lint_json(root, "--select", "LD010", capsys=capsys)
+        assert code == 1 and "refused access" in refused["findings"][0]["message"]
+        monkeypatch.setenv(
+            "M0SH1_LINT_HELM_AUTH", json.dumps({served.url: {"username": "reader", "password": "s3cret-pass"}})
+        )
+        _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+        assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+        for fmt in ("text", "json", "sarif"):
+            main(["lint", "--root", str(root), "-v", "--format", fmt, str(root)])
+            out, err = capsys.readouterr()
+            assert "s3cret-pass" not in out + err
+    assert not any("s3cret" in p.read_text(errors="replace") for p in online.rglob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    if not registry_available():
+        if os.environ.get("CI"):
+            pytest.fail("docker-registry is not installed: run scripts/test-deps (apt-get install docker-registry)")
+        pytest.skip("docker-registry is not installed (scripts/test-deps installs it)")
+    with oci_registry(tmp_path_factory.mktemp("registry")) as running:
+        yield running
+
+
+def test_wrapper_with_an_oci_dependency_renders_the_subchart(
+    tmp_path: Path, online: Path, registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upstream = write_chart(tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    repository = registry.push(package(upstream, tmp_path / "dist"))
+    files = wrapper(repository, version="1.2.0")
+    files[".m0sh1-lint.yaml"] = (
+        f"charts:\n  mirrors:\n    - {{from: '{repository}', to: '{repository}', plainHttp: true}}\n"
+    )
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,SC001,LD010", capsys=capsys)
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+
+
+MONITOR_TEMPLATE = (
+    '{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor" }}\n'
+    "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: {{ .Release.Name }}\n"
+    "spec:\n  endpoints:\n    - port: metrics\n  selector:\n    matchLabels: {app: db}\n"
+    "  namespaceSelector:\n    matchNames: [{{ .Values.monitorNamespace }}]\n{{- end }}\n"
+)
+SERVICE_MONITOR_CRD = (
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
+    "  name: servicemonitors.monitoring.coreos.com\nspec:\n  group: monitoring.coreos.com\n"
+    "  names: {kind: ServiceMonitor, plural: servicemonitors}\n  scope: Namespaced\n"
+    "  versions:\n    - name: v1\n      served: true\n      storage: true\n"
+    "      schema:\n        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
+)
+
+
+@pytest.mark.parametrize("installs_operator", [True, False])
+def test_capabilities_gate_follows_the_crds_the_repository_installs(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], installs_operator: bool
+) -> None:
+    upstream = write_chart(
+        tmp_path / "src",
+        "db",
+        version="1.2.0",
+        templates={"monitor.yaml": MONITOR_TEMPLATE},
+        values="monitorNamespace: db\n",
+    )
+    with http_repo(tmp_path / "served") as served:
+        served.publish(package(upstream, tmp_path / "dist"))
+        files = wrapper(served.url, version="1.2.0")
+        if installs_operator:
+            files["argocd/crds.yaml"] = application("crds", "crds", "monitoring")
+            files["crds/servicemonitor.yaml"] = SERVICE_MONITOR_CRD
+        root = git_repo(tmp_path / "repo", files)
+        assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+        web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
+    # the wrapper's PVC, and the ServiceMonitor only when its CRD is installed
+    assert web["sources"][0]["objects"] == (2 if installs_operator else 1)
+
+
+def test_application_chart_from_a_helm_repository_with_values_ref(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = db_repo.url  # type: ignore[attr-defined]
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: db\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  sources:\n    - repoURL: {url}\n      chart: db\n      targetRevision: 1.3.0\n"
+        "      helm:\n        valueFiles: [$values/env/prod/db.yaml]\n"
+        f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: db\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+    root = git_repo(
+        tmp_path / "repo", {"argocd/db.yaml": app, "env/prod/db.yaml": "auth:\n  existingSecret: prod-db-credentials\n"}
+    )
+    _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    assert findings(document) == [("env/prod/db.yaml", 2, "SS001")]
+    assert "prod-db-credentials" in document["findings"][0]["message"]
+
+
+def test_a_hostile_schema_reference_is_not_followed(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "outside.json"
+    secret.write_text('{"properties": {"replicas": {"type": "string"}}, "required": ["leaked-S3CRET"]}')
+    schema = json.dumps({"$ref": f"file://{secret}"})
+    upstream = write_chart(
+        tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES, schema=schema
+    )
+    with http_repo(tmp_path / "served") as served:
+        served.publish(package(upstream, tmp_path / "dist"))
+        root = git_repo(tmp_path / "repo", wrapper(served.url, version="1.2.0"))
+        _, document = lint_json(root, capsys=capsys)
+    assert "S3CRET" not in json.dumps(document)
+    assert ("apps/web/values.yaml", 3, "SS001") in findings(document)  # the chart rendered
+
+
+def test_file_dependency_outside_the_repository_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = write_chart(
+        tmp_path, "evil", templates={"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"}
+    )
+    assert outside.exists()
+    files = wrapper("file://../../../evil", version="1.0.0")
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "LD010", capsys=capsys)
+    [finding] = document["findings"]
+    assert "`file://../../../evil`: it leaves the repository" in finding["message"]
+
+
+def test_an_unchanged_chart_is_not_rendered_again(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linter.loaders.helm import render
+
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url))  # type: ignore[attr-defined]
+    _, first = lint_json(root, capsys=capsys)
+    calls: list[str] = []
+    real = render.render_chart
+    monkeypatch.setattr(render, "render_chart", lambda *a, **k: calls.append("render") or real(*a, **k))
+    _, warm = lint_json(root, capsys=capsys)
+    assert warm["findings"] == first["findings"] and calls == []
+    values = root / "apps/web/values.yaml"
+    values.write_text(values.read_text().replace("web-db-credentials", "other-credentials"))
+    _, changed = lint_json(root, capsys=capsys)
+    assert calls == ["render"]  # only the release whose values changed
+    assert any("other-credentials" in f["message"] for f in changed["findings"])
+
+
+def kustomize_app(helm_chart: str) -> dict[str, str]:
+    """An Application on a kustomize folder whose kustomization renders one `helmCharts` entry."""
+    return {
+        "argocd/web.yaml": application("web", "kustomize/web"),
+        "kustomize/web/kustomization.yaml": (
+            "namespace: web\nhelmCharts:\n" + helm_chart + "resources:\n  - pvc.yaml\n"
+        ),
+        "kustomize/web/pvc.yaml": PVC,
+    }
+
+
+def test_kustomize_helm_chart_from_a_repository(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = (
+        f"  - name: db\n    repo: {db_repo.url}\n    version: 1.3.0\n    releaseName: web\n"  # type: ignore[attr-defined]
+        "    valuesInline:\n      auth:\n        existingSecret: web-db-credentials\n"
+        "      storageClass:\n        create: true\n        name: fast\n"
+    )
+    root = git_repo(tmp_path / "repo", kustomize_app(entry))
+    _, document = lint_json(root, "--select", "SS001,SC001,LD010,AR007", capsys=capsys)
+    # the Secret is named in valuesInline; the chart's StorageClass satisfies the kustomization's PVC
+    assert findings(document) == [("kustomize/web/kustomization.yaml", 9, "SS001")]
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    [web] = json.loads(capsys.readouterr().out)["applications"]
+    assert web["sources"][0]["objects"] == 3  # PVC, the chart's Deployment and StorageClass
+
+
+def test_kustomize_helm_chart_from_chart_home_gets_the_kustomization_namespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = kustomize_app("  - name: db\n    releaseName: web\n    valuesFile: db-values.yaml\n") | {
+        "kustomize/web/db-values.yaml": "auth:\n  existingSecret: web-db-credentials\n",
+        "kustomize/web/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "kustomize/web/charts/db/values.yaml": DB_VALUES,
+        "kustomize/web/charts/db/templates/deployment.yaml": DB_TEMPLATES["deployment.yaml"],
+        "kustomize/web/secret.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-db-credentials\ntype: Opaque\n"
+            "data:\n  password: cGFzcw==\n"
+        ),
+    }
+    files["kustomize/web/kustomization.yaml"] = files["kustomize/web/kustomization.yaml"].replace(
+        "  - pvc.yaml\n", "  - secret.yaml\n"
+    )
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,LD010,AR007", capsys=capsys)
+    assert findings(document) == []  # the chart's Deployment and the Secret both land in `web`
+    files["kustomize/web/db-values.yaml"] = "auth:\n  existingSecret: web-db-credentails\n"
+    (root / "kustomize/web/db-values.yaml").write_text(files["kustomize/web/db-values.yaml"])
+    _, document = lint_json(root, "--select", "SS001", capsys=capsys)
+    assert findings(document) == [("kustomize/web/db-values.yaml", 2, "SS001")]
+    assert document["findings"][0]["suggestions"] == ["web-db-credentials"]
+
+
+def test_a_committed_archive_older_than_chart_lock_is_reported_and_rendered_as_committed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upstream = write_chart(tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    archive = package(upstream, tmp_path / "dist")
+    lock = "dependencies:\n  - name: db\n    repository: https://charts.example.com\n    version: 1.3.0\n"
+    files = wrapper(
+        "https://charts.example.com",
+        version="1.3.0",
+        lock=lock + 'digest: sha256:0\ngenerated: "2026-01-01T00:00:00Z"\n',
+    )
+    root = tmp_path / "repo"
+    (root / "apps/web/charts").mkdir(parents=True)
+    (root / "apps/web/charts" / archive.name).write_bytes(archive.read_bytes())
+    git_repo(root, files)
+    _, document = lint_json(root, "--select", "CH005,SS001,LD010", capsys=capsys)
+    assert findings(document) == [("apps/web/Chart.yaml", 6, "CH005"), ("apps/web/values.yaml", 3, "SS001")]
+    assert "is version `1.2.0`, but Chart.lock pins `1.3.0`" in document["findings"][0]["message"]
+
+
+def test_a_chart_lock_out_of_sync_is_reported_and_the_constraint_is_rendered(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = db_repo.url  # type: ignore[attr-defined]
+    lock = (
+        f"dependencies:\n  - name: db\n    repository: {url}\n    version: 1.2.0\n"
+        'digest: sha256:0\ngenerated: "2026-01-01T00:00:00Z"\n'
+    )
+    root = git_repo(tmp_path / "repo", wrapper(url, version="~1.3.0", lock=lock))
+    _, document = lint_json(root, "--select", "CH004,SS001,LD010", capsys=capsys)
+    # helm dependency build refuses such a lock (CH004); the linter renders what Chart.yaml asks for
+    assert findings(document) == [("apps/web/Chart.yaml", 5, "CH004"), ("apps/web/values.yaml", 3, "SS001")]
+    assert "/db-1.3.0.tgz" in db_repo.requests and "/db-1.2.0.tgz" not in db_repo.requests  # type: ignore[attr-defined]
