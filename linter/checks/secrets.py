@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ..core.suggest import close_matches
 from ..inventory import Inventory, ProducedSecret
-from ..model import Resource, SourceKind, Violation
+from ..model import Location, Resource, SourceKind, Violation
 from ..model.shapes import as_dict
 from ..views import SecretRef, Views
 from .base import AnyCheck, Check, NoParams
@@ -22,10 +22,14 @@ LEAKY_ANNOTATIONS = (
 )
 
 
-def _referrer(ref: SecretRef) -> str:
+def _referrer(ref: SecretRef, *others: SecretRef) -> str:
+    """What refers: "env secretKeyRef of Deployment `a`", naming every object that refers from
+    the same line (one values line a chart's templates read several times)."""
     if ref.resource is None:
         return ref.what
-    return f"{ref.what} of {ref.resource.id.kind} `{ref.resource.id.name}`"
+    objects = list(dict.fromkeys(f"{r.resource.id.kind} `{r.resource.id.name}`" for r in (ref, *others) if r.resource))
+    listed = objects[0] if len(objects) == 1 else ", ".join(objects[:-1]) + f" and {objects[-1]}"
+    return f"{ref.what} of {listed}"
 
 
 def _producer_files(inventory: Inventory, name: str) -> tuple[str, ...]:
@@ -48,10 +52,15 @@ def _deployed_names(views: Views) -> Mapping[str | None, list[str]]:
     return views.memo("secrets:deployed-names", compute)
 
 
-def _missing(views: Views, ref: SecretRef) -> Violation:
-    """A reference to a Secret nothing deploys: say why, and what to do."""
+def _missing(views: Views, ref: SecretRef, *same_line: SecretRef) -> Violation:
+    """A reference to a Secret nothing deploys (from one line, by one or more objects): say why,
+    and what to do."""
     inventory = views.inventory
-    fields: dict[str, object] = {"ref": _referrer(ref), "secret": ref.name, "namespace": ref.namespace or "?"}
+    fields: dict[str, object] = {
+        "ref": _referrer(ref, *same_line),
+        "secret": ref.name,
+        "namespace": ref.namespace or "?",
+    }
     undeployed = [s for s in inventory.secrets.get((ref.namespace, ref.name), ()) if not s.deployed]
     elsewhere = sorted(
         {
@@ -133,17 +142,20 @@ class ReferenceParams:
 def check_references(views: Views, params: ReferenceParams) -> Iterator[Violation]:
     """References (in the given groups) to Secrets that are missing or lack keys."""
     inventory = views.inventory
+    missing: dict[tuple[Location, str, str | None, str], list[SecretRef]] = {}
     for ref in views.secret_refs:
         if ref.group not in params.groups or ref.optional:
             continue
         found = views.visibility.secrets(ref.namespace, ref.name, ref.viewer)
         if not found:
             if "missing" in params.problems:
-                yield _missing(views, ref)
+                missing.setdefault((ref.location, ref.what, ref.namespace, ref.name), []).append(ref)
         elif "missing-keys" in params.problems and ref.keys:
             violation = _missing_keys(ref, found, _producer_files(inventory, ref.name))
             if violation is not None:
                 yield violation
+    for first, *others in missing.values():  # one finding per line that names the missing Secret
+        yield _missing(views, first, *others)
 
 
 # --- SS003: plaintext committed --------------------------------------------------------------
