@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
+from conftest import copy_seed_after
 from linter.cli import main
 
 ROOT = Path(__file__).parent.parent
@@ -127,7 +128,7 @@ def test_action_inputs_and_scripts_agree() -> None:
 def _pull_request_checkout(tmp_path: Path) -> Path:
     """origin (bare) with main; a shallow PR checkout whose branch changes a chart without a bump."""
     seed = tmp_path / "seed"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "e2e" / "seed.after", seed)
+    copy_seed_after(seed)
     git(seed, "init", "-q", "-b", "main")
     git(seed, "add", "-A")
     git(seed, "commit", "-qm", "main")
@@ -178,7 +179,7 @@ def test_pre_commit_hook_blocks_then_passes(tmp_path: Path) -> None:
         else "pre-commit"
     )
     repo = tmp_path / "gitops"
-    shutil.copytree(ROOT / "tests" / "fixtures" / "e2e" / "seed.after", repo)
+    copy_seed_after(repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "clean state")

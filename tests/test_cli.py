@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from conftest import copy_seed_after
 from linter.cli import cli, main
 from linter.core.resources import schema
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
-AFTER = Path(__file__).parent / "fixtures" / "e2e" / "seed.after"
 
 
 def test_click_runner_entry_point() -> None:
@@ -31,9 +31,9 @@ def test_findings_exit_1_and_json_matches_contract(capsys: pytest.CaptureFixture
     assert document["summary"]["error"] == len([f for f in document["findings"] if f["severity"] == "error"])
 
 
-def test_clean_tree_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_tree_exits_0(seed_after: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The seed's after state: no errors, the PG008 and NP006 warnings (see test_e2e_seed).
-    assert main([str(AFTER)]) == 0
+    assert main([str(seed_after)]) == 0
     out = capsys.readouterr().out
     assert "PG008 barman-in-tree-deprecated" in out
     assert out.rstrip().endswith("Found 2 problems: 2 warnings.")
@@ -45,11 +45,11 @@ def test_text_output_is_plain_and_grouped(capsys: pytest.CaptureFixture[str]) ->
     assert "\x1b[" not in out
     first = out.splitlines()[0]
     assert first.startswith(
-        "apps/user/harbor/templates/pvc.yaml:11:3 SC001 storage-class-unknown PersistentVolumeClaim `harbor-registry`"
+        "apps/cluster/valkey/values.yaml:26:5 SC001 storage-class-unknown PersistentVolumeClaim `valkey`"
     )
     assert "  error: Use one of the classes defined in apps/cluster/proxmox-csi/templates/storageclasses.yaml" in out
     assert "  did you mean `proxmox-csi-zfs-sata-object-retain`?" in out
-    assert out.rstrip().endswith("Found 6 problems: 6 errors.")
+    assert out.rstrip().endswith("Found 7 problems: 7 errors.")
 
 
 def test_select_ignore_by_id_name_and_prefix(capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,8 +63,7 @@ def test_select_ignore_by_id_name_and_prefix(capsys: pytest.CaptureFixture[str])
 
 
 def test_strict_turns_warnings_into_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tree = tmp_path / "repo"
-    shutil.copytree(AFTER, tree)
+    tree = copy_seed_after(tmp_path / "repo")
     # only the warning rule: the default class annotation is removed
     sc = tree / "apps/cluster/proxmox-csi/values.yaml"
     sc.write_text(sc.read_text().replace("default: true", "default: false"))
@@ -166,10 +165,16 @@ def test_rules_and_rule_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rule", "SC01"]) == 2
 
 
-def test_verbose_reports_skipped_dependencies(capsys: pytest.CaptureFixture[str]) -> None:
+def test_verbose_reports_charts_that_could_not_be_had(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["-v", str(EXAMPLE)])
+    assert "could not be had" not in capsys.readouterr().err  # the example's stand-ins all render
+    tree = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, tree)
+    chart = tree / "apps/cluster/valkey/Chart.yaml"
+    chart.write_text(chart.read_text().replace("file://../../../upstream/valkey", "https://valkey.io/valkey-helm/"))
+    main(["-v", "--offline", str(tree)])
     err = capsys.readouterr().err
-    assert "chart apps/cluster/valkey: dependencies not vendored under charts/, skipped: valkey" in err
+    assert "charts: 1 could not be had (LD010), so their objects are missing and only their values are checked" in err
 
 
 def test_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
