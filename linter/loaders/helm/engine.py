@@ -1,19 +1,41 @@
 """The one door to Helm's engine (helm_python, real Helm v4): render a chart archive, or a set of
-Go templates with sprig (ApplicationSet `goTemplate`), and parse `--set` expressions.
+Go templates with sprig (ApplicationSet `goTemplate`).
 
-Everything a repository contains that Helm evaluates goes through here, so that bounds on time
-and memory (and the sandbox) apply in one place.
+Everything a repository contains that Helm evaluates goes through here, and runs in the Helm
+worker process (worker.py): a template that loops forever or allocates without bound is stopped
+at a deadline or a memory limit and reported as that chart's failure, and a Go runtime abort
+takes down the worker, not the linter. The worker starts on the first render (a warm run served
+by the render cache starts none).
 """
 
 from __future__ import annotations
 
+import atexit
 import io
-import json
+import os
 import re
 import tarfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from .worker import Worker, WorkerError, encode
+
+# Bounds of one render (one chart, one release); the user's to change through the environment,
+# never the repository's (a pull request could raise them).
+RENDER_DEADLINE_S = 30.0
+RENDER_MEMORY_MIB = 1024
+ENV_RENDER_TIMEOUT = "M0SH1_LINT_RENDER_TIMEOUT"  # seconds
+ENV_RENDER_MEMORY = "M0SH1_LINT_RENDER_MEMORY_MIB"
+
+
+def _limit(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if 0 < value < float("inf") else default
 
 
 class EngineError(Exception):
@@ -36,14 +58,31 @@ _EXECUTING = re.compile(r'executing "m0sh1\.f(\d+)" at <([^>]*)>:\s*(.*)', re.S)
 _PARSING = re.compile(r"_fields\.tpl:(\d+)\)?:? ?(.*)", re.S)
 
 
-def _call_render(handle: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
-    """`helm_render` with every option the native library knows (the Python wrapper exposes
-    fewer: `kube_version`, `api_versions` and `strict` are only reachable this way)."""
-    from helm_python import _native
+class _Renderer:
+    """The worker that renders, shared by every render of a run, one request at a time."""
 
-    rendered = _native.call_string("helm_render", handle._raw(), json.dumps(values), json.dumps(dict(options)))
-    manifests: dict[str, str] = json.loads(rendered)
-    return manifests
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+        self.lock = threading.Lock()
+        atexit.register(self.close)
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            memory = int(_limit(ENV_RENDER_MEMORY, RENDER_MEMORY_MIB))
+            if self.worker is None or self.worker.rss_limit_mib != memory:
+                if self.worker is not None:
+                    self.worker.close()
+                self.worker = Worker(rss_limit_mib=memory)
+            return self.worker.call(request, _limit(ENV_RENDER_TIMEOUT, RENDER_DEADLINE_S))
+
+    def close(self) -> None:
+        with self.lock:
+            if self.worker is not None:
+                self.worker.close()
+                self.worker = None
+
+
+_RENDERER = _Renderer()
 
 
 @dataclass(frozen=True)
@@ -87,8 +126,6 @@ def render_chart(
     strict: bool = False,
 ) -> Render:
     """The chart rendered as `helm template --include-crds` renders it (install, not upgrade)."""
-    import helm_python
-
     options: dict[str, Any] = {"name": release, "namespace": namespace, "is_install": True}
     if kube_version:
         options["kube_version"] = kube_version
@@ -96,16 +133,15 @@ def render_chart(
         options["api_versions"] = list(api_versions)
     if strict:
         options["strict"] = True
+    request = {"op": "render", "archive": encode(archive), "values": dict(values), "options": options}
     try:
-        handle = helm_python.Chart.load_archive(archive)
-    except (helm_python.HelmError, UnicodeDecodeError) as exc:
-        raise EngineError(_message(exc), loading=True) from None
-    with handle:
-        try:
-            manifests = _call_render(handle, values, options)
-            crds = [(str(c.get("name") or ""), _text(c.get("data"))) for c in (handle.crds or [])]
-        except (helm_python.HelmError, UnicodeDecodeError) as exc:
-            raise EngineError(_message(exc)) from None
+        answer = _RENDERER.call(request)
+    except WorkerError as exc:
+        raise EngineError(f"rendering was stopped: {exc.reason}") from None
+    if not answer.get("ok"):
+        raise EngineError(str(answer.get("error") or "Helm failed"), loading=answer.get("kind") == "loading")
+    manifests = {str(k): str(v) for k, v in (answer.get("manifests") or {}).items()}
+    crds = [(str(c.get("name") or ""), _text(c.get("data"))) for c in answer.get("crds") or () if isinstance(c, dict)]
     return Render(manifests, crds)
 
 
@@ -113,12 +149,6 @@ def _text(data: Any) -> str:
     if isinstance(data, bytes):
         return data.decode("utf-8", "replace")
     return str(data or "")
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "Helm's error message is not UTF-8 text"
-    return str(getattr(exc, "detail", None) or exc)
 
 
 def render_go_templates(templates: Sequence[str], data: Mapping[str, Any], *, strict: bool) -> list[str]:

@@ -75,10 +75,18 @@ def render(helm: Any, native: Native, request: dict[str, Any]) -> dict[str, Any]
         code, error, result = native.call(
             "helm_render", chart._raw(), json.dumps(request["values"]), json.dumps(request["options"])
         )
-        crds = [{"name": c.get("name"), "data": c.get("data")} for c in (chart.crds or [])] if code == 0 else []
+        crds = (
+            [{"name": c.get("name"), "data": _as_text(c.get("data"))} for c in (chart.crds or [])] if code == 0 else []
+        )
     if code != 0:
         return {"ok": False, "kind": "rendering", "error": _error_text(error)}
     return {"ok": True, "manifests": json.loads(result or "{}"), "crds": crds}
+
+
+def _as_text(data: Any) -> str:
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return str(data or "")
 
 
 def repo_index(helm: Any, request: dict[str, Any]) -> dict[str, Any]:

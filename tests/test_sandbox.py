@@ -1,0 +1,67 @@
+"""Hostile charts: a render that never ends or allocates without bound is stopped in the Helm
+worker and reported for that chart; the rest of the repository is linted as usual."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import git_repo, lint_json
+
+URL = "https://git.example.com/ops/homelab"
+SLOW = "{{- $x := list }}{{- range until 200000 }}{{- $x = append $x . }}{{- end }}\n"
+GREEDY = '{{- $s := "0123456789abcdef" }}{{- range until 40 }}{{- $s = print $s $s }}{{- end }}{{ len $s }}\n'
+MISSING_CLASS_PVC = (
+    "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: nowhere\n"
+    "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n"
+)
+
+
+def app(name: str) -> str:
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  source:\n    repoURL: {URL}\n    targetRevision: main\n"
+        f"    path: apps/{name}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {name}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+
+
+def repo(tmp_path: Path, hostile: str) -> Path:
+    return git_repo(
+        tmp_path / "repo",
+        {
+            "argocd/bad.yaml": app("bad"),
+            "apps/bad/Chart.yaml": "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+            "apps/bad/templates/loop.yaml": hostile,
+            "argocd/good.yaml": app("good"),
+            "apps/good/Chart.yaml": "apiVersion: v2\nname: good\nversion: 0.1.0\n",
+            "apps/good/templates/pvc.yaml": MISSING_CLASS_PVC,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "limit", "reason"),
+    [
+        (SLOW, ("M0SH1_LINT_RENDER_TIMEOUT", "3"), "Helm did not answer within 3 s"),
+        (GREEDY, ("M0SH1_LINT_RENDER_MEMORY_MIB", "256"), ""),
+    ],
+    ids=["time", "memory"],
+)
+def test_a_runaway_render_is_stopped_and_reported_for_its_chart_only(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    template: str,
+    limit: tuple[str, str],
+    reason: str,
+) -> None:
+    monkeypatch.setenv(*limit)
+    root = repo(tmp_path, template)
+    code, document = lint_json(root, "--select", "LD004,SC001", capsys=capsys)
+    assert code == 1
+    found = {(f["file"], f["rule"]) for f in document["findings"]}
+    assert found == {("apps/bad/Chart.yaml", "LD004"), ("apps/good/templates/pvc.yaml", "SC001")}
+    [stopped] = [f for f in document["findings"] if f["rule"] == "LD004"]
+    assert "rendering was stopped" in stopped["message"] and reason in stopped["message"]
