@@ -95,7 +95,16 @@ def test_alias_bomb_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str
     started = time.perf_counter()
     result = findings(repo, capsys)
     assert time.perf_counter() - started < 10
-    assert result == [("manifests/bomb.yaml", 1, "LD006", "file skipped: aliases expand to more than 200000 nodes")]
+    reason = "file skipped: it has more than 200000 nodes (an alias counts each time it is used)"
+    assert result == [("manifests/bomb.yaml", 1, "LD006", reason)]
+
+
+def test_one_large_scalar_aliased_many_times_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # few nodes, but 3,000 uses of a 100 KB scalar: 300 MB of values Helm would be handed
+    text = f"big: &big {'x' * 100_000}\nuses: [{', '.join(['*big'] * 3000)}]\n"
+    repo = make_repo(tmp_path, {"apps/web/values.yaml": text})
+    reason = "file skipped: its values add up to more than 64 MiB of text (an alias counts each time)"
+    assert ("apps/web/values.yaml", 1, "LD006", reason) in findings(repo, capsys)
 
 
 def test_recursive_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,7 +31,6 @@ from .files import RepoFiles
 from .helm.archive import TemplateSources
 from .helm.package import Packager, Packed, Subchart, unavailable
 from .helm.render import ReleaseInput, render_release
-from .helm.sanitize import sanitize_archive
 from .kustomize import Build, Included, KustomizeChart, build_directory
 from .produced import Produced, Release
 
@@ -137,9 +136,7 @@ class Deployer:
         if not isinstance(result, Fetched):
             problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, result.reason, at))
             return []
-        archive = sanitize_archive(result.archive)
-        key = f"fetched:{result.digest}"
-        self.sources.register(key, archive)
+        _, archive = self.packager.fetched_archive(result)
         chart = chart_from_archive(archive, f"{chart_source_.key}@{result.version}", at, self.sources)
         if chart is None:
             problems.append(Problem("LD005", at, {"reason": f"{remote.name} {result.version} has no Chart.yaml"}))

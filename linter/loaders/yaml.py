@@ -8,8 +8,10 @@ Positions are computed lazily: the first walk builds the data only; the line and
 key are walked out of the same text the first time a finding (or provenance) asks for one. Most
 documents never need them, and a position map costs more memory than the data itself.
 
-The walk is bounded: alias expansion (a "billion laughs" file) stops at `MAX_NODES`, and a
-recursive alias is reported instead of looping.
+The walk is bounded: a file whose data has more than `MAX_NODES` nodes or `MAX_TEXT_BYTES` of
+scalar text, counting every use of an alias (a "billion laughs" file, or one large scalar
+aliased thousands of times), is reported instead of expanded; so is a recursive alias. What
+reaches Helm as values has passed this walk.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 MAX_NODES = 200_000  # per file, counting alias expansions
+MAX_TEXT_BYTES = 64 << 20  # scalar text per file, counting alias expansions
 _INTERNED = 64  # scalars up to this length are interned
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -37,7 +40,8 @@ _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 
 
 class _TooLarge(Exception):
-    pass
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 class _Recursive(Exception):
@@ -50,12 +54,18 @@ class _Walk:
     path: str
     problems: list[Problem]
     budget: int = MAX_NODES
+    text_budget: int = MAX_TEXT_BYTES
     active: set[int] = field(default_factory=set)  # nodes being converted (a recursive alias)
 
     def enter(self, node: yaml.Node) -> None:
         self.budget -= 1
         if self.budget < 0:
-            raise _TooLarge()
+            raise _TooLarge(f"it has more than {MAX_NODES} nodes (an alias counts each time it is used)")
+        if isinstance(node, yaml.ScalarNode):
+            self.text_budget -= len(node.value)
+            if self.text_budget < 0:
+                limit = MAX_TEXT_BYTES >> 20
+                raise _TooLarge(f"its values add up to more than {limit} MiB of text (an alias counts each time)")
         if not isinstance(node, yaml.ScalarNode) and id(node) in self.active:
             raise _Recursive(node.start_mark.line + 1)
 
@@ -215,8 +225,8 @@ def parse_documents(
         problems.append(Problem("LD001", Location(path, line + line_offset, col), {"reason": reason}))
     except yaml.YAMLError as exc:
         problems.append(Problem("LD001", Location(path, 1 + line_offset, 1), {"reason": str(exc).splitlines()[0]}))
-    except _TooLarge:
-        reason = f"aliases expand to more than {MAX_NODES} nodes"
+    except _TooLarge as exc:
+        reason = exc.reason
         problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), {"reason": reason}))
         return [], problems
     except _Recursive as exc:
@@ -229,6 +239,34 @@ def parse_documents(
         return [], problems
     source = TextPositions(None if reread else text, line_offset, [start for start, _ in found], reread)
     return [YamlDoc(path, index, data, source) for index, (_, data) in enumerate(found)], problems
+
+
+Parsed = list[tuple[int, Any]]  # (first line, data) of each document of a text
+
+
+def parsed_form(docs: list[YamlDoc]) -> Parsed | None:
+    """The documents as plain (first line, data) pairs that JSON keeps exactly, for a cache of
+    parsed rendered output; None when some value would not survive the round trip (a timestamp)."""
+    out: Parsed = []
+    for doc in docs:
+        if not isinstance(doc.source, TextPositions) or not _plain(doc.data):
+            return None
+        out.append((doc.source.start_line(doc.index), doc.data))
+    return out
+
+
+def from_parsed(text: str, path: str, parsed: Parsed) -> list[YamlDoc]:
+    """Documents rebuilt from `parsed_form` (positions still come from `text` when asked)."""
+    source = TextPositions(text, 0, [start for start, _ in parsed])
+    return [YamlDoc(path, index, data, source) for index, (_, data) in enumerate(parsed)]
+
+
+def _plain(data: Any) -> bool:
+    if isinstance(data, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in data.items())
+    if isinstance(data, list):
+        return all(_plain(v) for v in data)
+    return data is None or isinstance(data, (str, int, float))  # bool is an int
 
 
 def _char_at(text: str, line: int, column: int) -> str:

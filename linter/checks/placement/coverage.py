@@ -30,6 +30,8 @@ def check_inventory_missing(views: Views, params: NoParams) -> Iterator[Violatio
     found = [(workload, path) for workload in views.workloads for path in _needs_nodes(workload)]
     if not found:
         return
-    first = min(found, key=lambda item: item[0].locate(item[1]))
+    # one finding for the repo, at the first workload's line: locate that one only (locating
+    # every workload would walk the positions of every rendered document)
+    first = min(found, key=lambda item: (item[0].kind, item[0].namespace or "", item[0].name, str(item[1])))
     fields = {"count": len(found), "workloads": len({(w.kind, w.name, w.namespace) for w, _ in found})}
     yield Violation(first[0].locate(first[1]), fields)

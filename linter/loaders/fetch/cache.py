@@ -7,6 +7,11 @@ Layout under the cache root (`cache_root()`):
                                     {source, name, version, digest, upstream}: which archive a
                                     chart version is (`upstream`: the digest its repository
                                     published, when it publishes one)
+    listings/<sha256 of source key>.json
+                                    {source, versions: [[version, {digest, urls}], ...]}: what a
+                                    repository's index (or a registry's tags) offered when last
+                                    asked, reused for a while (LISTING_TTL_S in fetcher.py) so
+                                    that a warm run resolves version ranges without the network
     renders/<hex>.json              rendered manifests, keyed by everything that affects them
 
 Every file is written to a temporary name and renamed into place, so a reader never sees half a
@@ -125,6 +130,31 @@ class ChartCache:
                 out.append(record["version"])
         return out
 
+    # --- listings ------------------------------------------------------------------------------
+
+    def _listing(self, source_key: str) -> Path:
+        return self.root / "listings" / f"{sha256(source_key.encode())}.json"
+
+    def listing(self, source_key: str, max_age_s: float) -> list[tuple[str, dict[str, Any]]] | None:
+        """The versions a repository offered, if asked less than `max_age_s` ago."""
+        path = self._listing(source_key)
+        try:
+            if time.time() - path.stat().st_mtime > max_age_s:
+                return None
+        except OSError:
+            return None
+        record = _json(path)
+        if not isinstance(record, dict) or record.get("source") != source_key:
+            return None
+        entries = record.get("versions")
+        if not isinstance(entries, list):
+            return None
+        return [(str(e[0]), e[1]) for e in entries if isinstance(e, list) and len(e) == 2 and isinstance(e[1], dict)]
+
+    def store_listing(self, source_key: str, listing: list[tuple[str, dict[str, Any]]]) -> None:
+        kept = [[version, {k: entry[k] for k in ("digest", "urls") if k in entry}] for version, entry in listing]
+        self._write(self._listing(source_key), json.dumps({"source": source_key, "versions": kept}).encode())
+
     # --- renders -------------------------------------------------------------------------------
 
     def _render(self, key: str) -> Path:
@@ -143,7 +173,7 @@ class ChartCache:
         removed archives; (files removed, bytes freed)."""
         cutoff = time.time() - older_than_days * 86400
         removed = freed = 0
-        for directory in (self.root / "charts", self.root / "renders"):
+        for directory in (self.root / "charts", self.root / "renders", self.root / "listings"):
             for path in sorted(directory.rglob("*")) if directory.exists() else ():
                 with contextlib.suppress(OSError):
                     stat = path.stat()

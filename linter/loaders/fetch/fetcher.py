@@ -28,6 +28,10 @@ from .credentials import Credentials
 from .sources import ChartSource
 
 INDEX_DEADLINE_S = 20.0
+# How long a repository's index (or a registry's tag list) is reused from the cache: a warm run
+# then resolves `^1.2.0` without the network, and a release newer than this is seen within the
+# hour. `charts pull` always asks again.
+LISTING_TTL_S = 3600.0
 PULL_DEADLINE_S = 60.0
 MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
 WORKERS = 4
@@ -67,6 +71,7 @@ class Fetcher:
     offline: bool = False
     workers: int = WORKERS
     progress: Progress | None = None
+    listing_ttl_s: float = LISTING_TTL_S
     _results: dict[tuple[str, str], Result] = field(default_factory=dict)
     _listings: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     _down: dict[str, str] = field(default_factory=dict)  # repository → why it could not be reached
@@ -156,6 +161,11 @@ class Fetcher:
         with self._lock:
             if source.key in self._listings:
                 return self._listings[source.key]
+        recent = self.cache.listing(source.key, self.listing_ttl_s)
+        if recent is not None:
+            with self._lock:
+                self._listings[source.key] = recent
+            return recent
         self._check_up(source)
         if source.kind == "oci":
             answer = self._call(
@@ -169,6 +179,7 @@ class Fetcher:
             listing = [(str(e.get("version")), e) for e in entries if isinstance(e, dict) and e.get("version")]
             if not listing:
                 raise _Failure(f"{source.repo} has no chart named `{source.name}`")
+        self.cache.store_listing(source.key, listing)
         with self._lock:
             self._listings[source.key] = listing
         return listing

@@ -79,11 +79,21 @@ class Packager:
     fetcher: Fetcher | None  # None: dependencies are never fetched (only what is committed renders)
     mirrors: tuple[Mirror, ...] = ()
     _packed: dict[str, Packed] = field(default_factory=dict)
+    _sanitized: dict[str, bytes] = field(default_factory=dict)  # fetched archive digest → it, made safe
 
     def pack(self, chart: Chart, depth: int = 0) -> Packed:
         if chart.dir not in self._packed:
             self._packed[chart.dir] = self._pack(chart, depth)
         return self._packed[chart.dir]
+
+    def fetched_archive(self, fetched: Fetched) -> tuple[str, bytes]:
+        """A fetched archive made safe (schemas sanitised) and registered with the template
+        sources, once per archive however many charts depend on it: (its key, its bytes)."""
+        key = f"fetched:{fetched.digest}"
+        if fetched.digest not in self._sanitized:
+            self._sanitized[fetched.digest] = sanitize_archive(fetched.archive)
+            self.sources.register(key, self._sanitized[fetched.digest])
+        return key, self._sanitized[fetched.digest]
 
     def requests(self, charts: list[Chart]) -> list[tuple[ChartSource, str | None]]:
         """What `fetch_all` should download for these charts' dependencies (to do it in parallel)."""
@@ -144,9 +154,7 @@ class Packager:
         result = self.fetcher.fetch(source, _wanted(chart, dependency))
         if not isinstance(result, Fetched):
             return _unavailable(chart, dependency, where, result.reason)
-        data = sanitize_archive(result.archive)
-        key = f"fetched:{result.digest}"
-        self.sources.register(key, data)
+        key, data = self.fetched_archive(result)
         subchart = Subchart(
             dependency.scope,
             dependency.name,

@@ -22,7 +22,7 @@ from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc, g
 from ...model.values import merge_all
 from ...model.yamldoc import KnownPositions, pack
 from ..files import RepoFiles, posix_join
-from ..yaml import parse_documents
+from ..yaml import from_parsed, parse_documents, parsed_form
 from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, render_chart
@@ -101,16 +101,19 @@ def render_release(
         schema = _schema_problems(chart, release, str(exc))
         return Rendered(problems=schema or [_render_problem(chart, packed, release, str(exc))])
     templates = {t.path: t for t in chart.templates}
+    parse = _Parser(cache)
     out = Rendered()
     for key in sorted(result.manifests):
         text = result.manifests[key]
         name = key.rsplit("/", 1)[-1]
         if name.startswith("_") or name == "NOTES.txt" or not text.strip():
             continue
-        out.files.append(_rendered_file(files, sources, chart, packed, release, templates, key, text, out.problems))
+        out.files.append(
+            _rendered_file(files, sources, chart, packed, release, templates, key, text, out.problems, parse)
+        )
     if not release.skip_crds:
         for crd_name, text in result.crds:
-            out.crds.extend(_crd_docs(files, chart, release, crd_name, text, out.problems))
+            out.crds.extend(_crd_docs(files, chart, release, crd_name, text, out.problems, parse))
     return out
 
 
@@ -168,14 +171,15 @@ def _rendered_file(
     key: str,
     text: str,
     problems: list[Problem],
+    parse: _Parser,
 ) -> RenderedFile:
     subcharts = _subcharts(key)
     upstream = packed.subchart(subcharts[0]) if subcharts else None
     if release.selected_at is not None or (upstream is not None and upstream.origin == "fetched"):
-        return _upstream_file(sources, chart, packed, release, upstream, key, text, subcharts, problems)
+        return _upstream_file(sources, chart, packed, release, upstream, key, text, subcharts, problems, parse)
     path, from_archive = _repo_path(files, chart, packed, key)
     template = templates.get(path) or _template(files, sources, path, from_archive, key)
-    docs = _parse(text, path, problems)
+    docs = parse(text, path, problems)
     return RenderedFile(template, remap(docs, template.source), from_archive, subcharts)
 
 
@@ -189,35 +193,57 @@ def _upstream_file(
     text: str,
     subcharts: tuple[str, ...],
     problems: list[Problem],
+    parse: _Parser,
 ) -> RenderedFile:
     """A template of a fetched chart: objects at the line that selects it, traces at its lines."""
     selected = release.selected_at if upstream is None else upstream.selected_at
     assert selected is not None
     archive_key = upstream.archive_key if upstream is not None else f"fetched:{packed.digest}"
     template = sources.template(selected.path, sources.source(archive_key, key))
-    docs = _parse(text, selected.path, problems, blame=selected)
+    docs = parse(text, selected.path, problems, blame=selected)
     fixed = KnownPositions({(): pack(selected.line, selected.column)}, selected.line)
     pointed = [YamlDoc(doc.path, doc.index, doc.data, fixed) for doc in docs]
     return RenderedFile(template, pointed, True, subcharts, remap(docs, template.source), upstream)
 
 
-def _parse(text: str, path: str, problems: list[Problem], blame: Location | None = None) -> list[YamlDoc]:
-    docs, parse_problems = parse_documents(text, path)
-    for problem in parse_problems:  # rendered output that is not YAML: blame the template
-        why = problem.fields.get("reason", "unparsable")
-        problems.append(Problem("LD004", blame or Location(path, 1, 1), {"reason": f"renders invalid YAML ({why})"}))
-    return docs
+class _Parser:
+    """Rendered text as documents; through the render cache, so that a warm run does not parse
+    the same rendered output again (only output that parses cleanly and round-trips is kept)."""
+
+    def __init__(self, cache: RenderCache | None) -> None:
+        self.cache = cache
+
+    def __call__(self, text: str, path: str, problems: list[Problem], blame: Location | None = None) -> list[YamlDoc]:
+        key = "parsed-" + hashlib.sha256(text.encode()).hexdigest() if self.cache is not None else ""
+        known = self.cache.render(key) if self.cache is not None else None
+        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 2 for item in known):
+            return from_parsed(text, path, [(int(start), data) for start, data in known])
+        docs, parse_problems = parse_documents(text, path)
+        for problem in parse_problems:  # rendered output that is not YAML: blame the template
+            why = problem.fields.get("reason", "unparsable")
+            reason = f"renders invalid YAML ({why})"
+            problems.append(Problem("LD004", blame or Location(path, 1, 1), {"reason": reason}))
+        plain = parsed_form(docs) if self.cache is not None and not parse_problems else None
+        if self.cache is not None and plain is not None:
+            self.cache.store_render(key, plain)
+        return docs
 
 
 def _crd_docs(
-    files: RepoFiles, chart: Chart, release: ReleaseInput, name: str, text: str, problems: list[Problem]
+    files: RepoFiles,
+    chart: Chart,
+    release: ReleaseInput,
+    name: str,
+    text: str,
+    problems: list[Problem],
+    parse: _Parser,
 ) -> list[YamlDoc]:
     """A crds/ file as objects: at its repo file when the chart's own, else at the chart's line."""
     path = posix_join(chart.dir, name)
     if release.selected_at is None and files.exists(path):
-        return _parse(text, path, problems)
+        return parse(text, path, problems)
     where = _chart_line(chart, release)
-    docs = _parse(text, where.path, problems, blame=where)
+    docs = parse(text, where.path, problems, blame=where)
     fixed = KnownPositions({(): pack(where.line, where.column)}, where.line)
     return [YamlDoc(doc.path, doc.index, doc.data, fixed) for doc in docs]
 
