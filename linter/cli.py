@@ -24,7 +24,7 @@ from .core.errors import LintError
 
 if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fast
     from .loaders.fetch.cache import ChartCache
-    from .loaders.fetch.fetcher import Progress
+    from .loaders.fetch.fetcher import Progress, Result
     from .loaders.fetch.sources import ChartSource
     from .model import Finding
     from .pipeline import Options, Report, Setup
@@ -411,16 +411,8 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
     """Fetch every chart the repository needs into the chart cache (what a CI job caches), and
     say what could not be had. Exit 1 when a chart is missing."""
     from .loaders.fetch.fetcher import Fetched
-    from .loaders.repo import load_repo
-    from .pipeline import Options, chart_fetcher
 
-    prepared = _prepare(paths, root, config_path, (), ())
-    fetcher = chart_fetcher(prepared.setup, Options(progress=_download_display()))
-    try:
-        load_repo(prepared.root, prepared.setup.config, fetcher)
-        results = fetcher.results()
-    finally:
-        fetcher.close()
+    results, cache_dir = _chart_results(paths, root, config_path, offline=False)
     missing = 0
     for source, wanted, result in results:
         if isinstance(result, Fetched):
@@ -428,8 +420,38 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
         else:
             missing += 1
             click.echo(f"missing  {source.describe()} {wanted}: {result.reason}")
-    click.echo(f"{len(results) - missing} chart(s) in {fetcher.cache.root}, {missing} missing", err=True)
+    click.echo(f"{len(results) - missing} chart(s) in {cache_dir}, {missing} missing", err=True)
     raise SystemExit(EXIT_FINDINGS if missing else EXIT_OK)
+
+
+@charts_group.command("list")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+def charts_list(paths: tuple[str, ...], root: str | None, config_path: str | None) -> None:
+    """Print the charts the repository asks for (source and version as written), one per line,
+    sorted, without touching the network: hash it for a CI cache key."""
+    results, _ = _chart_results(paths, root, config_path, offline=True)
+    for line in sorted({f"{source.describe()} {wanted}" for source, wanted, _ in results}):
+        click.echo(line)
+
+
+def _chart_results(
+    paths: tuple[str, ...], root: str | None, config_path: str | None, offline: bool
+) -> tuple[list[tuple[ChartSource, str, Result]], Path]:
+    """Load the repository with chart fetching on (or offline): every chart asked for, and the cache."""
+    from .loaders.repo import load_repo
+    from .pipeline import Options, chart_fetcher
+
+    prepared = _prepare(paths, root, config_path, (), ())
+    options = Options(offline=offline, progress=None if offline else _download_display())
+    fetcher = chart_fetcher(prepared.setup, options)
+    fetcher.listing_ttl_s = 0.0  # pull asks every repository again for its newest versions
+    try:
+        load_repo(prepared.root, prepared.setup.config, fetcher)
+        return list(fetcher.results()), fetcher.cache.root
+    finally:
+        fetcher.close()
 
 
 @cli.group("cache")

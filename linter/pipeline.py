@@ -20,10 +20,10 @@ from .checks.schema import unvalidated_kinds
 from .core.errors import LintError
 from .inventory import build_inventory
 from .loaders.config import find_config, load_config
-from .loaders.fetch.cache import ChartCache, cache_root
+from .loaders.fetch.cache import ENV_CACHE, ChartCache, cache_root
 from .loaders.fetch.credentials import load_credentials
 from .loaders.fetch.fetcher import Fetcher, Progress
-from .loaders.git import GitError, load_history, load_state
+from .loaders.git import GitError, load_history, load_state, tracked_under
 from .loaders.repo import load_repo
 from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
 from .post.changed import keep_changed
@@ -95,7 +95,12 @@ def chart_fetcher(setup: Setup, options: Options) -> Fetcher:
     """The fetcher for charts that are not committed: the shared cache, the user's credentials;
     offline when asked (`--offline`, or M0SH1_LINT_OFFLINE=1 in the environment)."""
     offline = options.offline or os.environ.get(ENV_OFFLINE, "") not in ("", "0")
-    cache = ChartCache(cache_root(setup.root, setup.config.charts.cache_dir))
+    configured = setup.config.charts.cache_dir
+    if configured and not os.environ.get(ENV_CACHE) and tracked_under(setup.root, configured):
+        # A pull request could commit cache entries (version → archive, cached renders) and so
+        # choose what the linter sees: a cache in the repository must be untracked.
+        raise LintError(f"charts.cacheDir `{configured}` holds files committed to git; the chart cache must not be")
+    cache = ChartCache(cache_root(setup.root, configured))
     return Fetcher(cache, load_credentials(), offline=offline, progress=options.progress)
 
 

@@ -121,7 +121,7 @@ def test_action_inputs_and_scripts_agree() -> None:
         assert f"inputs.{name}" in used, name
     for step in steps:
         if "run" in step:
-            script = step["run"].split('"')[1].replace("$ACTION_PATH/", "")
+            script = step["run"].split('"')[1].replace("$ACTION_PATH/", "")  # the script, then its arguments
             assert (ROOT / script).is_file() and os.access(ROOT / script, os.X_OK)
 
 

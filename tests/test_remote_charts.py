@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -413,3 +415,53 @@ def test_a_chart_lock_out_of_sync_is_reported_and_the_constraint_is_rendered(
     # helm dependency build refuses such a lock (CH004); the linter renders what Chart.yaml asks for
     assert findings(document) == [("apps/web/Chart.yaml", 5, "CH004"), ("apps/web/values.yaml", 3, "SS001")]
     assert "/db-1.3.0.tgz" in db_repo.requests and "/db-1.2.0.tgz" not in db_repo.requests  # type: ignore[attr-defined]
+
+
+def test_the_action_cache_key_follows_the_charts_asked_for(tmp_path: Path) -> None:
+    root = git_repo(tmp_path / "repo", wrapper("https://charts.example.com", version="1.2.0"))
+    output = tmp_path / "github-output"
+    script = Path(__file__).parent.parent / ".github" / "scripts" / "charts.sh"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(output)}
+
+    def key() -> str:
+        done = subprocess.run(
+            ["bash", str(script), "key"], cwd=root, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return dict(line.split("=", 1) for line in done.stdout.splitlines())["key"]
+
+    first = key()
+    assert f"dir={os.environ['M0SH1_LINT_CACHE_DIR']}" in output.read_text()
+    (root / "apps/web/values.yaml").write_text("db: {}\n")
+    assert key() == first  # values do not change which charts are needed
+    chart = root / "apps/web/Chart.yaml"
+    chart.write_text(chart.read_text().replace("version: 1.2.0", "version: 1.3.0"))
+    assert key() != first
+
+
+def test_a_warm_run_resolves_ranges_from_the_cached_listing_and_pull_asks_again(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url))  # type: ignore[attr-defined]
+    _, first = lint_json(root, capsys=capsys)
+    _, second = lint_json(root, capsys=capsys)
+    assert second["findings"] == first["findings"]
+    assert db_repo.requests == ["/index.yaml", "/db-1.3.0.tgz"]  # type: ignore[attr-defined]
+    assert main(["charts", "pull", "--root", str(root), str(root)]) == 0
+    assert "ok       `db` from " in capsys.readouterr().out
+    assert db_repo.requests == ["/index.yaml", "/db-1.3.0.tgz", "/index.yaml"]  # type: ignore[attr-defined]
+
+
+def test_a_chart_cache_committed_to_the_repository_is_refused(
+    tmp_path: Path, online: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A pull request could commit cache entries that choose which archive a version is.
+    monkeypatch.delenv("M0SH1_LINT_CACHE_DIR")
+    files = wrapper("https://charts.example.com", version="1.2.0")
+    files[".m0sh1-lint.yaml"] = "charts:\n  cacheDir: .chart-cache\n"
+    files[".chart-cache/refs/x/1.2.0.json"] = '{"version": "1.2.0", "digest": "0"}'
+    root = git_repo(tmp_path / "repo", files)
+    assert main(["lint", "--root", str(root), str(root)]) == 2
+    assert "charts.cacheDir `.chart-cache` holds files committed to git" in capsys.readouterr().err
+    subprocess.run(["git", "rm", "-rq", "--cached", ".chart-cache"], cwd=root, check=True)
+    assert main(["lint", "--root", str(root), "--select", "LD010", str(root)]) == 1  # untracked: used

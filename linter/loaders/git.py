@@ -69,6 +69,14 @@ def remote_urls(root: Path) -> tuple[str, ...]:
     return tuple(sorted({line.split(None, 1)[1].strip() for line in out.splitlines() if " " in line}))
 
 
+def tracked_under(root: Path, directory: str) -> bool:
+    """Does git track any file under `directory` (relative to `root`)? False outside a repository."""
+    try:
+        return bool(_git(root, "ls-files", "-z", "--", directory).strip("\0"))
+    except GitError:
+        return False
+
+
 def is_repo(root: Path) -> bool:
     """Inside a git work tree (the lint root may be a subdirectory, like examples/homelab)."""
     try:
