@@ -93,28 +93,6 @@ class Render:
     crds: list[tuple[str, str]]  # (name inside the chart, text)
 
 
-def render_archive(
-    archive: bytes,
-    values: Mapping[str, Any],
-    *,
-    release: str,
-    namespace: str,
-    kube_version: str | None = None,
-    api_versions: Sequence[str] = (),
-    strict: bool = False,
-) -> dict[str, str]:
-    """Template path → rendered text, as `helm template` renders a chart (install, not upgrade)."""
-    return render_chart(
-        archive,
-        values,
-        release=release,
-        namespace=namespace,
-        kube_version=kube_version,
-        api_versions=api_versions,
-        strict=strict,
-    ).manifests
-
-
 def render_chart(
     archive: bytes,
     values: Mapping[str, Any],
@@ -165,9 +143,9 @@ def render_go_templates(templates: Sequence[str], data: Mapping[str, Any], *, st
         files[f"appset/templates/f{index}.txt"] = f'{{{{- template "m0sh1.f{index}" .Values.params -}}}}'
     files["appset/templates/_fields.tpl"] = "\n".join(partials)
     try:
-        manifests = render_archive(
+        manifests = render_chart(
             _archive(files), {"params": dict(data)}, release="appset", namespace="default", strict=strict
-        )
+        ).manifests
     except EngineError as exc:
         raise _template_error(str(exc), first_lines) from None
     return [manifests.get(f"appset/templates/f{index}.txt", "") for index in range(len(templates))]
