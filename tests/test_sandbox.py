@@ -3,6 +3,8 @@ worker and reported for that chart; the rest of the repository is linted as usua
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,40 @@ def test_a_runaway_render_is_stopped_and_reported_for_its_chart_only(
     assert found == {("apps/bad/Chart.yaml", "LD004"), ("apps/good/templates/pvc.yaml", "SC001")}
     [stopped] = [f for f in document["findings"] if f["rule"] == "LD004"]
     assert "rendering was stopped" in stopped["message"] and reason in stopped["message"]
+
+
+def test_a_small_vendored_archive_that_expands_in_helm_stops_only_its_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ~1 KB compressed; Helm's own YAML parser expands the alias 3,000 times (hundreds of MB)
+    monkeypatch.setenv("M0SH1_LINT_RENDER_MEMORY_MIB", "256")
+    values = f"big: &big {'x' * 200_000}\nuses: [{', '.join(['*big'] * 3000)}]\n"
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, text in {
+            "bomb/Chart.yaml": "apiVersion: v2\nname: bomb\nversion: 1.0.0\n",
+            "bomb/values.yaml": values,
+            "bomb/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\n",
+        }.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    assert len(archive.getvalue()) < 4096
+    root = tmp_path / "repo"
+    (root / "apps/bad/charts").mkdir(parents=True)
+    (root / "apps/bad/charts/bomb-1.0.0.tgz").write_bytes(archive.getvalue())
+    root = repo(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\n")
+    chart = root / "apps/bad/Chart.yaml"
+    chart.write_text(chart.read_text() + "dependencies:\n  - name: bomb\n    version: 1.0.0\n    repository: ''\n")
+    code, document = lint_json(root, "--select", "LD004,LD005,SC001", capsys=capsys)
+    assert code == 1
+    found = [(f["file"], f["rule"], f["message"]) for f in document["findings"]]
+    assert found == [
+        (
+            "apps/bad/Chart.yaml",
+            "LD004",
+            "template does not render with Helm: rendering was stopped: Helm used more than 256 MiB of memory",
+        ),
+        ("apps/good/templates/pvc.yaml", "SC001", found[1][2]),  # the rest of the repository is linted
+    ]
