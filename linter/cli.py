@@ -446,7 +446,7 @@ def _chart_results(
     prepared = _prepare(paths, root, config_path, (), ())
     options = Options(offline=offline, progress=None if offline else _download_display())
     fetcher = chart_fetcher(prepared.setup, options)
-    fetcher.listing_ttl_s = 0.0  # pull asks every repository again for its newest versions
+    fetcher.listing_ttl_s = fetcher.down_ttl_s = 0.0  # pull asks every repository again
     try:
         load_repo(prepared.root, prepared.setup.config, fetcher)
         return list(fetcher.results()), fetcher.cache.root

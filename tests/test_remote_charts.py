@@ -465,3 +465,25 @@ def test_a_chart_cache_committed_to_the_repository_is_refused(
     assert "charts.cacheDir `.chart-cache` holds files committed to git" in capsys.readouterr().err
     subprocess.run(["git", "rm", "-rq", "--cached", ".chart-cache"], cwd=root, check=True)
     assert main(["lint", "--root", str(root), "--select", "LD010", str(root)]) == 1  # untracked: used
+
+
+def test_an_unreachable_host_is_remembered_for_a_few_minutes(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linter.loaders.fetch import fetcher
+
+    calls: list[str] = []
+
+    class Counting(fetcher.Worker):  # type: ignore[misc, name-defined]
+        def call(self, request: dict, deadline_s: float) -> dict:  # type: ignore[type-arg]
+            calls.append(request["op"])
+            return super().call(request, deadline_s)
+
+    monkeypatch.setattr(fetcher, "Worker", Counting)
+    root = git_repo(tmp_path / "repo", wrapper("http://127.0.0.1:9"))
+    _, first = lint_json(root, "--select", "LD010", capsys=capsys)
+    assert calls == ["repo_index"]
+    _, second = lint_json(root, "--select", "LD010", capsys=capsys)
+    assert second["findings"] == first["findings"] and calls == ["repo_index"]  # nothing asked again
+    main(["charts", "pull", "--root", str(root), str(root)])
+    assert calls == ["repo_index", "repo_index"]  # pull always tries

@@ -12,6 +12,8 @@ Layout under the cache root (`cache_root()`):
                                     repository's index (or a registry's tags) offered when last
                                     asked, reused for a while (LISTING_TTL_S in fetcher.py) so
                                     that a warm run resolves version ranges without the network
+    down/<sha256 of host>.json      {host, reason}: a host found unreachable, for a few minutes
+                                    (DOWN_TTL_S in fetcher.py)
     renders/<hex>.json              rendered manifests, keyed by everything that affects them
 
 Every file is written to a temporary name and renamed into place, so a reader never sees half a
@@ -155,6 +157,27 @@ class ChartCache:
         kept = [[version, {k: entry[k] for k in ("digest", "urls") if k in entry}] for version, entry in listing]
         self._write(self._listing(source_key), json.dumps({"source": source_key, "versions": kept}).encode())
 
+    # --- unreachable hosts -----------------------------------------------------------------------
+
+    def _down(self, host: str) -> Path:
+        return self.root / "down" / f"{sha256(host.encode())}.json"
+
+    def down(self, host: str, max_age_s: float) -> str | None:
+        """Why `host` could not be reached, if that was found less than `max_age_s` ago."""
+        path = self._down(host)
+        try:
+            if time.time() - path.stat().st_mtime > max_age_s:
+                return None
+        except OSError:
+            return None
+        record = _json(path)
+        if not isinstance(record, dict) or record.get("host") != host or not isinstance(record.get("reason"), str):
+            return None
+        return str(record["reason"])
+
+    def store_down(self, host: str, reason: str) -> None:
+        self._write(self._down(host), json.dumps({"host": host, "reason": reason}).encode())
+
     # --- renders -------------------------------------------------------------------------------
 
     def _render(self, key: str) -> Path:
@@ -173,7 +196,7 @@ class ChartCache:
         removed archives; (files removed, bytes freed)."""
         cutoff = time.time() - older_than_days * 86400
         removed = freed = 0
-        for directory in (self.root / "charts", self.root / "renders", self.root / "listings"):
+        for directory in (self.root / "charts", self.root / "renders", self.root / "listings", self.root / "down"):
             for path in sorted(directory.rglob("*")) if directory.exists() else ():
                 with contextlib.suppress(OSError):
                     stat = path.stat()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from queue import Queue
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from ...core.semver import coerce, parse_constraint
@@ -32,6 +32,9 @@ INDEX_DEADLINE_S = 20.0
 # then resolves `^1.2.0` without the network, and a release newer than this is seen within the
 # hour. `charts pull` always asks again.
 LISTING_TTL_S = 3600.0
+# How long a host found unreachable stays so for later runs: a machine without network then pays
+# nothing for it on every commit; `charts pull` always tries again.
+DOWN_TTL_S = 300.0
 PULL_DEADLINE_S = 60.0
 MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
 WORKERS = 4
@@ -72,6 +75,7 @@ class Fetcher:
     workers: int = WORKERS
     progress: Progress | None = None
     listing_ttl_s: float = LISTING_TTL_S
+    down_ttl_s: float = DOWN_TTL_S
     _results: dict[tuple[str, str], Result] = field(default_factory=dict)
     _listings: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     _down: dict[str, str] = field(default_factory=dict)  # repository → why it could not be reached
@@ -94,13 +98,20 @@ class Fetcher:
 
     def fetch_all(self, requests: Iterable[tuple[ChartSource, str | None]]) -> None:
         """Fetch many at once (the results are then served from memory by `fetch`)."""
-        unique = list(dict.fromkeys((source, wanted) for source, wanted in requests))
-        if len(unique) <= 1:
-            for source, wanted in unique:
+        by_host: dict[str, list[tuple[ChartSource, str | None]]] = {}
+        for source, wanted in dict.fromkeys((source, wanted) for source, wanted in requests):
+            by_host.setdefault(source.host, []).append((source, wanted))
+
+        def fetch_host(items: list[tuple[ChartSource, str | None]]) -> None:
+            for source, wanted in items:  # one host at a time: once it is down, the rest ask nothing
                 self.fetch(source, wanted)
+
+        if len(by_host) <= 1:
+            for items in by_host.values():
+                fetch_host(items)
             return
-        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
-            list(pool.map(lambda item: self.fetch(*item), unique))
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(by_host)))) as pool:
+            list(pool.map(fetch_host, by_host.values()))
 
     def results(self) -> list[tuple[ChartSource, str, Result]]:
         """Every chart asked for this run, with what came of it, in a stable order."""
@@ -238,6 +249,11 @@ class Fetcher:
     def _check_up(self, source: ChartSource) -> None:
         with self._lock:
             down = self._down.get(source.host)
+        if down is None and self.down_ttl_s > 0:
+            down = self.cache.down(source.host, self.down_ttl_s)
+            if down is not None:
+                with self._lock:
+                    self._down.setdefault(source.host, down)
         if down is not None:
             raise _Failure(down, repository_down=True)
 
@@ -247,20 +263,23 @@ class Fetcher:
             answer = worker.call(request, deadline_s)
         except WorkerError as exc:
             reason = f"{source.host} did not answer in time ({exc.reason})"
-            self._mark_down(source, reason)
+            self._mark_down(source, reason, remember=True)
             raise _Failure(reason, repository_down=True) from None
         finally:
             self._pool.put(worker)
         if not answer.get("ok"):
-            reason, down = _explain(source, str(answer.get("error") or "unknown error"))
-            if down:
-                self._mark_down(source, reason)
-            raise _Failure(reason, repository_down=down)
+            reason, why = _explain(source, str(answer.get("error") or "unknown error"))
+            if why in ("network", "auth"):  # the whole host: ask it nothing more this run
+                self._mark_down(source, reason, remember=why == "network")
+            raise _Failure(reason, repository_down=why in ("network", "auth"))
         return answer
 
-    def _mark_down(self, source: ChartSource, reason: str) -> None:
+    def _mark_down(self, source: ChartSource, reason: str, remember: bool) -> None:
+        """`remember`: for later runs too (unreachable, not refused: new credentials must work at once)."""
         with self._lock:
             self._down.setdefault(source.host, reason)
+        if remember:
+            self.cache.store_down(source.host, reason)
 
     def _worker(self) -> Worker:
         with self._lock:
@@ -284,15 +303,15 @@ _NETWORK = (
 _AUTH = ("401", "403", "unauthorized", "forbidden", "authentication required", "basic credential not found")
 
 
-def _explain(source: ChartSource, error: str) -> tuple[str, bool]:
-    """A reason fit for a finding (credentials never appear in Helm's messages), and whether the
-    repository as a whole is unreachable."""
+def _explain(source: ChartSource, error: str) -> tuple[str, Literal["auth", "network", "missing", "other"]]:
+    """A reason fit for a finding (credentials never appear in Helm's messages), and what kind of
+    failure it is (auth and network failures concern the whole host)."""
     text = " ".join(error.split())
     lower = text.lower()
     if any(marker in lower for marker in _AUTH):
-        return f"{source.host} refused access (credentials missing or wrong): {text[:200]}", True
+        return f"{source.host} refused access (credentials missing or wrong): {text[:200]}", "auth"
     if any(marker in lower for marker in _NETWORK):
-        return f"cannot reach {source.host}: {text[:200]}", True
+        return f"cannot reach {source.host}: {text[:200]}", "network"
     if "not found" in lower or "404" in lower:
-        return f"not found in {source.repo}: {text[:200]}", False
-    return f"Helm could not fetch it: {text[:200]}", False
+        return f"not found in {source.repo}: {text[:200]}", "missing"
+    return f"Helm could not fetch it: {text[:200]}", "other"
