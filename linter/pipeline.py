@@ -75,8 +75,11 @@ def prepare(
 ) -> Setup:
     """Read the config (`.m0sh1-lint.yaml` at the root unless given) and the rule catalog."""
     path = config_file or find_config(root)
+    if config_file is None and path is not None and not path.resolve().is_relative_to(root.resolve()):
+        # the repository's own config is untrusted input: it may not pull in a file from elsewhere
+        raise LintError(f"{path.name}: the repository's config is a symbolic link out of the repository")
     config = load_config(path, _shown(path, root) if path is not None else None)
-    catalog = load_catalog(config.rule_dirs)
+    catalog = load_catalog(config.rule_dirs, confine=None if config_file is not None else root)
     return Setup(root, config, catalog, tuple(select_rules(catalog.rules, config, select, ignore)))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..checks.registry import REGISTRY
 from ..core.errors import LintError
+from ..core.reading import NotReadable, read_regular
 from ..core.resources import rules_dir, schema
 from ..core.schema_errors import first_error
 from ..core.suggest import closest
@@ -25,17 +26,24 @@ from .examples import validate_examples
 from .params import parse, schema_of
 
 # Files under rule directories that are not rules say what they are with `kind:`.
+MAX_RULE_BYTES = 1 << 20
 SPEC_SCHEMAS = {"SecretProducer": "secret-producer.schema.json", "SecretReference": "secret-reference.schema.json"}
 
 
-def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
-    """Every rule and spec file under the bundled rules/ and the config's ruleDirs, validated."""
+def load_catalog(extra_dirs: Iterable[Path] = (), confine: Path | None = None) -> Catalog:
+    """Every rule and spec file under the bundled rules/ and the config's ruleDirs, validated.
+    With `confine` (the repository, when its own config names the ruleDirs), every extra rule
+    directory and file must resolve inside it."""
     rules: dict[str, Rule] = {}
     specs: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in SPEC_SCHEMAS}
     for directory in (rules_dir(), *extra_dirs):
+        if directory != rules_dir() and confine is not None:
+            _confined(directory, confine)
         if not directory.is_dir():
             raise LintError(f"{directory}: rule directory does not exist")
         for path in sorted(directory.rglob("*.yaml")):
+            if directory != rules_dir() and confine is not None:
+                _confined(path, confine)
             data = _read(path)
             if isinstance(data, dict) and data.get("kind") in SPEC_SCHEMAS:
                 specs[data["kind"]].append(_spec(path, data))
@@ -52,12 +60,23 @@ def load_catalog(extra_dirs: Iterable[Path] = ()) -> Catalog:
     return Catalog(ordered, tuple(specs["SecretProducer"]), tuple(specs["SecretReference"]))
 
 
+def _confined(path: Path, root: Path) -> None:
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise LintError(
+            f"{path}: ruleDirs of the repository's own config must stay inside the repository "
+            "(a --config given on the command line may point anywhere)"
+        )
+
+
 def load_rules(extra_dirs: Iterable[Path] = ()) -> tuple[Rule, ...]:
     return load_catalog(extra_dirs).rules
 
 
 def _read(path: Path) -> Any:
-    text = decode(path.read_bytes())
+    try:
+        text = decode(read_regular(path, MAX_RULE_BYTES))
+    except NotReadable as exc:
+        raise LintError(f"{path}: cannot read rule: {exc}") from None
     docs, problems = parse_documents(text or "", str(path))
     if text is None or problems or not docs:
         reason = problems[0].fields.get("reason", "invalid YAML") if problems else "empty or not UTF-8"

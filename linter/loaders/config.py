@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import LintError
+from ..core.reading import NotReadable, read_regular
 from ..core.resources import schema
 from ..core.schema_errors import first_error
 from ..model.config import AnsibleNodes, ArgoConfig, ChartsConfig, ClusterConfig, Config, Mirror, PathIgnore
 from .yaml import decode, parse_documents
 
 CONFIG_NAMES = (".m0sh1-lint.yaml", ".m0sh1-lint.yml")
+MAX_CONFIG_BYTES = 1 << 20  # a config or rule file
 
 
 def find_config(root: Path) -> Path | None:
@@ -29,9 +31,9 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
         return Config()
     shown = display or str(path)
     try:
-        text = decode(path.read_bytes())
-    except OSError as exc:
-        raise LintError(f"{shown}: cannot read config ({exc.strerror or exc})") from None
+        text = decode(read_regular(path, MAX_CONFIG_BYTES))
+    except NotReadable as exc:
+        raise LintError(f"{shown}: cannot read config: {exc}") from None
     if text is None:
         raise LintError(f"{shown}: config is not UTF-8 text")
     docs, problems = parse_documents(text, shown)

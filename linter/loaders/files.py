@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..core.reading import NotReadable, read_regular
 from ..model import Location, Problem, Suppression, YamlDoc
 from .suppressions import scan_text
 from .yaml import decode, parse_documents
@@ -81,6 +82,10 @@ class RepoFiles:
                         self._problem(rel, OUTSIDE_LINK)
                         continue
                     self._links[rel] = target
+                elif not full.is_file():  # a named pipe, socket or device: reading it could block forever
+                    if rel.endswith(YAML_SUFFIXES):
+                        self._problem(rel, "it is not a regular file, so it was not read")
+                    continue
                 found.append(rel)
         self.files = sorted(found)
         self._file_set = set(found)
@@ -120,15 +125,10 @@ class RepoFiles:
         if rel not in self._file_set:
             self._problem(rel or ".", "it is not a regular file inside the repository")
             return None
-        real = self.root / self._links.get(rel, rel)
         try:
-            size = real.stat().st_size
-            if size > MAX_FILE_BYTES:
-                self._problem(rel, f"it is {size} bytes, more than the {MAX_FILE_BYTES}-byte limit")
-                return None
-            return real.read_bytes()
-        except OSError as exc:
-            self._problem(rel, f"it cannot be read ({exc.strerror or exc})")
+            return read_regular(self.root / self._links.get(rel, rel), MAX_FILE_BYTES)
+        except NotReadable as exc:
+            self._problem(rel, str(exc))
             return None
 
     @contextmanager
@@ -186,8 +186,8 @@ class RepoFiles:
     def _reread(self, rel: str) -> str:
         """The text of a file already read once (for positions): no problems recorded again."""
         try:
-            return decode((self.root / self._links.get(rel, rel)).read_bytes()) or ""
-        except OSError:
+            return decode(read_regular(self.root / self._links.get(rel, rel), MAX_FILE_BYTES)) or ""
+        except NotReadable:
             return ""
 
     def used_problems(self, synced: set[str]) -> list[Problem]:

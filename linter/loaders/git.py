@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..core.reading import NotReadable, read_regular
 from ..model import GitState, History
+from .files import MAX_FILE_BYTES
 from .yaml import parse_documents
 
 _SAFE = [
@@ -198,8 +200,8 @@ def _parsed(texts: Mapping[str, str | None]) -> dict[str, Any]:
 def _read_worktree(root: Path, path: str) -> str | None:
     full = root / path
     try:
-        if full.is_symlink() and not full.resolve().is_relative_to(root.resolve()):
+        if not full.resolve().is_relative_to(root.resolve()):
             return None
-        return full.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return read_regular(full, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, NotReadable):
         return None

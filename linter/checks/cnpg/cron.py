@@ -12,19 +12,24 @@ from ..wording import alternatives, scalar
 
 DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")  # Go time.ParseDuration
-_NUMBER = re.compile(r"^[0-9]+$")
+_NUMBER = re.compile(r"^[0-9]+$")  # ASCII digits only (str.isdigit() also takes "²")
 _ANY = ("*", "?")
+
+
+def _small(value: str) -> bool:
+    """A plain number short enough to convert (a 5,000-digit field is out of range anyway)."""
+    return bool(_NUMBER.match(value)) and len(value) <= 9
 
 
 def _describe(fields: Sequence[str]) -> str | None:
     second, minute, hour, dom, month, dow = fields
     """Plain words for the simple cases (fixed time, every day); None otherwise."""
-    if not (all(f in _ANY for f in (dom, month, dow)) and _NUMBER.match(second) and _NUMBER.match(minute)):
+    if not (all(f in _ANY for f in (dom, month, dow)) and _small(second) and _small(minute)):
         return None
     at_second = f" and second {int(second)}" if int(second) else ""
     if hour == "*":
         return f"every hour at minute {int(minute)}{at_second}"
-    if _NUMBER.match(hour):
+    if _small(hour):
         clock = f"{int(hour):02d}:{int(minute):02d}" + (f":{int(second):02d}" if int(second) else "")
         return f"daily at {clock}"
     return None
@@ -44,7 +49,7 @@ _RANGES = (
 def _out_of_range(fields: list[str]) -> str | None:
     """The first plain number outside its field's range, e.g. "`0` is not a valid month"."""
     for value, (label, low, high) in zip(fields, _RANGES, strict=False):
-        if _NUMBER.match(value) and not low <= int(value) <= high:
+        if _NUMBER.match(value) and (len(value) > 9 or not low <= int(value) <= high):
             return f"`{value}` is not a valid {label}"
     return None
 
