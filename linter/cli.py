@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .core.errors import LintError
+from .report.escape import printable
 
 if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fast
     from .loaders.fetch.cache import ChartCache
@@ -416,10 +417,10 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
     missing = 0
     for source, wanted, result in results:
         if isinstance(result, Fetched):
-            click.echo(f"ok       {source.describe()} {result.version}")
+            click.echo(printable(f"ok       {source.describe()} {result.version}"))
         else:
             missing += 1
-            click.echo(f"missing  {source.describe()} {wanted}: {result.reason}")
+            click.echo(printable(f"missing  {source.describe()} {wanted}: {result.reason}"))
     click.echo(f"{len(results) - missing} chart(s) in {cache_dir}, {missing} missing", err=True)
     raise SystemExit(EXIT_FINDINGS if missing else EXIT_OK)
 
@@ -433,7 +434,7 @@ def charts_list(paths: tuple[str, ...], root: str | None, config_path: str | Non
     sorted, without touching the network: hash it for a CI cache key."""
     results, _ = _chart_results(paths, root, config_path, offline=True)
     for line in sorted({f"{source.describe()} {wanted}" for source, wanted, _ in results}):
-        click.echo(line)
+        click.echo(printable(line))
 
 
 def _chart_results(
@@ -587,17 +588,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     except click.exceptions.Abort:
         return EXIT_ERROR
-    except click.ClickException as exc:
-        exc.show()
+    except click.ClickException as exc:  # one line, like every other error
+        usage = " (m0sh1-lint --help for usage)" if isinstance(exc, click.UsageError) else ""
+        click.echo(f"m0sh1-lint: error: {printable(exc.format_message())}{usage}", err=True)
         return EXIT_ERROR
     except LintError as exc:
-        click.echo(f"m0sh1-lint: error: {exc}", err=True)
+        click.echo(f"m0sh1-lint: error: {printable(str(exc))}", err=True)
         return EXIT_ERROR
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("M0SH1_LINT_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"m0sh1-lint: internal error: {type(exc).__name__}: {exc} (set M0SH1_LINT_DEBUG=1 for a traceback)",
+            f"m0sh1-lint: internal error: {type(exc).__name__}: {printable(str(exc))} "
+            "(set M0SH1_LINT_DEBUG=1 for a traceback)",
             err=True,
         )
         return EXIT_ERROR

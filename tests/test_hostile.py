@@ -168,3 +168,113 @@ def test_odd_numbers_never_crash_a_check(tmp_path: Path, capsys: pytest.CaptureF
     code, document = lint_json(root, capsys=capsys)
     assert code in (0, 1)
     assert "LN004" not in {f["rule"] for f in document["findings"]}
+
+
+# --- 10. control characters from repo data are shown, not obeyed --------------------------------
+
+
+def test_escape_sequences_and_newlines_from_the_repository_are_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pvc = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
+        '  storageClassName: "x\\e]0;pwned\\a\\e[2J\\r\\n::error file=README.md::forged\\u202e"\n'
+        "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n"
+    )
+    root = git_repo(tmp_path / "repo", {"argocd/web.yaml": app("web", "apps/web"), "apps/web/pvc.yaml": pvc})
+    for fmt in ("text", "github"):
+        code, output = run(root, capsys, "--select", "SC001", "--format", fmt)
+        assert code == 1
+        assert not any(c in output for c in "\x1b\x07\r\u202e"), fmt
+        assert not any(line.startswith("::error file=README.md") for line in output.splitlines()), fmt
+        assert "\\e]0;pwned" in output
+    code, output = run(root, capsys, "--bogus-flag")
+    assert code == 2 and len(output.strip().splitlines()) == 1  # a usage error is one line too
+
+
+# --- 9. secret values never printed -------------------------------------------------------------
+
+SECRET_MARK = "hunter2-MARK-0451"
+
+
+def outputs(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """Everything every format prints for `root`."""
+    text = ""
+    for fmt in ("text", "json", "sarif", "github"):
+        text += run(root, capsys, "--format", fmt, *args)[1]
+    return text
+
+
+def test_a_sealed_secret_template_value_is_hidden_in_schema_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sealed = (
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db\n  namespace: web\nspec:\n"
+        "  encryptedData:\n    password: AgBy3i4OJSWK\n  template:\n    data:\n      password: 4815162342\n"
+    )
+    root = git_repo(tmp_path / "repo", {"argocd/web.yaml": app("web", "apps/web"), "apps/web/sealed.yaml": sealed})
+    shown = outputs(root, capsys)
+    assert "`spec.template.data.password` is an integer (`(value hidden)`)" in shown
+    assert "4815162342" not in shown
+
+
+def test_malformed_generator_literals_are_not_shown_as_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kustomization = (
+        "namespace: web\nsecretGenerator:\n  - name: db\n"
+        f"    literals:\n      - {SECRET_MARK}\n      - {{user: {SECRET_MARK}}}\n      - user=admin\n"
+    )
+    root = git_repo(
+        tmp_path / "repo", {"argocd/web.yaml": app("web", "apps/web"), "apps/web/kustomization.yaml": kustomization}
+    )
+    for fmt in ("text", "json"):
+        main(["inventory", "secrets", "--root", str(root), "--format", fmt, str(root)])
+        shown = capsys.readouterr().out
+        assert "user" in shown and SECRET_MARK not in shown
+
+
+@pytest.mark.parametrize(
+    ("template", "schema"),
+    [
+        ('{{ fail (printf "bad password %s" .Values.auth.password) }}\n', None),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+            '{"properties": {"auth": {"properties": {"password": {"type": "string", "pattern": "^[a-f0-9]{64}$"}}}}}',
+        ),
+    ],
+    ids=["fail-message", "schema-pattern"],
+)
+def test_helm_messages_never_carry_a_credential(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], template: str, schema: str | None
+) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": f"auth:\n  password: {SECRET_MARK}\n",
+        "apps/web/templates/t.yaml": template,
+    }
+    if schema:
+        files["apps/web/values.schema.json"] = schema
+    root = git_repo(tmp_path / "repo", files)
+    shown = outputs(root, capsys)
+    assert ("LD011" if schema else "LD004") in shown
+    assert SECRET_MARK not in shown and "***" in shown
+
+
+def test_diff_context_masks_credentials(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        ".m0sh1-lint.yaml": (
+            "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
+        ),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": f"db:\n  password: {SECRET_MARK}\n  storageClass: old-class\n  user: admin\n",
+        "apps/web/templates/pvc.yaml": (
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
+            "  storageClassName: {{ .Values.db.storageClass }}\n  accessModes: [ReadWriteOnce]\n"
+            "  resources:\n    requests:\n      storage: 1Gi\n"
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, shown = run(root, capsys, "--diff")
+    assert "+  storageClass: new-class" in shown and "   password: ***" in shown
+    assert SECRET_MARK not in shown

@@ -287,10 +287,11 @@ def _generated(
     """The object a generator makes. Only key names are kept: values never enter the linter."""
     keys: list[str] = []
     for literal in as_list(generator.get("literals")):
-        keys.append(str(literal).split("=", 1)[0])
+        if isinstance(literal, str) and "=" in literal:  # anything else kustomize refuses: no key, no value shown
+            keys.append(literal.split("=", 1)[0])
     for entry in as_list(generator.get("files")):
-        entry = str(entry)
-        keys.append(entry.split("=", 1)[0] if "=" in entry else entry.rsplit("/", 1)[-1])
+        if isinstance(entry, str):
+            keys.append(entry.split("=", 1)[0] if "=" in entry else entry.rsplit("/", 1)[-1])
     env_files = as_list(generator.get("envs")) + ([generator["env"]] if isinstance(generator.get("env"), str) else [])
     for env in env_files:
         env_path = posix_join(here, str(env))

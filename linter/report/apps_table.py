@@ -12,6 +12,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ..model import Application, ApplicationSet, RepoModel
+from .escape import printable
 
 
 def app_record(app: Application, names: dict[str, str]) -> dict[str, Any]:
@@ -118,25 +119,25 @@ def _grow(
 ) -> None:
     for child in _ordered(children.get(item.key, [])):
         if child.key in seen:
-            tree.add(Text(f"{child.name} (cycle)", style="dim"))
+            tree.add(Text(printable(f"{child.name} (cycle)"), style="dim"))
             continue
         _grow(tree.add(_label(child)), child, children, seen | {child.key})
 
 
 def _label(item: Application | ApplicationSet) -> Text:
-    where = f"{item.doc.path}:{item.doc.location().line}"
+    where = printable(f"{item.doc.path}:{item.doc.location().line}")
     if isinstance(item, ApplicationSet):
         state = "synced" if item.enabled else "not synced"
-        return Text.assemble((f"ApplicationSet {item.name}", "bold"), f"  {state}  {where}")
+        return Text.assemble((printable(f"ApplicationSet {item.name}"), "bold"), f"  {state}  {where}")
     state, style = ("synced", "green") if item.enabled else ("staged", "yellow") if item.staged else ("off", "red")
     sources = ", ".join(_source_text(s.type, s.path, s.chart, s.repo_url, s.objects) for s in item.sources)
     return Text.assemble(
-        (item.name, "bold"),
+        (printable(item.name), "bold"),
         "  ",
         (state, style),
-        f"  {where}  → {item.cluster}/{item.destination_namespace or '-'}",
-        f"  [{sources}]" if sources else "",
-        (f"  ({item.why})", "dim"),
+        printable(f"  {where}  → {item.cluster}/{item.destination_namespace or '-'}"),
+        printable(f"  [{sources}]") if sources else "",
+        (printable(f"  ({item.why})"), "dim"),
     )
 
 

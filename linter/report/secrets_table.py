@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..views import SecretRef, Views
+from .escape import printable
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def render_text(table_rows: list[Row], stream: IO[str], color: bool | None) -> N
             row.status,
         )
         table.add_row(
-            *(Text(cell) for cell in cells), style=None if color is False else style
+            *(Text(printable(cell)) for cell in cells), style=None if color is False else style
         )  # Text: names are not markup
     console.print(table)
 

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..model import Finding
+from .escape import printable
 from .json_report import summary
 
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -34,17 +35,17 @@ def render(findings: list[Finding], console: Console, baseline_fixed: int | None
         current = finding.location.path
         loc = finding.location
         line = Text()
-        line.append(f"{loc.path}:{loc.line}:{loc.column}", style="bold")
+        line.append(f"{printable(loc.path)}:{loc.line}:{loc.column}", style="bold")
         line.append(" ")
         line.append(finding.rule, style=STYLE[finding.severity.value])
         line.append(f" {finding.name} ", style="dim")
-        line.append(finding.message)
+        line.append(printable(finding.message))
         if finding.clusters:
-            line.append(f" [{', '.join(finding.clusters)}]", style="cyan")
+            line.append(printable(f" [{', '.join(finding.clusters)}]"), style="cyan")
         console.print(line)
-        console.print(Text(f"  {finding.severity.value}: {finding.hint}", style="dim"))
+        console.print(Text(f"  {finding.severity.value}: {printable(finding.hint)}", style="dim"))
         if finding.suggestions:
-            options = " or ".join(f"`{s}`" for s in finding.suggestions)
+            options = " or ".join(f"`{printable(s)}`" for s in finding.suggestions)
             console.print(Text(f"  did you mean {options}?", style="green"))
     counts = summary(findings)
     total = counts["error"] + counts["warning"] + counts["info"]

@@ -55,16 +55,22 @@ def _application_subjects(views: Views) -> Iterator[Subject]:
         yield Subject(rid, data, app.doc.location)
 
 
-SECRET_FIELDS = ("data", "stringData")
+# Where each kind keeps secret values: a Secret's data, a SealedSecret's template data (written
+# in clear by mistake) and its ciphertext.
+SECRET_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Secret": (("data",), ("stringData",)),
+    "SealedSecret": (("spec", "template", "data"), ("spec", "template", "stringData"), ("spec", "encryptedData")),
+}
 
 
 def _redacted(subject: Subject, found: list[Issue]) -> list[Issue]:
-    """Never print a Secret's value: messages about its data keep the field, hide the value."""
-    if subject.rid.kind != "Secret":
+    """Never print a secret value: messages about it keep the field, hide the value."""
+    fields = SECRET_FIELDS.get(subject.rid.kind)
+    if fields is None:
         return found
     out = []
     for issue in found:
-        if issue.path and issue.path[0] in SECRET_FIELDS:
+        if any(issue.path[: len(prefix)] == prefix for prefix in fields):
             shown = show(get_path(subject.data, issue.path))
             issue = replace(
                 issue,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ... import __version__
+from ...core.sensitive import credential_values, mask
 from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc, get_path
 from ...model.values import merge_all
 from ...model.yamldoc import KnownPositions, pack
@@ -91,15 +92,18 @@ def render_release(
     try:
         result = _cached_render(packed, values, release, cache)
     except EngineError as exc:
+        # Helm quotes values in its messages: never a credential's (core/sensitive.py)
+        chart_values = release.chart_values.data if release.chart_values is not None else None
+        detail = mask(str(exc), credential_values(values, chart_values))
         if exc.loading:
-            reason = " ".join(str(exc).split())[:300]
+            reason = " ".join(detail.split())[:300]
             return Rendered(
                 problems=[
                     Problem("LD005", _chart_line(chart, release), {"reason": f"Helm cannot load the chart: {reason}"})
                 ]
             )
-        schema = _schema_problems(chart, release, str(exc))
-        return Rendered(problems=schema or [_render_problem(chart, packed, release, str(exc))])
+        schema = _schema_problems(chart, release, detail)
+        return Rendered(problems=schema or [_render_problem(chart, packed, release, detail)])
     templates = {t.path: t for t in chart.templates}
     parse = _Parser(cache)
     out = Rendered()
