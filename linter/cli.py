@@ -207,7 +207,10 @@ def lint_command(
             if not written:
                 break
     if write_baseline:
-        count = baseline.write(Path(write_baseline), findings)
+        try:
+            count = baseline.write(Path(write_baseline), findings)
+        except OSError as exc:
+            raise LintError(f"--write-baseline {write_baseline}: cannot write it ({exc.strerror or exc})") from None
         click.echo(f"m0sh1-lint: recorded {count} findings in {write_baseline}", err=True)
         raise SystemExit(EXIT_OK)
     fixed_since_baseline = None
@@ -217,7 +220,10 @@ def lint_command(
 
     chosen = output_format or ("github" if _in_actions() else "text")
     if output_file:
-        Path(output_file).write_text(_render(chosen, findings, prepared, fixed_since_baseline), encoding="utf-8")
+        try:
+            Path(output_file).write_text(_render(chosen, findings, prepared, fixed_since_baseline), encoding="utf-8")
+        except OSError as exc:
+            raise LintError(f"--output {output_file}: cannot write it ({exc.strerror or exc})") from None
         chosen = "text"
     if chosen == "text":
         _print_text(findings, no_color, quiet, fixed_since_baseline)

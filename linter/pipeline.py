@@ -23,7 +23,7 @@ from .loaders.config import find_config, load_config
 from .loaders.fetch.cache import ENV_CACHE, ChartCache, cache_root
 from .loaders.fetch.credentials import load_credentials
 from .loaders.fetch.fetcher import Fetcher, Progress
-from .loaders.git import GitError, load_history, load_state, tracked_under
+from .loaders.git import GitError, is_repo, load_history, load_state, tracked_under
 from .loaders.repo import load_repo
 from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
 from .post.changed import keep_changed
@@ -109,6 +109,8 @@ def chart_fetcher(setup: Setup, options: Options) -> Fetcher:
 
 def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History | None, Views]:
     """The repo model, its git history (when CH rules run) and the views over its inventory."""
+    if options.base_ref and not is_repo(setup.root):
+        raise LintError(f"--base {options.base_ref}: {setup.root} is not inside a git work tree")
     fetcher = chart_fetcher(setup, options) if options.fetch_charts else None
     try:
         model = load_repo(setup.root, setup.config, fetcher)

@@ -278,3 +278,40 @@ def test_diff_context_masks_credentials(tmp_path: Path, capsys: pytest.CaptureFi
     _, shown = run(root, capsys, "--diff")
     assert "+  storageClass: new-class" in shown and "   password: ***" in shown
     assert SECRET_MARK not in shown
+
+
+# --- 17-20. one-line errors, not internal errors or silence -------------------------------------
+
+
+def test_user_errors_are_one_line_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = tmp_path / "plain"  # no git
+    (plain / "apps").mkdir(parents=True)
+    (plain / ".m0sh1-lint.yaml").write_text("select: [SC]\n")
+    cases = [
+        (["--output", str(tmp_path / "missing/out.json"), "--format", "json"], "cannot write it"),
+        (["--write-baseline", str(tmp_path / "missing/b.json")], "cannot write it"),
+        (["--base", "main"], "is not inside a git work tree"),
+        (["--changed"], "is not inside a git work tree"),
+    ]
+    for args, expected in cases:
+        code, output = run(plain, capsys, *args)
+        assert code == 2 and expected in output and len(output.strip().splitlines()) == 1, args
+    for config, expected in [
+        ("select: [SC]\n---\nselect: [NP]\n", "it holds 2 YAML documents"),
+        ("paths:\n  charts: ['../../..']\n", "paths.charts entry `../../..` leaves the repository"),
+    ]:
+        (plain / ".m0sh1-lint.yaml").write_text(config)
+        code, output = run(plain, capsys)
+        assert code == 2 and expected in output
+
+
+def test_changed_files_with_names_git_would_quote_are_seen(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/templates/cm-ü.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    }
+    root = git_repo(tmp_path / "repo", files)
+    (root / "apps/web/templates/cm-ü.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    _, document = lint_json(root, "--select", "CH001", capsys=capsys)
+    assert [(f["file"], f["rule"]) for f in document["findings"]] == [("apps/web/Chart.yaml", "CH001")]

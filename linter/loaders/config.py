@@ -41,6 +41,8 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
         problem = problems[0]
         reason = problem.fields.get("reason") or f"duplicate key `{problem.fields.get('key')}`"
         raise LintError(f"{shown}:{problem.location.line}: invalid config: {reason}")
+    if len(docs) > 1:
+        raise LintError(f"{shown}: invalid config: it holds {len(docs)} YAML documents; a config is one")
     data: Any = docs[0].data if docs else {}
     if data is None:
         data = {}
@@ -48,6 +50,22 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
     if error:
         raise LintError(f"{shown}: invalid config: {error}")
     return _from_data(data, path.parent, shown)
+
+
+def _inside(field: str, entries: Any, shown: str) -> tuple[str, ...]:
+    """Repository-relative directories, which may not leave the repository."""
+    out = []
+    for entry in entries:
+        kept: list[str] = []
+        for part in (p for p in str(entry).split("/") if p not in ("", ".")):
+            if part != "..":
+                kept.append(part)
+            elif kept:
+                kept.pop()
+            else:
+                raise LintError(f"{shown}: invalid config: {field} entry `{entry}` leaves the repository")
+        out.append("/".join(kept))
+    return tuple(out)
 
 
 def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
@@ -75,7 +93,7 @@ def _from_data(data: Mapping[str, Any], base: Path, shown: str) -> Config:
         disabled_applications=tuple(paths.get("disabledApplications") or defaults.disabled_applications),
         argocd=_argocd(data.get("argocd") or {}),
         charts=_charts(data.get("charts") or {}),
-        chart_roots=tuple(p.strip("/") for p in paths.get("charts") or defaults.chart_roots),
+        chart_roots=_inside("paths.charts", paths.get("charts") or defaults.chart_roots, shown),
         exclude=tuple(paths.get("exclude") or defaults.exclude),
         cluster_storage_classes=tuple(cluster.get("storageClasses") or ()),
         cluster_namespaces=tuple(str(n) for n in cluster.get("namespaces") or ()),

@@ -89,6 +89,8 @@ def is_repo(root: Path) -> bool:
 
 def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
     """The base commit and the files that differ from it (old texts are read with read_many)."""
+    if not is_repo(root):
+        raise GitError(f"{root} is not inside a git work tree")
     if base_ref:
         try:
             _git(root, "rev-parse", "--verify", "--quiet", base_ref + "^{commit}")
@@ -110,7 +112,8 @@ def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
             )
             raise GitError(f"no merge base between `{base_ref}` and HEAD.{hint}") from None
         described = f"{base_ref} (merge base {base[:7]})"
-        diff_args = ["diff", "--relative", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv", base, "--"]
+        diff_args = ["diff", "--relative", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv"]
+        diff_args += [base, "--"]
         mode = "base"
     else:
         try:
@@ -119,11 +122,12 @@ def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
             raise GitError("the repository has no commits yet, so there is nothing to compare with") from None
         described = "HEAD"
         mode = "staged" if staged else "worktree"
-        diff_args = ["diff", "--relative", "--name-only", "--no-renames", "--no-ext-diff", "--no-textconv"]
+        diff_args = ["diff", "--relative", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv"]
         diff_args += ["--cached", base, "--"] if staged else [base, "--"]
-    changed = set(_git(root, *diff_args).splitlines())
+    # -z: names as they are (git quotes non-ASCII names and newlines otherwise)
+    changed = set(_git(root, *diff_args).split("\0"))
     if not staged:
-        changed |= set(_git(root, "ls-files", "--others", "--exclude-standard").splitlines())
+        changed |= set(_git(root, "ls-files", "-z", "--others", "--exclude-standard").split("\0"))
     changed.discard("")
     return GitState(mode, base, described, tuple(sorted(changed)))
 
@@ -133,7 +137,7 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
     if not paths:
         return {}
     # `rev:./path` is relative to the working directory: the lint root may be a subdirectory.
-    request = "".join(f"{commit}:./{path}\n" for path in paths).encode()
+    request = "".join(f"{commit}:./{path}\n" for path in paths if "\n" not in path).encode()
     try:
         done = subprocess.run(
             ["git", *_SAFE, "cat-file", "--batch"],
@@ -145,7 +149,8 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git cat-file failed: {exc}") from None
-    out: dict[str, str | None] = {}
+    out: dict[str, str | None] = {path: None for path in paths if "\n" in path}  # not expressible in --batch
+    paths = [path for path in paths if "\n" not in path]
     data, at = done.stdout, 0
     for path in paths:
         end = data.index(b"\n", at)
@@ -166,6 +171,8 @@ def load_history(
     """Changed files and, for charts with changes, the base and current Chart.yaml, Chart.lock and
     changed values files. A git problem becomes `error` (reported once), never an exception."""
     if not is_repo(root):
+        if base_ref:
+            return History(None, f"--base {base_ref}: {root} is not inside a git work tree")
         return History(None, None)  # an export or tarball: nothing to compare, nothing to report
     try:
         state = load_state(root, base_ref, staged)
