@@ -193,19 +193,17 @@ def lint_command(
         progress=_download_display(),
     )
     findings = _lint(prepared, options, verbose)
-    if show_diff:
-        click.echo(fixer.diff(_plan_fixes(prepared, findings)), nl=False)
-        raise SystemExit(EXIT_OK)
-    if apply_fix:
-        # A fix can cause another (a renamed class changes a chart, which then needs a version
-        # bump): re-lint and fix again until nothing is left to fix, in one invocation.
-        for _ in range(3):
-            written = fixer.write(prepared.root, _plan_fixes(prepared, findings))
-            for path in written:
-                click.echo(f"m0sh1-lint: fixed {path}", err=True)
+    if show_diff or apply_fix:
+        edits = _fix_rounds(prepared, options, findings)
+        if show_diff:
+            click.echo(fixer.diff(edits), nl=False)
+            raise SystemExit(EXIT_OK)
+        for stale in fixer.remove_stale_temps(prepared.root):
+            click.echo(f"m0sh1-lint: removed {stale}, left by an interrupted --fix", err=True)
+        for path in fixer.write(prepared.root, edits):
+            click.echo(f"m0sh1-lint: fixed {path}", err=True)
+        if edits:
             findings = _lint(prepared, options, 0)
-            if not written:
-                break
     if write_baseline:
         try:
             count = baseline.write(Path(write_baseline), findings)
@@ -273,7 +271,28 @@ def _render(fmt: str, findings: list[Finding], prepared: _Run, baseline_fixed: i
     raise LintError(f"--output needs a machine format (json, sarif, github), not `{fmt}`")
 
 
-def _plan_fixes(prepared: _Run, findings: list[Finding]) -> list[FileEdit]:
+def _fix_rounds(prepared: _Run, options: Options, findings: list[Finding]) -> list[FileEdit]:
+    """Every edit `--fix` makes, planned in memory: a fix can cause another (a renamed class
+    changes a chart, which then needs a version bump), so the planned texts are linted again,
+    as an overlay on the files, until nothing is left to fix. Nothing is written here."""
+    from dataclasses import replace
+
+    from .post import fix as fixer
+
+    overlay: dict[str, str] = {}
+    originals: dict[str, str] = {}
+    for _ in range(3):
+        planned = {e.path: e for e in _plan_fixes(prepared, findings, overlay) if e.before != e.after}
+        if not planned:
+            break
+        for path, edit in planned.items():
+            originals.setdefault(path, edit.before)
+            overlay[path] = edit.after
+        findings = _lint(prepared, replace(options, overlay=dict(overlay)), 0)
+    return [fixer.FileEdit(p, originals[p], overlay[p], (), ()) for p in sorted(overlay) if originals[p] != overlay[p]]
+
+
+def _plan_fixes(prepared: _Run, findings: list[Finding], overlay: dict[str, str] | None = None) -> list[FileEdit]:
     """Edits for the findings' fixes; those outside the given paths are reported, not applied."""
     from .pipeline import in_scope
     from .post import fix as fixer
@@ -285,7 +304,7 @@ def _plan_fixes(prepared: _Run, findings: list[Finding]) -> list[FileEdit]:
                 f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`",
                 err=True,
             )
-    edits = fixer.plan(prepared.root, [f for f in fixes if in_scope(f.path, prepared.scope)])
+    edits = fixer.plan(prepared.root, [f for f in fixes if in_scope(f.path, prepared.scope)], overlay)
     for edit in edits:
         for fix, why in edit.skipped:
             click.echo(f"m0sh1-lint: not fixed: {fix.path}:{fix.line}: {why}", err=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,7 @@ from .loaders.config import find_config, load_config
 from .loaders.fetch.cache import ENV_CACHE, ChartCache, cache_root
 from .loaders.fetch.credentials import load_credentials
 from .loaders.fetch.fetcher import Fetcher, Progress
-from .loaders.git import GitError, is_repo, load_history, load_state, tracked_under
+from .loaders.git import GitError, is_repo, load_history, load_state, tracked_under, with_overlay
 from .loaders.repo import load_repo
 from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
 from .post.changed import keep_changed
@@ -54,6 +55,8 @@ class Options:
     offline: bool = False  # never fetch charts: use what the chart cache has
     fetch_charts: bool = True  # False: render only what is committed (no cache, no network)
     progress: Progress | None = field(default=None, compare=False)  # chart downloads, for a display
+    # repo-relative path → planned text: `--fix` lints its own edits before writing any
+    overlay: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,14 +116,16 @@ def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History
         raise LintError(f"--base {options.base_ref}: {setup.root} is not inside a git work tree")
     fetcher = chart_fetcher(setup, options) if options.fetch_charts else None
     try:
-        model = load_repo(setup.root, setup.config, fetcher)
+        model = load_repo(setup.root, setup.config, fetcher, options.overlay)
     finally:
         if fetcher is not None:
             fetcher.close()
     history = None
     if any(rule.family == "CH" for rule in setup.rules):
         external = sorted({p for app in model.applications for s in app.helm for p in s.value_files})
-        history = load_history(setup.root, [c.dir for c in model.charts], external, options.base_ref, options.staged)
+        history = load_history(
+            setup.root, [c.dir for c in model.charts], external, options.base_ref, options.staged, options.overlay
+        )
         if history.error:
             if options.base_ref:
                 raise LintError(history.error)
@@ -133,7 +138,7 @@ def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History
             state = (
                 history.state
                 if history is not None and history.state is not None
-                else load_state(setup.root, options.base_ref, options.staged)
+                else with_overlay(load_state(setup.root, options.base_ref, options.staged), options.overlay)
             )
         except GitError as exc:
             raise LintError(f"--changed needs git: {exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -315,3 +316,76 @@ def test_changed_files_with_names_git_would_quote_are_seen(tmp_path: Path, capsy
     (root / "apps/web/templates/cm-ü.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
     _, document = lint_json(root, "--select", "CH001", capsys=capsys)
     assert [(f["file"], f["rule"]) for f in document["findings"]] == [("apps/web/Chart.yaml", "CH001")]
+
+
+# --- 11-14. --fix writes everything or nothing; --diff shows exactly that ------------------------
+
+
+def _fixable_repo(tmp_path: Path) -> Path:
+    tree = tmp_path / "repo"
+    shutil.copytree(Path(__file__).parent.parent / "examples" / "homelab", tree)
+    return git_repo(tree, {}, remote=None)
+
+
+def _texts(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+
+
+def test_diff_shows_the_version_bumps_fix_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _fixable_repo(tmp_path)
+    _, shown = run(root, capsys, "--diff")
+    assert "+++ b/apps/user/harbor/values.yaml" in shown and "+++ b/apps/user/harbor/Chart.yaml" in shown
+    before = _texts(root)
+    run(root, capsys, "--fix")
+    after = _texts(root)
+    written = {p for p in after if after[p] != before.get(p)}
+    assert written == {line[6:] for line in shown.splitlines() if line.startswith("+++ b/")}
+
+
+def test_a_failure_while_writing_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _fixable_repo(tmp_path)
+    stale = root / "apps/user/harbor/.values.yaml.x1y2.m0sh1-lint"
+    before = _texts(root)
+    calls: list[int] = []
+    real = os.fsync
+
+    def failing(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", failing)
+    code, output = run(root, capsys, "--fix")
+    assert code == 2 and "nothing was changed" in output
+    assert _texts(root) == before  # no file changed, no temp left
+    monkeypatch.setattr(os, "fsync", real)
+    stale.write_text("half")
+    code, output = run(root, capsys, "--fix")
+    assert not stale.exists() and "left by an interrupted --fix" in output
+
+
+def test_a_utf16_manifest_is_reported_not_fixed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pvc = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: old-class\n"
+        "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n"
+    )
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        ".m0sh1-lint.yaml": (
+            "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
+        ),
+    }
+    root = tmp_path / "repo"
+    (root / "apps/web").mkdir(parents=True)
+    (root / "apps/web/pvc.yaml").write_bytes(pvc.encode("utf-16"))
+    git_repo(root, files)
+    assert "SC001" in run(root, capsys, "--select", "SC001")[1]  # read in its encoding
+    for mode in ("--diff", "--fix"):
+        code, output = run(root, capsys, mode)
+        assert code in (0, 1) and "not a regular UTF-8 text file" in output
+    assert (root / "apps/web/pvc.yaml").read_bytes() == pvc.encode("utf-16")

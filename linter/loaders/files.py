@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -44,6 +44,9 @@ class RepoFiles:
 
     root: Path
     exclude: tuple[str, ...] = (".*", "node_modules", "venv", "__pycache__")
+    # repo-relative path → text that stands in for the file (the edits `--fix` plans, seen by
+    # the next round before anything is written)
+    overlay: Mapping[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _file_set: set[str] = field(default_factory=set)
@@ -125,6 +128,8 @@ class RepoFiles:
         if rel not in self._file_set:
             self._problem(rel or ".", "it is not a regular file inside the repository")
             return None
+        if rel in self.overlay:
+            return self.overlay[rel].encode("utf-8")
         try:
             return read_regular(self.root / self._links.get(rel, rel), MAX_FILE_BYTES)
         except NotReadable as exc:
@@ -185,6 +190,8 @@ class RepoFiles:
 
     def _reread(self, rel: str) -> str:
         """The text of a file already read once (for positions): no problems recorded again."""
+        if rel in self.overlay:
+            return self.overlay[rel]
         try:
             return decode(read_regular(self.root / self._links.get(rel, rel), MAX_FILE_BYTES)) or ""
         except NotReadable:

@@ -132,6 +132,13 @@ def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
     return GitState(mode, base, described, tuple(sorted(changed)))
 
 
+def with_overlay(state: GitState, overlay: Mapping[str, str]) -> GitState:
+    """The state as it will be once the planned edits are written: their files count as changed."""
+    if not overlay:
+        return state
+    return GitState(state.mode, state.base, state.described, tuple(sorted({*state.changed, *overlay})))
+
+
 def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None]:
     """Files' text at `commit` (None when absent) with one `git cat-file --batch` process."""
     if not paths:
@@ -166,7 +173,12 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
 
 
 def load_history(
-    root: Path, chart_dirs: list[str], external_values: list[str], base_ref: str | None, staged: bool
+    root: Path,
+    chart_dirs: list[str],
+    external_values: list[str],
+    base_ref: str | None,
+    staged: bool,
+    overlay: Mapping[str, str] | None = None,
 ) -> History:
     """Changed files and, for charts with changes, the base and current Chart.yaml, Chart.lock and
     changed values files. A git problem becomes `error` (reported once), never an exception."""
@@ -178,6 +190,8 @@ def load_history(
         state = load_state(root, base_ref, staged)
     except GitError as exc:
         return History(None, str(exc))
+    overlay = overlay or {}
+    state = with_overlay(state, overlay)
     changed = set(state.changed)
     wanted: set[str] = set()
     for chart in chart_dirs:
@@ -191,6 +205,7 @@ def load_history(
     try:
         old = read_many(root, state.base, sorted(wanted))
         new = read_many(root, "", sorted(wanted)) if staged else {p: _read_worktree(root, p) for p in sorted(wanted)}
+        new.update({p: text for p, text in overlay.items() if p in wanted})
     except GitError as exc:
         return History(None, str(exc))
     return History(state, None, _parsed(old), _parsed(new))

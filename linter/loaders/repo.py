@@ -5,7 +5,7 @@ nodes, suppressions and problems."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -52,10 +52,13 @@ NOT_OBJECTS = {"Kustomization", "Component"}
 BUILTIN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
-def load_repo(root: Path, config: Config, fetcher: Fetcher | None = None) -> RepoModel:
+def load_repo(
+    root: Path, config: Config, fetcher: Fetcher | None = None, overlay: Mapping[str, str] | None = None
+) -> RepoModel:
     """The repository as Argo CD will deploy it. Without a `fetcher`, charts that are not
-    committed are not rendered (each is an LD010 problem: chart fetching is off)."""
-    files = RepoFiles(root, config.exclude)
+    committed are not rendered (each is an LD010 problem: chart fetching is off). `overlay`:
+    texts that stand in for files (planned fixes)."""
+    files = RepoFiles(root, config.exclude, overlay=overlay or {})
     repo = identity(remote_urls(files.root), config.argocd.repo_urls)
     sources = TemplateSources(files)
     charts_found, problems = load_charts(files, config, sources)

@@ -13,10 +13,11 @@ import difflib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.errors import LintError
 from ..core.sensitive import MASK, is_credential_key
 from ..model import Finding, Fix, YamlPath
 
@@ -30,30 +31,27 @@ class FileEdit:
     skipped: tuple[tuple[Fix, str], ...]  # (fix, why)
 
 
-def _ruamel_position(text: str, ypath: YamlPath) -> tuple[int, int] | None:
-    """0-based (line, column) of the scalar value at `ypath`, via ruamel round-trip."""
+def _ruamel_positions(text: str, ypaths: Iterable[YamlPath]) -> dict[YamlPath, tuple[int, int]]:
+    """0-based (line, column) of the scalar at each path, from one ruamel round-trip parse."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    yaml = YAML(typ="rt")
     try:
-        node = yaml.load(text)
+        root = YAML(typ="rt").load(text)
     except (YAMLError, ValueError):
-        return None
-    for step in ypath[:-1]:
+        return {}
+    out: dict[YamlPath, tuple[int, int]] = {}
+    for ypath in ypaths:
+        node = root
         try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    last = ypath[-1]
-    try:
-        if isinstance(last, int):
-            line, column = node.lc.item(last)
-        else:
-            line, column = node.lc.value(last)
-        return int(line), int(column)
-    except (AttributeError, KeyError, TypeError):
-        return None
+            for step in ypath[:-1]:
+                node = node[step]
+            last = ypath[-1]
+            line, column = node.lc.item(last) if isinstance(last, int) else node.lc.value(last)
+            out[ypath] = (int(line), int(column))
+        except (AttributeError, KeyError, IndexError, TypeError):
+            continue
+    return out
 
 
 def _replace_at(line: str, column: int | None, old: str, new: str) -> str | None:
@@ -70,34 +68,58 @@ def _replace_at(line: str, column: int | None, old: str, new: str) -> str | None
     return line[: m.start()] + new + line[m.end() :]
 
 
-def plan(root: Path, fixes: Iterable[Fix]) -> list[FileEdit]:
-    """Compute the edits per file, in memory; nothing is written."""
+def read_fixable(root: Path, path: str, overlay: Mapping[str, str]) -> str | None:
+    """The text a fix edits (the planned one when an earlier round changed it); None when it
+    is not a regular UTF-8 file: the linter does not rewrite other encodings."""
+    if path in overlay:
+        return overlay[path]
+    full = root / path
+    if full.is_symlink() or not full.is_file():
+        return None
+    raw = full.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return None  # UTF-16/32, or UTF-8 with a BOM: kept as they are
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def plan(root: Path, fixes: Iterable[Fix], overlay: Mapping[str, str] | None = None) -> list[FileEdit]:
+    """Compute the edits per file, in memory; nothing is written. `overlay`: texts already
+    planned by an earlier round, which these edits build on."""
+    overlay = overlay or {}
     by_file: dict[str, list[Fix]] = {}
     for fix in fixes:
         by_file.setdefault(fix.path, []).append(fix)
     edits = []
     for path in sorted(by_file):
-        full = root / path
-        if full.is_symlink() or not full.is_file():
-            edits.append(FileEdit(path, "", "", (), tuple((f, "not a regular file") for f in by_file[path])))
+        before = read_fixable(root, path, overlay)
+        if before is None:
+            why = "not a regular UTF-8 text file (fix it by hand)"
+            edits.append(FileEdit(path, "", "", (), tuple((f, why) for f in by_file[path])))
             continue
-        with open(full, encoding="utf-8", newline="") as stream:  # keep \r\n as written
-            before = stream.read()
         lines = before.splitlines(keepends=True)
+        unique = list({(f.line, f.old, f.new, f.ypath): f for f in by_file[path]}.values())
+        yaml_file = path.endswith((".yaml", ".yml"))
+        positions = _ruamel_positions(before, [f.ypath for f in unique if f.ypath]) if yaml_file else {}
+        placed = []
+        for fix in unique:
+            line_index, column = positions.get(fix.ypath, (fix.line - 1, None)) if fix.ypath else (fix.line - 1, None)
+            placed.append((line_index, column if column is not None else -1, fix))
         applied, skipped = [], []
-        unique = {(f.line, f.old, f.new, f.ypath): f for f in by_file[path]}.values()
-        for fix in sorted(unique, key=lambda f: f.line):
-            position = _ruamel_position(before, fix.ypath) if fix.ypath and path.endswith((".yaml", ".yml")) else None
-            line_index, column = (position[0], position[1]) if position else (fix.line - 1, None)
+        # right to left on each line, so a replacement never moves a column still to be used
+        for line_index, column, fix in sorted(placed, key=lambda p: (p[0], -p[1])):
             if not 0 <= line_index < len(lines):
                 skipped.append((fix, "line not found"))
                 continue
-            replaced = _replace_at(lines[line_index], column, fix.old, fix.new)
+            replaced = _replace_at(lines[line_index], None if column < 0 else column, fix.old, fix.new)
             if replaced is None:
                 skipped.append((fix, f"`{fix.old}` not found on line {line_index + 1}"))
                 continue
             lines[line_index] = replaced
             applied.append(fix)
+        applied.sort(key=lambda f: f.line)
         edits.append(FileEdit(path, before, "".join(lines), tuple(applied), tuple(skipped)))
     return edits
 
@@ -156,25 +178,52 @@ def _masked(text: str) -> list[str]:
     return out
 
 
+TEMP_SUFFIX = ".m0sh1-lint"
+
+
 def write(root: Path, edits: list[FileEdit]) -> list[str]:
-    """Write changed files atomically; returns the paths written."""
-    written = []
-    for edit in edits:
-        if edit.before == edit.after:
-            continue
-        target = root / edit.path
-        mode = target.stat().st_mode & 0o7777
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".m0sh1-lint", dir=target.parent)
-        try:
+    """Write every changed file or none: check that each can be written, write all temp files
+    (flushed to disk), then rename them all into place; a failure before the renames removes
+    the temps and changes nothing. Returns the paths written."""
+    changed = [edit for edit in edits if edit.before != edit.after]
+    targets = [root / edit.path for edit in changed]
+    for target in targets:
+        if target.is_symlink() or not target.is_file() or not os.access(target, os.W_OK):
+            raise LintError(f"cannot write {target.relative_to(root)}; nothing was changed")
+        if not os.access(target.parent, os.W_OK | os.X_OK):
+            raise LintError(f"cannot create files in {target.parent.relative_to(root)}; nothing was changed")
+    temps: list[tuple[str, Path]] = []
+    try:
+        for edit, target in zip(changed, targets, strict=True):
+            handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+            temps.append((temp, target))
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(edit.after)
-            os.chmod(temp, mode)
-            os.replace(temp, target)
-        except BaseException:
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temp, target.stat().st_mode & 0o7777)
+    except BaseException as exc:
+        for temp, _ in temps:
             Path(temp).unlink(missing_ok=True)
-            raise
-        written.append(edit.path)
-    return written
+        if isinstance(exc, OSError):
+            raise LintError(f"cannot write the fixes ({exc.strerror or exc}); nothing was changed") from None
+        raise
+    for temp, target in temps:
+        os.replace(temp, target)
+    return [edit.path for edit in changed]
+
+
+def remove_stale_temps(root: Path) -> list[str]:
+    """Temp files an interrupted `--fix` left behind (`.<name>.<random>.m0sh1-lint`)."""
+    removed = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                path = Path(dirpath) / name
+                path.unlink(missing_ok=True)
+                removed.append(path.relative_to(root).as_posix())
+    return sorted(removed)
 
 
 def fixes_of(findings: Iterable[Finding]) -> list[Fix]:
