@@ -389,3 +389,23 @@ def test_a_utf16_manifest_is_reported_not_fixed(tmp_path: Path, capsys: pytest.C
         code, output = run(root, capsys, mode)
         assert code in (0, 1) and "not a regular UTF-8 text file" in output
     assert (root / "apps/web/pvc.yaml").read_bytes() == pvc.encode("utf-16")
+
+
+# --- 16. invalid UTF-8 ----------------------------------------------------------------------------
+
+
+def test_invalid_utf8_in_a_helm_message_or_a_template_is_contained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/templates/fail.yaml": '{{ fail (b64dec "/w==") }}\n',
+    }
+    root = tmp_path / "repo"
+    (root / "apps/web/templates").mkdir(parents=True)
+    (root / "apps/web/templates/latin1.yaml").write_bytes(b"kind: ConfigMap\nmetadata: {name: caf\xe9}\n")
+    git_repo(root, files)
+    _, document = lint_json(root, "--select", "LD003,LD004", capsys=capsys)
+    found = sorted((f["file"], f["rule"]) for f in document["findings"])
+    assert found == [("apps/web/templates/fail.yaml", "LD004"), ("apps/web/templates/latin1.yaml", "LD003")]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ...core.globs import helmignored
 from ...model import LineRefs, Template
 from ..files import RepoFiles, posix_join
+from ..yaml import decode
 from .sanitize import sanitize_archive, sanitize_schema_text
 from .templates import scan
 
@@ -34,13 +35,23 @@ def chart_files(files: RepoFiles, chart_dir: str) -> list[tuple[str, str]]:
     return out
 
 
+TEXT_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt", ".json")
+
+
+def _packable(inner: str, data: bytes) -> bool:
+    """A text file Helm reads (templates, values, Chart.yaml) that is not UTF-8 text is left out:
+    the linter reports it (LD003), and its bytes would otherwise reach Helm's messages."""
+    text_file = inner.startswith("templates/") or inner.endswith(TEXT_SUFFIXES)
+    return not text_file or decode(data) is not None
+
+
 def content_digest(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] | None = None) -> str:
     """What the chart's archive holds, as a sha256 over names and contents, without building it
     (the render cache's key: an unchanged chart is never packed or rendered again)."""
     digest = hashlib.sha256()
     for inner, rel in chart_files(files, chart_dir):
         data = files.read_bytes(rel)
-        if data is not None:
+        if data is not None and _packable(inner, data):
             digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
     for inner, data in sorted((extra or {}).items()):
         digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
@@ -56,7 +67,7 @@ def build_archive(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] |
     with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
         for inner, rel in chart_files(files, chart_dir):
             data = files.read_bytes(rel)
-            if data is None:
+            if data is None or not _packable(inner, data):
                 continue
             if inner.endswith("values.schema.json"):
                 data = sanitize_schema_text(data)
