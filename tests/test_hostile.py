@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from chart_servers import http_repo
 
 from conftest import git_repo, lint_json
 from linter.cli import main
@@ -409,3 +410,28 @@ def test_invalid_utf8_in_a_helm_message_or_a_template_is_contained(
     _, document = lint_json(root, "--select", "LD003,LD004", capsys=capsys)
     found = sorted((f["file"], f["rule"]) for f in document["findings"])
     assert found == [("apps/web/templates/fail.yaml", "LD004"), ("apps/web/templates/latin1.yaml", "LD003")]
+
+
+# --- 1. nothing a chart contains reaches the network ----------------------------------------------
+
+
+def test_schema_references_to_the_network_are_never_followed(
+    tmp_path: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with http_repo(tmp_path / "served") as listener:
+        (tmp_path / "served" / "enum.json").write_text(f'{{"enum": ["{MARKER}"]}}')
+        schema = (
+            '{"properties": {"replicas": {"$ref": "' + listener.url + '/enum.json"}, '
+            '"mode": {"$ref": "file://' + str(outside) + '"}, "x": {"$ref": "../../outside.yaml"}}}'
+        )
+        files = {
+            "argocd/web.yaml": app("web", "apps/web"),
+            "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "apps/web/values.yaml": "replicas: 2\nmode: a\nx: 1\n",
+            "apps/web/values.schema.json": schema,
+            "apps/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n",
+        }
+        root = git_repo(tmp_path / "repo", files)
+        _, output = run(root, capsys, "--format", "json")
+        assert listener.requests == []  # no connection at all
+    assert MARKER not in output and "LD004" not in output
