@@ -10,14 +10,39 @@ from ..base import NoParams
 from .shared import WELL_KNOWN_KEYS
 from .topology import topology_uses
 
+# Labels and taints every cluster's nodes have, set by Kubernetes itself or by every common
+# distribution (kubeadm, k3s, RKE2, Talos) on its control plane: a selector or toleration of
+# these alone needs no node inventory (docs/reference/kubernetes.md §3).
+SELF_EVIDENT_LABELS = frozenset(
+    {"kubernetes.io/os", "node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"}
+)
+SELF_EVIDENT_TAINTS = frozenset(
+    {
+        "node-role.kubernetes.io/control-plane",
+        "node-role.kubernetes.io/master",
+        "node.cloudprovider.kubernetes.io/uninitialized",
+        "CriticalAddonsOnly",
+    }
+)
+_NODE_CONDITION_TAINT = "node.kubernetes.io/"  # not-ready, unreachable, disk-pressure, ...
+
+
+def _self_evident_toleration(toleration: object) -> bool:
+    if not isinstance(toleration, dict):
+        return False
+    key = toleration.get("key")
+    if key in (None, "") and toleration.get("operator") == "Exists":
+        return True  # tolerates every taint
+    return isinstance(key, str) and (key in SELF_EVIDENT_TAINTS or key.startswith(_NODE_CONDITION_TAINT))
+
 
 def _needs_nodes(workload: Workload) -> Iterator[YamlPath]:
     """Placement fields that only a node inventory can check."""
-    if workload.node_selector():
+    if any(key not in SELF_EVIDENT_LABELS for key in workload.node_selector()):
         yield workload.at("nodeSelector")
     if workload.required_terms() or workload.preferred_terms():
         yield workload.at("nodeAffinity")
-    if workload.tolerations():
+    if not all(_self_evident_toleration(t) for t in workload.tolerations()):
         yield workload.at("tolerations")
     for use in topology_uses(workload):
         if use.key not in WELL_KNOWN_KEYS:
