@@ -355,7 +355,7 @@ MALFORMED = {
     "argocd/no-name.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {}\nspec: {}\n",
     "argocd/spec-list.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: x}\nspec: [1]\n",
     "argocd/sources-map.yaml": (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: y}\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: sy}\n"
         "spec: {sources: {a: 1}, source: 3, destination: [], syncPolicy: {syncOptions: 5}}\n"
     ),
     "argocd/helm-odd.yaml": (

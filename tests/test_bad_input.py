@@ -118,7 +118,7 @@ def test_tabs_syntax_errors_and_duplicates(tmp_path: Path, capsys: pytest.Captur
         {
             "manifests/tabs.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
             "apps/web/values.yaml": "a: [1, 2\n",
-            "manifests/dup.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: y\n",
+            "manifests/dup.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  name: z\n",
         },
     )
     result = findings(repo, capsys)

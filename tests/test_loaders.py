@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import tarfile
 from pathlib import Path
 
@@ -234,3 +235,51 @@ def test_kustomize_patch_files_are_fragments_not_manifests(tmp_path: Path) -> No
         },
     )
     assert [r.id.name for r in load_repo(repo, Config()).resources] == ["one"]
+
+
+# Plain scalars typed as Kubernetes types them (go-yaml v2 under sigs.k8s.io/yaml), not as PyYAML
+# does: the table of docs/reference/kubernetes.md §2.5.
+GO_TYPED = [
+    ("1e+08", 100000000.0),
+    ("1e8", 100000000.0),
+    ("1.5e3", 1500.0),
+    ("0x1F", 31),
+    ("0X1F", 31),
+    ("0o17", 15),
+    ("017", 15),
+    ("08", 8.0),
+    ("-.5", -0.5),
+    ("1_000", 1000),
+    ("yes", True),
+    ("on", True),
+    ("y", True),
+    ("N", False),
+    ("yEs", "yEs"),
+    ("~", None),
+    ("", None),
+    ("12:30", "12:30"),
+    ("2026-01-01", "2026-01-01"),
+    ("2026-01-01T10:00:00Z", "2026-01-01T10:00:00Z"),
+    ("18446744073709551616", 1.8446744073709552e19),
+    ("1e400", "1e400"),
+    ("_1", "_1"),
+    ("'1e8'", "1e8"),
+    ('"y"', "y"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GO_TYPED, ids=[t or "(empty)" for t, _ in GO_TYPED])
+def test_plain_scalars_are_typed_as_kubernetes_types_them(text: str, expected: object) -> None:
+    from linter.loaders.yaml import parse_documents
+
+    docs, problems = parse_documents(f"k: {text}\n", "x.yaml")
+    value = docs[0].data["k"]
+    assert not problems and value == expected and type(value) is type(expected)
+
+
+def test_infinities_stay_floats_for_the_number_parser() -> None:
+    from linter.loaders.yaml import parse_documents
+
+    docs, _ = parse_documents("a: .inf\nb: -.Inf\nc: .nan\n", "x.yaml")
+    a, b, c = (docs[0].data[k] for k in "abc")
+    assert a == float("inf") and b == float("-inf") and math.isnan(c)

@@ -16,6 +16,8 @@ reaches Helm as values has passed this walk.
 
 from __future__ import annotations
 
+import math
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,7 +72,70 @@ class _Walk:
             raise _Recursive(node.start_mark.line + 1)
 
 
+# Plain scalars are typed the way Kubernetes, Argo CD and Helm type them (sigs.k8s.io/yaml over
+# go-yaml v2), not the way PyYAML's YAML 1.1 resolver does: `1e+08` is a number, `y` a boolean,
+# `12:30` and timestamps are strings (docs/reference/kubernetes.md §2.2-2.5).
+_GO_NULL = frozenset({"~", "null", "Null", "NULL", ""})
+_GO_BOOL = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+}
+_GO_SPECIAL = {
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), float("-inf")),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
+}
+_GO_TIMESTAMP = re.compile(r"[0-9]{4}-")
+_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_GO_INT = re.compile(
+    r"(?P<sign>[-+]?)(?:0[xX](?P<hex>[0-9a-fA-F]+)|0[oO]?(?P<oct>[0-7]+)|0[bB](?P<bin>[01]+)|(?P<dec>[1-9][0-9]*|0))"
+)
+INT64_MIN, INT64_MAX, UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
+_GO_FIRST = frozenset("+-.0123456789yYnN~")  # plain strings PyYAML keeps that Go may not
+
+
+def go_plain(text: str) -> Any:
+    """A plain (unquoted, untagged) scalar as go-yaml v2 resolves it for Kubernetes."""
+    if text in _GO_NULL:
+        return None
+    if text in _GO_BOOL:
+        return _GO_BOOL[text]
+    if text[0] not in "+-.0123456789":
+        return text
+    if text in _GO_SPECIAL:
+        return _GO_SPECIAL[text]
+    if _GO_TIMESTAMP.match(text):
+        return text  # a timestamp keeps its exact text (and nothing else starting so is a number)
+    digits = text.replace("_", "")
+    number = _go_int(digits)
+    if number is not None:
+        return number
+    if _GO_FLOAT.fullmatch(digits):
+        value = float(digits)
+        return text if math.isinf(value) else value  # an overflowing float stays a string
+    return text
+
+
+def _go_int(text: str) -> int | None:
+    """strconv.ParseInt(s, 0, 64), then ParseUint: base from the prefix, a leading 0 is octal."""
+    match = _GO_INT.fullmatch(text)
+    if match is None or len(text) > 70:
+        return None
+    for group, base in (("hex", 16), ("oct", 8), ("bin", 2), ("dec", 10)):
+        if match.group(group) is not None:
+            value = int(match.group(group), base)
+            value = -value if match.group("sign") == "-" else value
+            unsigned = match.group("sign") == "" and value <= UINT64_MAX
+            return value if INT64_MIN <= value <= INT64_MAX or unsigned else None
+    return None
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
+    plain = not node.style  # None from the Python composer, "" from the C one
+    standard = node.tag.startswith("tag:yaml.org,2002:")
+    if plain and standard and (node.tag != _STR_TAG or node.value[:1] in _GO_FIRST):
+        value = go_plain(node.value)
+        return sys.intern(value) if isinstance(value, str) and len(value) <= _INTERNED else value
     if node.tag == _STR_TAG:
         # most scalars: skip the constructor (a third of parse time); short ones repeat across
         # documents (`v1`, `ReadWriteOnce`, label values): keep one copy of each
