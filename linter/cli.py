@@ -489,7 +489,7 @@ def cache_group() -> None:
 @click.option("--root", type=click.Path(), help="Repository root (its config may move the cache into it).")
 def cache_dir(root: str | None) -> None:
     """Print the chart cache directory (for CI cache steps)."""
-    click.echo(str(_cache(root).root))
+    click.echo(printable(str(_cache(root).root)))
 
 
 @cache_group.command("prune")
@@ -510,12 +510,11 @@ def cache_prune(days: float, root: str | None) -> None:
 
 
 def _cache(root: str | None) -> ChartCache:
-    from .loaders.fetch.cache import ChartCache, cache_root
     from .loaders.files import find_root
-    from .pipeline import prepare
+    from .pipeline import chart_cache, prepare
 
     repo_root = Path(root).resolve() if root else find_root(Path.cwd())
-    return ChartCache(cache_root(repo_root, prepare(repo_root).config.charts.cache_dir))
+    return chart_cache(repo_root, prepare(repo_root).config.charts.cache_dir)
 
 
 def _download_display() -> Progress | None:

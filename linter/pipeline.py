@@ -30,6 +30,7 @@ from .model import Catalog, Config, Finding, History, Location, Problem, RepoMod
 from .post.changed import keep_changed
 from .post.clusters import with_clusters
 from .post.suppress import suppress
+from .report.escape import printable
 from .views import Views
 
 ENV_OFFLINE = "M0SH1_LINT_OFFLINE"
@@ -43,6 +44,7 @@ class Setup:
     config: Config
     catalog: Catalog
     rules: tuple[Rule, ...]  # the selected rules, with severity overrides applied
+    config_trusted: bool = False  # the config came from the command line, not from the repository
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def prepare(
         raise LintError(f"{path.name}: the repository's config is a symbolic link out of the repository")
     config = load_config(path, _shown(path, root) if path is not None else None)
     catalog = load_catalog(config.rule_dirs, confine=None if config_file is not None else root)
-    return Setup(root, config, catalog, tuple(select_rules(catalog.rules, config, select, ignore)))
+    rules = tuple(select_rules(catalog.rules, config, select, ignore))
+    return Setup(root, config, catalog, rules, config_trusted=config_file is not None)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -97,17 +100,37 @@ def in_scope(path: str, scope: tuple[str, ...]) -> bool:
     return not scope or any(path == s or path.startswith(s.rstrip("/") + "/") for s in scope)
 
 
+def chart_cache(root: Path, configured: str | None) -> ChartCache:
+    """The chart cache: M0SH1_LINT_CACHE_DIR, else the config's `charts.cacheDir`, which must be
+    a directory inside the repository (not the repository itself) that git tracks nothing in:
+    a pull request could otherwise commit cache entries (which archive a version is, what a
+    chart renders to) and choose what the linter sees, or point `cache prune` at its files."""
+    if configured and not os.environ.get(ENV_CACHE):
+        where = f"charts.cacheDir `{printable(configured)}`"
+        if any(not c.isprintable() for c in configured):
+            raise LintError(f"{where}: control characters are not allowed")
+        resolved = (root / configured).resolve()
+        if not resolved.is_relative_to(root.resolve()) or resolved == root.resolve():
+            raise LintError(f"{where}: it must be a directory inside the repository, not the repository itself")
+        if tracked_under(root, resolved.relative_to(root.resolve()).as_posix()):
+            raise LintError(f"{where} holds files committed to git; the chart cache must not be")
+    return ChartCache(cache_root(root, configured))
+
+
 def chart_fetcher(setup: Setup, options: Options) -> Fetcher:
     """The fetcher for charts that are not committed: the shared cache, the user's credentials;
     offline when asked (`--offline`, or M0SH1_LINT_OFFLINE=1 in the environment)."""
     offline = options.offline or os.environ.get(ENV_OFFLINE, "") not in ("", "0")
-    configured = setup.config.charts.cache_dir
-    if configured and not os.environ.get(ENV_CACHE) and tracked_under(setup.root, configured):
-        # A pull request could commit cache entries (version → archive, cached renders) and so
-        # choose what the linter sees: a cache in the repository must be untracked.
-        raise LintError(f"charts.cacheDir `{configured}` holds files committed to git; the chart cache must not be")
-    cache = ChartCache(cache_root(setup.root, configured))
-    return Fetcher(cache, load_credentials(), offline=offline, progress=options.progress)
+    cache = chart_cache(setup.root, setup.config.charts.cache_dir)
+    return Fetcher(
+        cache,
+        load_credentials(),
+        offline=offline,
+        progress=options.progress,
+        # a mirror without TLS (plainHttp, insecureSkipTLSVerify) from the repository's own config
+        # gets no credentials: a pull request could otherwise send them in clear
+        credentials_without_tls=setup.config_trusted,
+    )
 
 
 def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History | None, Views]:

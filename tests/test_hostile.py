@@ -349,7 +349,7 @@ def test_a_failure_while_writing_changes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _fixable_repo(tmp_path)
-    stale = root / "apps/user/harbor/.values.yaml.x1y2.m0sh1-lint"
+    stale = root / "apps/user/harbor/.values.yaml.x1y2z3w4.m0sh1-lint"
     before = _texts(root)
     calls: list[int] = []
     real = os.fsync
@@ -435,3 +435,32 @@ def test_schema_references_to_the_network_are_never_followed(
         _, output = run(root, capsys, "--format", "json")
         assert listener.requests == []  # no connection at all
     assert MARKER not in output and "LD004" not in output
+
+
+def test_odd_crd_shapes_never_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: x.example.com}\n"
+        "spec: {group: example.com, names: {kind: X}, versions: 5}\n"
+    )
+    root = git_repo(tmp_path / "repo", {"argocd/web.yaml": app("web", "apps/web"), "apps/web/crd.yaml": crd})
+    code, output = run(root, capsys)
+    assert code in (0, 1) and "LN004" not in output
+
+
+def test_diff_masks_a_secret_whose_kind_line_has_a_comment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        ".m0sh1-lint.yaml": (
+            "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
+        ),
+        "apps/web/all.yaml": (  # the Secret's value is in the diff's context lines
+            "apiVersion: v1\nkind: Secret  # made by hand\nmetadata: {name: s}\nstringData:\n"
+            f"  token-value: {SECRET_MARK}\n---\nkind: PersistentVolumeClaim\n"
+            "spec: {storageClassName: old-class, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n"
+            "apiVersion: v1\nmetadata: {name: data}\n"
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, shown = run(root, capsys, "--diff")
+    assert "+spec: {storageClassName: new-class" in shown and "   token-value: ***" in shown
+    assert SECRET_MARK not in shown

@@ -487,3 +487,64 @@ def test_an_unreachable_host_is_remembered_for_a_few_minutes(
     assert second["findings"] == first["findings"] and calls == ["repo_index"]  # nothing asked again
     main(["charts", "pull", "--root", str(root), str(root)])
     assert calls == ["repo_index", "repo_index"]  # pull always tries
+
+
+def test_credentials_go_only_to_the_host_and_path_they_are_for() -> None:
+    from linter.loaders.fetch.credentials import Credential, Credentials
+    from linter.loaders.fetch.sources import ChartSource
+
+    given = Credentials(
+        {"https://charts.corp/team": Credential("u", "p"), "oci://registry.corp": Credential("o", "p")},
+        {"ghcr.io": Credential("g", "p")},
+    )
+    sent = {
+        repo: given.for_source(ChartSource("oci" if repo.startswith("oci://") else "http", repo, "c"))
+        for repo in (
+            "https://charts.corp/team",
+            "https://charts.corp/team/sub",
+            "https://charts.corp/teammates",
+            "https://charts.corp.evil.example/team",
+            "https://charts.corp@evil.example/team",
+            "http://charts.corp/team",
+            "oci://registry.corp/x",
+            "oci://registry.corp.evil.example/x",
+            "oci://ghcr.io/org",
+        )
+    }
+    assert {repo for repo, credential in sent.items() if credential} == {
+        "https://charts.corp/team",
+        "https://charts.corp/team/sub",
+        "oci://registry.corp/x",
+        "oci://ghcr.io/org",
+    }
+
+
+def test_a_short_version_is_a_constraint_as_in_helm(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url, version="1.2"))  # type: ignore[attr-defined]
+    _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+    assert "/db-1.2.0.tgz" in db_repo.requests  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("cache_dir", [":!*", "self/c", "."], ids=["pathspec-magic", "symlink", "the-repository"])
+def test_a_chart_cache_the_repository_could_control_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cache_dir: str
+) -> None:
+    monkeypatch.delenv("M0SH1_LINT_CACHE_DIR")
+    files = wrapper("https://charts.example.com", version="1.2.0")
+    files[".m0sh1-lint.yaml"] = f"charts:\n  cacheDir: '{cache_dir}'\n"
+    if cache_dir == ":!*":
+        files[":!*/refs/x/1.2.0.json"] = '{"version": "1.2.0", "digest": "0"}'
+    if cache_dir == "self/c":
+        files["c/refs/x/1.2.0.json"] = '{"version": "1.2.0", "digest": "0"}'
+    root = tmp_path / "repo"
+    if cache_dir == "self/c":
+        root.mkdir()
+        os.symlink(".", root / "self")
+    git_repo(root, files)
+    for command in (["lint", "--root", str(root), str(root)], ["cache", "prune", "--root", str(root)]):
+        assert main(command) == 2, command
+        assert "charts.cacheDir" in capsys.readouterr().err
+    assert (root / "apps/web/Chart.yaml").exists()  # prune touched nothing

@@ -179,7 +179,9 @@ def _committed_version(files: RepoFiles, path: str) -> str | None:
         meta = docs[0].data if docs else None
     else:
         data = files.read_bytes(path)
-        members = archive_members(data) if data is not None else {}
+        members = (
+            archive_members(data, lambda name: name.count("/") == 1 and name.endswith("/Chart.yaml")) if data else {}
+        )
         raw = next((v for k, v in members.items() if k.count("/") == 1 and k.endswith("/Chart.yaml")), None)
         docs, _ = parse_documents(raw.decode("utf-8", "replace"), path) if raw is not None else ([], [])
         meta = docs[0].data if docs else None

@@ -74,7 +74,7 @@ def remote_urls(root: Path) -> tuple[str, ...]:
 def tracked_under(root: Path, directory: str) -> bool:
     """Does git track any file under `directory` (relative to `root`)? False outside a repository."""
     try:
-        return bool(_git(root, "ls-files", "-z", "--", directory).strip("\0"))
+        return bool(_git(root, "--literal-pathspecs", "ls-files", "-z", "--", directory).strip("\0"))
     except GitError:
         return False
 

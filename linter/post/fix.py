@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import LintError
+from ..core.reading import NotReadable, read_regular
 from ..core.sensitive import MASK, is_credential_key
+from ..loaders.files import MAX_FILE_BYTES
 from ..model import Finding, Fix, YamlPath
 
 
@@ -74,9 +76,12 @@ def read_fixable(root: Path, path: str, overlay: Mapping[str, str]) -> str | Non
     if path in overlay:
         return overlay[path]
     full = root / path
-    if full.is_symlink() or not full.is_file():
+    if full.is_symlink():
         return None
-    raw = full.read_bytes()
+    try:
+        raw = read_regular(full, MAX_FILE_BYTES)
+    except NotReadable:
+        return None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
         return None  # UTF-16/32, or UTF-8 with a BOM: kept as they are
     try:
@@ -143,7 +148,7 @@ def diff(edits: list[FileEdit]) -> str:
 _KEY_LINE = re.compile(
     r"^(?P<lead>\s*(?:- )?)(?P<key>[^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\")(?P<sep>\s*:(?:\s+|$))(?P<value>.*)$"
 )
-_SECRET_KIND = re.compile(r"(?m)^kind:\s*['\"]?(Secret|SealedSecret)['\"]?\s*$")
+_SECRET_KIND = re.compile(r"(?m)^\s*(?:- )?kind:\s*['\"]?(Secret|SealedSecret)['\"]?\s*(?:#.*)?$")
 
 
 def _masked(text: str) -> list[str]:
@@ -179,6 +184,7 @@ def _masked(text: str) -> list[str]:
 
 
 TEMP_SUFFIX = ".m0sh1-lint"
+_STALE_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # mkstemp's name: .<file>.<8 chars>
 
 
 def write(root: Path, edits: list[FileEdit]) -> list[str]:
@@ -208,18 +214,27 @@ def write(root: Path, edits: list[FileEdit]) -> list[str]:
         if isinstance(exc, OSError):
             raise LintError(f"cannot write the fixes ({exc.strerror or exc}); nothing was changed") from None
         raise
-    for temp, target in temps:
-        os.replace(temp, target)
-    return [edit.path for edit in changed]
+    done: list[str] = []
+    for (temp, target), edit in zip(temps, changed, strict=True):
+        try:
+            os.replace(temp, target)  # a rename in one directory: the step that cannot half-happen
+        except OSError as exc:
+            for left, _ in temps[len(done) :]:
+                Path(left).unlink(missing_ok=True)
+            written = ", ".join(done) or "none"
+            reason = exc.strerror or exc
+            raise LintError(f"renaming into {edit.path} failed ({reason}); already written: {written}") from None
+        done.append(edit.path)
+    return done
 
 
 def remove_stale_temps(root: Path) -> list[str]:
     """Temp files an interrupted `--fix` left behind (`.<name>.<random>.m0sh1-lint`)."""
     removed = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != ".git"]
+        dirnames[:] = [d for d in dirnames if d not in (".git", "node_modules", "venv", ".venv")]
         for name in filenames:
-            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            if _STALE_TEMP.fullmatch(name):
                 path = Path(dirpath) / name
                 path.unlink(missing_ok=True)
                 removed.append(path.relative_to(root).as_posix())

@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -47,14 +48,28 @@ class Credentials:
     by_host: dict[str, Credential] = field(default_factory=dict)  # registry host → credential
 
     def for_source(self, source: ChartSource) -> Credential | None:
-        if source.kind == "oci":
-            bare = source.repo[len("oci://") :]
-            prefixed = [p for p in self.by_prefix if bare.startswith(p.removeprefix("oci://"))]
-            if prefixed:
-                return self.by_prefix[max(prefixed, key=len)]
-            return self.by_host.get(source.host)
-        matching = [p for p in self.by_prefix if source.repo.startswith(p.rstrip("/"))]
-        return self.by_prefix[max(matching, key=len)] if matching else None
+        """The credential given for this host and a path prefix of the repository (on a `/`
+        boundary): `https://charts.corp` never matches `https://charts.corp.evil.example`."""
+        location = source.repo if source.kind == "http" else source.repo[len("oci://") :]
+        matching = [p for p in self.by_prefix if _covers(p, location, source.kind)]
+        if matching:
+            return self.by_prefix[max(matching, key=len)]
+        return self.by_host.get(source.host) if source.kind == "oci" else None
+
+
+def _covers(prefix: str, location: str, kind: str) -> bool:
+    """Is `location` (an HTTP repository URL, or `host/path` of a registry) at or below `prefix`?"""
+    given = prefix.rstrip("/")
+    if kind == "oci":
+        given = given.removeprefix("oci://")
+        if "://" in given:
+            return False
+        given, location = "oci://" + given, "oci://" + location
+    want, have = urlsplit(given), urlsplit(location)
+    if (want.scheme, want.netloc) != (have.scheme, have.netloc) or want.username or have.username:
+        return False
+    path = want.path.rstrip("/")
+    return not path or have.path == path or have.path.startswith(path + "/")
 
 
 def load_credentials(environ: os._Environ[str] | dict[str, str] | None = None) -> Credentials:

@@ -21,7 +21,7 @@ from queue import Queue
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
-from ...core.semver import coerce, parse_constraint
+from ...core.semver import parse, parse_constraint
 from ..helm.worker import Worker, WorkerError, decode
 from .cache import ChartCache, sha256
 from .credentials import Credentials
@@ -76,6 +76,7 @@ class Fetcher:
     progress: Progress | None = None
     listing_ttl_s: float = LISTING_TTL_S
     down_ttl_s: float = DOWN_TTL_S
+    credentials_without_tls: bool = False  # send credentials to plainHttp/insecure sources
     _results: dict[tuple[str, str], Result] = field(default_factory=dict)
     _listings: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     _down: dict[str, str] = field(default_factory=dict)  # repository → why it could not be reached
@@ -145,9 +146,9 @@ class Fetcher:
             return Unavailable(source, wanted or "latest", failure.reason)
 
     def _resolve(self, source: ChartSource, wanted: str) -> str:
-        exact = coerce(wanted) if wanted and not any(c in wanted for c in "<>=~^*xX|, ") else None
-        if exact is not None:
-            return wanted
+        if wanted and parse(wanted) is not None:
+            return wanted  # a full SemVer version is asked for as it is; `1.2` or `v1.2.3` are
+            # constraints Helm resolves against the index (the index may list `v1.2.3`)
         constraint = parse_constraint(wanted or "*")
         if constraint is None:
             raise _Failure(f"`{wanted}` is not a version or a version constraint Helm accepts")
@@ -240,6 +241,8 @@ class Fetcher:
     # --- the worker, credentials, failures -----------------------------------------------------
 
     def _login(self, source: ChartSource) -> dict[str, Any]:
+        if (source.plain_http or source.insecure) and not self.credentials_without_tls:
+            return {}
         credential = self.credentials.for_source(source)
         return {"username": credential.username, "password": credential.password} if credential else {}
 

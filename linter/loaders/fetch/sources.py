@@ -32,8 +32,10 @@ class ChartSource:
 
     @property
     def key(self) -> str:
-        """Identity in the cache and in messages: where it really is fetched from."""
-        return f"{self.reference}" if self.kind == "oci" else f"{self.repo}#{self.name}"
+        """Identity in the cache: where it really is fetched from, and how (an archive fetched
+        without TLS checks never stands in for one fetched with them)."""
+        where = self.reference if self.kind == "oci" else f"{self.repo}#{self.name}"
+        return where + ("#plain-http" if self.plain_http else "") + ("#insecure" if self.insecure else "")
 
     def describe(self) -> str:
         return self.reference if self.kind == "oci" else f"`{self.name}` from {self.repo}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ...model.shapes import as_dict
+from ...model.shapes import as_dict, as_list
 
 CRD_GROUP = "apiextensions.k8s.io/"
 
@@ -31,7 +31,9 @@ def crd_api_versions(objects: Iterable[Any]) -> tuple[str, ...]:
         kind = as_dict(spec.get("names")).get("kind")
         if not isinstance(group, str) or not group:
             continue
-        versions = [v.get("name") for v in spec.get("versions") or () if isinstance(v, dict) and v.get("served", True)]
+        versions = [
+            v.get("name") for v in as_list(spec.get("versions")) if isinstance(v, dict) and v.get("served", True)
+        ]
         if isinstance(spec.get("version"), str):  # apiextensions v1beta1
             versions.append(spec["version"])
         for version in versions:

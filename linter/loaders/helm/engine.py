@@ -11,6 +11,8 @@ by the render cache starts none).
 from __future__ import annotations
 
 import atexit
+import functools
+import importlib.metadata
 import io
 import os
 import re
@@ -41,9 +43,19 @@ def _limit(name: str, default: float) -> float:
 class EngineError(Exception):
     """Helm refused the chart (`loading`) or a template failed (`rendering`): Helm's message."""
 
-    def __init__(self, message: str, loading: bool = False) -> None:
+    def __init__(self, message: str, loading: bool = False, stopped: bool = False) -> None:
         super().__init__(message)
         self.loading = loading
+        self.stopped = stopped  # the worker was stopped (deadline, memory): not the chart's answer
+
+
+@functools.cache
+def helm_version() -> str:
+    """The helm-python-sdk release that renders (part of every render-cache key)."""
+    try:
+        return importlib.metadata.version("helm-python-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class TemplateError(EngineError):
@@ -115,7 +127,7 @@ def render_chart(
     try:
         answer = _RENDERER.call(request)
     except WorkerError as exc:
-        raise EngineError(f"rendering was stopped: {exc.reason}") from None
+        raise EngineError(f"rendering was stopped: {exc.reason}", stopped=True) from None
     if not answer.get("ok"):
         raise EngineError(str(answer.get("error") or "Helm failed"), loading=answer.get("kind") == "loading")
     manifests = {str(k): str(v) for k, v in (answer.get("manifests") or {}).items()}

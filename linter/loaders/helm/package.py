@@ -26,7 +26,7 @@ from ..fetch.fetcher import Fetched, Fetcher
 from ..fetch.sources import ChartSource, chart_source
 from ..files import inside_repo
 from .archive import TemplateSources, content_digest
-from .sanitize import sanitize_archive
+from .sanitize import MAX_EXPANDED_BYTES, sanitize_archive
 
 MAX_DEPTH = 5  # file:// dependencies of file:// dependencies
 
@@ -209,12 +209,18 @@ def unavailable(chart: str, version: str | None, repo: str, parent: str, reason:
     return Problem("LD010", where, fields)
 
 
-def archive_members(data: bytes) -> dict[str, bytes]:
-    """Regular files of an archive (for reading a fetched chart's Chart.yaml, values and crds/)."""
+def archive_members(data: bytes, wanted: Callable[[str], bool] | None = None) -> dict[str, bytes]:
+    """Regular files of an archive (a fetched chart's Chart.yaml, values and crds/), those
+    `wanted` only; nothing from an archive that would unpack to more than Helm allows."""
     out: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            for member in tar.getmembers():
+            listed = tar.getmembers()
+            if sum(m.size for m in listed if m.isfile()) > MAX_EXPANDED_BYTES:
+                return {}
+            for member in listed:
+                if wanted is not None and not wanted(member.name):
+                    continue
                 if member.isfile() and member.size < 5 * 1024 * 1024:
                     extracted = tar.extractfile(member)
                     if extracted is not None:

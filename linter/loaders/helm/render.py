@@ -26,7 +26,7 @@ from ..files import RepoFiles, posix_join
 from ..yaml import from_parsed, parse_documents, parsed_form
 from .align import remap
 from .archive import TemplateSources
-from .engine import EngineError, Render, render_chart
+from .engine import EngineError, Render, helm_version, render_chart
 from .package import Packed, Subchart
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
@@ -132,6 +132,7 @@ def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: Re
             [
                 RENDER_FORMAT,
                 __version__,
+                helm_version(),
                 packed.digest,
                 values,
                 release.name,
@@ -157,7 +158,7 @@ def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: Re
             api_versions=release.api_versions,
         )
     except EngineError as exc:
-        if cache is not None:
+        if cache is not None and not exc.stopped:  # a stopped render may finish with other limits
             cache.store_render(key, {"error": str(exc), "loading": exc.loading})
         raise
     if cache is not None:

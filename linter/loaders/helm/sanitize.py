@@ -27,6 +27,7 @@ META_SCHEMAS = frozenset(
 )
 DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
+MAX_EXPANDED_BYTES = 100 * 1024 * 1024  # what an archive may unpack to (Helm's own limit)
 
 
 def sanitize_schema(schema: Any) -> Any:
@@ -67,7 +68,10 @@ def sanitize_archive(data: bytes) -> bytes:
     changes). An archive Python cannot read is returned as is: Helm rejects it on load."""
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            members = [(m, _read(tar, m)) for m in tar.getmembers()]
+            listed = tar.getmembers()
+            if sum(m.size for m in listed if m.isfile()) > MAX_EXPANDED_BYTES:
+                return b""  # a decompression bomb: Helm gets nothing it could load
+            members = [(m, _read(tar, m)) for m in listed]
     except (tarfile.TarError, OSError, EOFError):
         return data
     changed = False
@@ -87,7 +91,7 @@ def sanitize_archive(data: bytes) -> bytes:
 
 def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
     if not member.isfile() or member.size > MAX_MEMBER_BYTES:
-        return None
+        return None  # left out of the repacked archive
     extracted = tar.extractfile(member)
     return extracted.read() if extracted is not None else None
 
