@@ -199,9 +199,9 @@ def lint_command(
             click.echo(fixer.diff(edits), nl=False)
             raise SystemExit(EXIT_OK)
         for stale in fixer.remove_stale_temps(prepared.root):
-            click.echo(f"m0sh1-lint: removed {stale}, left by an interrupted --fix", err=True)
+            click.echo(printable(f"m0sh1-lint: removed {stale}, left by an interrupted --fix"), err=True)
         for path in fixer.write(prepared.root, edits):
-            click.echo(f"m0sh1-lint: fixed {path}", err=True)
+            click.echo(printable(f"m0sh1-lint: fixed {path}"), err=True)
         if edits:
             findings = _lint(prepared, options, 0)
     if write_baseline:
@@ -209,7 +209,7 @@ def lint_command(
             count = baseline.write(Path(write_baseline), findings)
         except OSError as exc:
             raise LintError(f"--write-baseline {write_baseline}: cannot write it ({exc.strerror or exc})") from None
-        click.echo(f"m0sh1-lint: recorded {count} findings in {write_baseline}", err=True)
+        click.echo(printable(f"m0sh1-lint: recorded {count} findings in {write_baseline}"), err=True)
         raise SystemExit(EXIT_OK)
     fixed_since_baseline = None
     if baseline_file:
@@ -300,14 +300,12 @@ def _plan_fixes(prepared: _Run, findings: list[Finding], overlay: dict[str, str]
     fixes = fixer.fixes_of(findings)
     for fix in fixes:
         if not in_scope(fix.path, prepared.scope):
-            click.echo(
-                f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`",
-                err=True,
-            )
+            text = f"m0sh1-lint: not fixed (outside the paths given): {fix.path}:{fix.line} `{fix.old}` -> `{fix.new}`"
+            click.echo(printable(text), err=True)
     edits = fixer.plan(prepared.root, [f for f in fixes if in_scope(f.path, prepared.scope)], overlay)
     for edit in edits:
         for fix, why in edit.skipped:
-            click.echo(f"m0sh1-lint: not fixed: {fix.path}:{fix.line}: {why}", err=True)
+            click.echo(printable(f"m0sh1-lint: not fixed: {fix.path}:{fix.line}: {why}"), err=True)
     return edits
 
 
@@ -325,9 +323,9 @@ def _explain(report: Report) -> None:
     from .report.apps_table import summary
 
     model, setup = report.model, report.setup
-    click.echo(f"root: {model.root}", err=True)
-    click.echo(f"config: {setup.config.source or '(defaults)'}", err=True)
-    click.echo(summary(model), err=True)
+    click.echo(printable(f"root: {model.root}"), err=True)
+    click.echo(printable(f"config: {setup.config.source or '(defaults)'}"), err=True)
+    click.echo(printable(summary(model)), err=True)
     unavailable = sum(1 for f in report.findings if f.rule == "LD010")
     if unavailable:
         click.echo(
@@ -446,7 +444,7 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
         else:
             missing += 1
             click.echo(printable(f"missing  {source.describe()} {wanted}: {result.reason}"))
-    click.echo(f"{len(results) - missing} chart(s) in {cache_dir}, {missing} missing", err=True)
+    click.echo(printable(f"{len(results) - missing} chart(s) in {cache_dir}, {missing} missing"), err=True)
     raise SystemExit(EXIT_FINDINGS if missing else EXIT_OK)
 
 
@@ -506,7 +504,7 @@ def cache_prune(days: float, root: str | None) -> None:
     """Remove what the cache has not used for a while."""
     cache = _cache(root)
     removed, freed = cache.prune(days)
-    click.echo(f"removed {removed} file(s), {freed / 1e6:.1f} MB, from {cache.root}")
+    click.echo(printable(f"removed {removed} file(s), {freed / 1e6:.1f} MB, from {cache.root}"))
 
 
 def _cache(root: str | None) -> ChartCache:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -303,7 +304,8 @@ _NETWORK = (
     "x509",
     "server gave http response",
 )
-_AUTH = ("401", "403", "unauthorized", "forbidden", "authentication required", "basic credential not found")
+_AUTH = ("unauthorized", "forbidden", "authentication required", "basic credential not found")
+_AUTH_STATUS = re.compile(r"(?<![0-9a-f])40[13](?![0-9a-f])")  # a status code, not part of a digest
 
 
 def _explain(source: ChartSource, error: str) -> tuple[str, Literal["auth", "network", "missing", "other"]]:
@@ -311,7 +313,7 @@ def _explain(source: ChartSource, error: str) -> tuple[str, Literal["auth", "net
     failure it is (auth and network failures concern the whole host)."""
     text = " ".join(error.split())
     lower = text.lower()
-    if any(marker in lower for marker in _AUTH):
+    if any(marker in lower for marker in _AUTH) or _AUTH_STATUS.search(lower):
         return f"{source.host} refused access (credentials missing or wrong): {text[:200]}", "auth"
     if any(marker in lower for marker in _NETWORK):
         return f"cannot reach {source.host}: {text[:200]}", "network"

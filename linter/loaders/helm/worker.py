@@ -74,6 +74,7 @@ class Worker:
     def _ensure(self) -> subprocess.Popen[bytes]:
         if self._process is not None and self._process.poll() is None:
             return self._process
+        self.kill()  # a process that exited on its own: remove its home first
         self._home = tempfile.TemporaryDirectory(prefix="m0sh1-lint-helm-")
         self._buffer = b""
         self._process = subprocess.Popen(
@@ -116,8 +117,9 @@ class Worker:
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
                     code = process.wait()
-                    self._process = None
-                    raise WorkerError(f"the Helm worker stopped (exit status {code})", self._tail())
+                    tail = self._tail()
+                    self.kill()  # closes nothing twice: the process is gone, its home is removed
+                    raise WorkerError(f"the Helm worker stopped (exit status {code})", tail)
                 self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
@@ -127,6 +129,11 @@ class Worker:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait()
+        if process is not None:
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
         if self._home is not None:
             with contextlib.suppress(OSError):
                 self._home.cleanup()
