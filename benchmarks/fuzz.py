@@ -266,6 +266,19 @@ def run_mutant(
     return last_code, total, peak, None
 
 
+def recheck(cmd: Sequence[str], kept: Path, args: argparse.Namespace) -> int:
+    """Run every kept mutant again (a failure may have been the machine, not the linter)."""
+    failed = 0
+    trees = sorted(kept.glob("m*/repo"))
+    for tree in trees:
+        code, seconds, _, problem = run_mutant(cmd, tree, args.timeout, args.rss, args.formats.split(","))
+        if problem:
+            failed += 1
+            print(f"{tree.parent.name}: {problem}")
+    print(f"rechecked {len(trees)} kept mutants: {failed} still fail")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mutants", type=int, default=200)
@@ -276,9 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rss", type=float, default=1024.0, help="peak RSS MB per run before it counts")
     parser.add_argument("--keep", metavar="DIR", help="write mutants to DIR and keep the failing ones")
     parser.add_argument("--formats", default=",".join(FORMATS), help="output formats each mutant is run with")
+    parser.add_argument("--recheck", metavar="DIR", help="run the mutants kept in DIR (by --keep) again, and stop")
     parser.add_argument("--cmd", default=f"{sys.executable} -m linter.cli", help="linter command")
     args = parser.parse_args(argv)
     cmd = args.cmd.split()
+    if args.recheck:
+        return recheck(cmd, Path(args.recheck), args)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="m0sh1-fuzz-"))
     work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.random_seed)
