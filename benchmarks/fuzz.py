@@ -271,7 +271,7 @@ def recheck(cmd: Sequence[str], kept: Path, args: argparse.Namespace) -> int:
     failed = 0
     trees = sorted(kept.glob("m*/repo"))
     for tree in trees:
-        code, seconds, _, problem = run_mutant(cmd, tree, args.timeout, args.rss, args.formats.split(","))
+        *_, problem = run_mutant(cmd, tree, args.timeout, args.rss, args.formats.split(","))
         if problem:
             failed += 1
             print(f"{tree.parent.name}: {problem}")
