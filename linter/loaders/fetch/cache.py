@@ -114,7 +114,8 @@ class ChartCache:
 
     def version(self, source_key: str, version: str) -> CachedVersion | None:
         record = _json(self._ref(source_key, version))
-        if not isinstance(record, dict) or record.get("version") != version or not record.get("digest"):
+        digest = record.get("digest") if isinstance(record, dict) else None
+        if not isinstance(record, dict) or record.get("version") != version or not _is_digest(digest):
             return None
         return CachedVersion(version, str(record["digest"]), record.get("upstream"))
 
@@ -139,13 +140,7 @@ class ChartCache:
 
     def listing(self, source_key: str, max_age_s: float) -> list[tuple[str, dict[str, Any]]] | None:
         """The versions a repository offered, if asked less than `max_age_s` ago."""
-        path = self._listing(source_key)
-        try:
-            if time.time() - path.stat().st_mtime > max_age_s:
-                return None
-        except OSError:
-            return None
-        record = _json(path)
+        record = _recent_json(self._listing(source_key), max_age_s)
         if not isinstance(record, dict) or record.get("source") != source_key:
             return None
         entries = record.get("versions")
@@ -164,13 +159,7 @@ class ChartCache:
 
     def down(self, host: str, max_age_s: float) -> str | None:
         """Why `host` could not be reached, if that was found less than `max_age_s` ago."""
-        path = self._down(host)
-        try:
-            if time.time() - path.stat().st_mtime > max_age_s:
-                return None
-        except OSError:
-            return None
-        record = _json(path)
+        record = _recent_json(self._down(host), max_age_s)
         if not isinstance(record, dict) or record.get("host") != host or not isinstance(record.get("reason"), str):
             return None
         return str(record["reason"])
@@ -219,3 +208,18 @@ def _json(path: Path) -> Any:
         return json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
+
+
+def _recent_json(path: Path, max_age_s: float) -> Any:
+    """The JSON in `path` if it was written less than `max_age_s` ago, else None."""
+    try:
+        if time.time() - path.stat().st_mtime > max_age_s:
+            return None
+    except OSError:
+        return None
+    return _json(path)
+
+
+def _is_digest(value: Any) -> bool:
+    """A sha256 in hex: the only thing a version record may name as its archive."""
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
