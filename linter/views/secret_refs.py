@@ -8,8 +8,9 @@ HelmValues, so precedence and `condition` are Helm's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..inventory import Inventory
@@ -26,10 +27,16 @@ class SecretRef:
     optional: bool
     group: str
     what: str  # e.g. "env secretKeyRef"
-    location: Location
+    locate: Callable[[], Location] = field(repr=False, compare=False)
     resource: Resource | None  # None for values-level references
     app: str | None
     viewer: Viewer  # what it can count on (views/visibility.py)
+
+    @functools.cached_property
+    def location(self) -> Location:
+        """The line to edit, worked out only when asked: most references resolve and are never
+        reported, and locating a rendered field walks its document's positions."""
+        return self.locate()
 
 
 def _text(data: Any, path: str) -> str | None:
@@ -90,7 +97,7 @@ def _refs_at(
             optional,
             spec["group"],
             ref.get("what") or format_path(name_path),
-            locate(resource, name_path),
+            functools.partial(locate, resource, name_path),
             resource,
             resource.app,
             resource.viewer,
@@ -146,8 +153,12 @@ def _values_scope_refs(
             False,
             spec["group"],
             what,
-            location,
+            functools.partial(_known, location),
             None,
             rendering.app,
             rendering.viewer,
         )
+
+
+def _known(location: Location) -> Location:
+    return location
