@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from ..core.reading import NotReadable, read_regular
 from ..model import Location, Problem, Suppression, YamlDoc
 from .suppressions import scan_text
-from .yaml import decode, parse_documents
+from .yaml import ParseStore, decode, parse_cached
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -47,6 +47,7 @@ class RepoFiles:
     # repo-relative path → text that stands in for the file (the edits `--fix` plans, seen by
     # the next round before anything is written)
     overlay: Mapping[str, str] = field(default_factory=dict)
+    parse_store: ParseStore | None = None  # parsed files kept between runs (the chart cache)
     files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     _file_set: set[str] = field(default_factory=set)
@@ -180,7 +181,7 @@ class RepoFiles:
             text = self.read_text(rel, used)
             docs: list[YamlDoc] = []
             if text is not None:
-                docs, problems = parse_documents(text, rel, reread=lambda: self._reread(rel))
+                docs, problems = parse_cached(text, rel, self.parse_store, reread=lambda: self._reread(rel))
                 self.problems.extend(problems)
                 if problems and "argoproj.io" in text:
                     self.may_hide_apps.add(rel)

@@ -58,7 +58,8 @@ def load_repo(
     """The repository as Argo CD will deploy it. Without a `fetcher`, charts that are not
     committed are not rendered (each is an LD010 problem: chart fetching is off). `overlay`:
     texts that stand in for files (planned fixes)."""
-    files = RepoFiles(root, config.exclude, overlay=overlay or {})
+    store = fetcher.cache if fetcher is not None else None
+    files = RepoFiles(root, config.exclude, overlay=overlay or {}, parse_store=store)
     repo = identity(remote_urls(files.root), config.argocd.repo_urls)
     sources = TemplateSources(files)
     charts_found, problems = load_charts(files, config, sources)

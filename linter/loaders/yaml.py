@@ -16,12 +16,13 @@ reaches Helm as values has passed this walk.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -314,16 +315,42 @@ def parsed_form(docs: list[YamlDoc]) -> Parsed | None:
     parsed rendered output; None when some value would not survive the round trip (a timestamp)."""
     out: Parsed = []
     for doc in docs:
-        if not isinstance(doc.source, TextPositions) or not _plain(doc.data):
+        if not isinstance(doc.source, TextPositions) or doc.source.line_offset or not _plain(doc.data):
             return None
         out.append((doc.source.start_line(doc.index), doc.data))
     return out
 
 
-def from_parsed(text: str, path: str, parsed: Parsed) -> list[YamlDoc]:
-    """Documents rebuilt from `parsed_form` (positions still come from `text` when asked)."""
-    source = TextPositions(text, 0, [start for start, _ in parsed])
+def from_parsed(text: str, path: str, parsed: Parsed, reread: Callable[[], str] | None = None) -> list[YamlDoc]:
+    """Documents rebuilt from `parsed_form` (positions still come from the text when asked)."""
+    source = TextPositions(None if reread else text, 0, [start for start, _ in parsed], reread)
     return [YamlDoc(path, index, data, source) for index, (_, data) in enumerate(parsed)]
+
+
+class ParseStore(Protocol):
+    """Where parsed documents are kept between runs (the chart cache's renders/)."""
+
+    def render(self, key: str) -> Any: ...
+
+    def store_render(self, key: str, result: Any) -> None: ...
+
+
+def parse_cached(
+    text: str, path: str, store: ParseStore | None, reread: Callable[[], str] | None = None
+) -> tuple[list[YamlDoc], list[Problem]]:
+    """parse_documents, through `store`: a text parsed before (by its digest) is rebuilt from
+    its cached data. Only texts that parse cleanly and whose data JSON keeps exactly are kept."""
+    if store is None:
+        return parse_documents(text, path, reread=reread)
+    key = "parsed-" + hashlib.sha256(text.encode()).hexdigest()
+    known = store.render(key)
+    if isinstance(known, list) and all(isinstance(item, list) and len(item) == 2 for item in known):
+        return from_parsed(text, path, [(int(start), data) for start, data in known], reread), []
+    docs, problems = parse_documents(text, path, reread=reread)
+    plain = parsed_form(docs) if not problems else None
+    if plain is not None:
+        store.store_render(key, plain)
+    return docs, problems
 
 
 def _plain(data: Any) -> bool:

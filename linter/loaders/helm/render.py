@@ -23,7 +23,7 @@ from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc, g
 from ...model.values import merge_all
 from ...model.yamldoc import KnownPositions, pack
 from ..files import RepoFiles, posix_join
-from ..yaml import from_parsed, parse_documents, parsed_form
+from ..yaml import parse_cached
 from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
@@ -219,18 +219,11 @@ class _Parser:
         self.cache = cache
 
     def __call__(self, text: str, path: str, problems: list[Problem], blame: Location | None = None) -> list[YamlDoc]:
-        key = "parsed-" + hashlib.sha256(text.encode()).hexdigest() if self.cache is not None else ""
-        known = self.cache.render(key) if self.cache is not None else None
-        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 2 for item in known):
-            return from_parsed(text, path, [(int(start), data) for start, data in known])
-        docs, parse_problems = parse_documents(text, path)
+        docs, parse_problems = parse_cached(text, path, self.cache)
         for problem in parse_problems:  # rendered output that is not YAML: blame the template
             why = problem.fields.get("reason", "unparsable")
             reason = f"renders invalid YAML ({why})"
             problems.append(Problem("LD004", blame or Location(path, 1, 1), {"reason": reason}))
-        plain = parsed_form(docs) if self.cache is not None and not parse_problems else None
-        if self.cache is not None and plain is not None:
-            self.cache.store_render(key, plain)
         return docs
 
 
