@@ -11,17 +11,26 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-_CREDENTIAL_KEY = re.compile(
-    r"(pass(word|wd|phrase)?|token|api[-_]?key|secret[-_]?key|private[-_]?key|client[-_]?secret"
-    r"|access[-_]?key|credentials?|^secret$|^auth$|htpasswd|dsn|connection[-_]?string)$",
-    re.IGNORECASE,
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")  # camelCase, snake_case and kebab-case words
+_LAST_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "token", "secret", "credential", "credentials"})
+_LAST_WORDS |= {"htpasswd", "dsn", "apikey", "secretkey", "privatekey", "accesskey"}
+_LAST_PAIRS = frozenset(
+    {("api", "key"), ("secret", "key"), ("private", "key"), ("access", "key"), ("connection", "string")}
 )
+_NAMING = frozenset({"existing", "name", "ref"})  # existingSecret, secretName: a Secret's name, not a value
 MASK = "***"
 MIN_MASKED = 4  # shorter values ("", "no", "x") are too common to mask without hiding words
 
 
 def is_credential_key(key: object) -> bool:
-    return isinstance(key, str) and bool(_CREDENTIAL_KEY.search(key))
+    """`password`, `dbPassword`, `api_key`, `client-secret`, `auth.token`; not `bypass`,
+    `existingSecret` or `tokenTTL`."""
+    if not isinstance(key, str):
+        return False
+    words = [w.lower() for w in _WORD.findall(key)]
+    if not words or (words[-1] not in _LAST_WORDS and tuple(words[-2:]) not in _LAST_PAIRS):
+        return False
+    return not (len(words) > 1 and words[-2] in _NAMING)
 
 
 def credential_values(*trees: Any) -> set[str]:
