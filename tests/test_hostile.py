@@ -464,3 +464,26 @@ def test_diff_masks_a_secret_whose_kind_line_has_a_comment(tmp_path: Path, capsy
     _, shown = run(root, capsys, "--diff")
     assert "+spec: {storageClassName: new-class" in shown and "   token-value: ***" in shown
     assert SECRET_MARK not in shown
+
+
+@pytest.mark.parametrize(
+    ("key", "credential"),
+    [
+        ("password", True),
+        ("dbPassword", True),
+        ("DB_PASSWORD", True),
+        ("api_key", True),
+        ("clientSecret", True),
+        ("authToken", True),
+        ("secretAccessKey", True),
+        ("bypass", False),
+        ("existingSecret", False),
+        ("secretName", False),
+        ("tokenTTL", False),
+        ("passwordPolicy", False),
+    ],
+)
+def test_which_keys_hold_credentials(key: str, credential: bool) -> None:
+    from linter.core.sensitive import is_credential_key
+
+    assert is_credential_key(key) is credential
