@@ -286,7 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--random-seed", type=int, default=12, help="for reproducible mutants")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run before it counts as a hang")
-    parser.add_argument("--rss", type=float, default=1024.0, help="peak RSS MB per run before it counts")
+    parser.add_argument(
+        "--rss", type=float, default=1400.0, help="peak RSS MB per run (linter + Helm worker, which stops at 1 GiB)"
+    )
     parser.add_argument("--keep", metavar="DIR", help="write mutants to DIR and keep the failing ones")
     parser.add_argument("--formats", default=",".join(FORMATS), help="output formats each mutant is run with")
     parser.add_argument("--recheck", metavar="DIR", help="run the mutants kept in DIR (by --keep) again, and stop")
