@@ -47,6 +47,16 @@ def lint_json(root: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tup
     return code, json.loads(out) if out.strip() else {}
 
 
+def application(name: str, path: str, namespace: str = "web", url: str = "https://git.example.com/ops/homelab") -> str:
+    """An Argo CD Application deploying `path` of this repository (the git_repo() origin)."""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  source:\n    repoURL: {url}\n    targetRevision: main\n    path: {path}\n"
+        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+
+
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
 
 

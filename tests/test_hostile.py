@@ -12,20 +12,11 @@ from pathlib import Path
 import pytest
 from chart_servers import http_repo
 
+from conftest import application as app
 from conftest import git_repo, lint_json
 from linter.cli import main
 
-URL = "https://git.example.com/ops/homelab"
 MARKER = "OUTSIDE-MARKER-7f3a"
-
-
-def app(name: str, path: str, namespace: str = "web") -> str:
-    return (
-        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
-        f"spec:\n  project: default\n  source:\n    repoURL: {URL}\n    targetRevision: main\n    path: {path}\n"
-        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
-        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
-    )
 
 
 def workload(extra: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from chart_servers import Registry, http_repo, oci_registry, package, registry_available, write_chart
 
-from conftest import git_repo, lint_json
+from conftest import application, git_repo, lint_json
 from linter.cli import main
 
 URL = "https://git.example.com/ops/homelab"
@@ -42,15 +42,6 @@ PVC = (
     "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: web-data\nspec:\n  storageClassName: fast\n"
     "  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n"
 )
-
-
-def application(name: str, path: str, namespace: str = "web") -> str:
-    return (
-        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
-        f"spec:\n  project: default\n  source:\n    repoURL: {URL}\n    targetRevision: main\n    path: {path}\n"
-        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
-        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
-    )
 
 
 def wrapper(repository: str, version: str = "^1.2.0", lock: str | None = None) -> dict[str, str]:
