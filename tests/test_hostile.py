@@ -188,6 +188,8 @@ def test_escape_sequences_and_newlines_from_the_repository_are_escaped(
 # --- 9. secret values never printed -------------------------------------------------------------
 
 SECRET_MARK = "hunter2-MARK-0451"
+# a config whose rename gives the SC001 below a fix
+RENAMES = "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
 
 
 def outputs(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -256,9 +258,7 @@ def test_helm_messages_never_carry_a_credential(
 def test_diff_context_masks_credentials(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = {
         "argocd/web.yaml": app("web", "apps/web"),
-        ".m0sh1-lint.yaml": (
-            "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
-        ),
+        ".m0sh1-lint.yaml": RENAMES,
         "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "apps/web/values.yaml": f"db:\n  password: {SECRET_MARK}\n  storageClass: old-class\n  user: admin\n",
         "apps/web/templates/pvc.yaml": (
@@ -368,9 +368,7 @@ def test_a_utf16_manifest_is_reported_not_fixed(tmp_path: Path, capsys: pytest.C
     )
     files = {
         "argocd/web.yaml": app("web", "apps/web"),
-        ".m0sh1-lint.yaml": (
-            "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
-        ),
+        ".m0sh1-lint.yaml": RENAMES,
     }
     root = tmp_path / "repo"
     (root / "apps/web").mkdir(parents=True)
@@ -441,9 +439,7 @@ def test_odd_crd_shapes_never_crash(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_diff_masks_a_secret_whose_kind_line_has_a_comment(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = {
         "argocd/web.yaml": app("web", "apps/web"),
-        ".m0sh1-lint.yaml": (
-            "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  storageClasses: [new-class]\n"
-        ),
+        ".m0sh1-lint.yaml": RENAMES,
         "apps/web/all.yaml": (  # the Secret's value is in the diff's context lines
             "apiVersion: v1\nkind: Secret  # made by hand\nmetadata: {name: s}\nstringData:\n"
             f"  token-value: {SECRET_MARK}\n---\nkind: PersistentVolumeClaim\n"
