@@ -154,6 +154,7 @@ def _relative(path: Path, root: Path) -> str:
 )
 @click.option("-v", "--verbose", count=True, help="Say what was loaded, skipped and how long it took (stderr).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the finding lines: no hints, no summary.")
+@click.option("--concise", is_flag=True, help="No source lines under the findings (text output).")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal (NO_COLOR is honoured too).")
 def lint_command(
     paths: tuple[str, ...],
@@ -175,6 +176,7 @@ def lint_command(
     offline: bool,
     verbose: int,
     quiet: bool,
+    concise: bool,
     no_color: bool,
 ) -> None:
     """Lint PATHS (default: the whole repository). The inventory always comes from the whole repo;
@@ -224,7 +226,7 @@ def lint_command(
             raise LintError(f"--output {output_file}: cannot write it ({exc.strerror or exc})") from None
         chosen = "text"
     if chosen == "text":
-        _print_text(findings, no_color, quiet, fixed_since_baseline)
+        _print_text(findings, no_color, quiet, fixed_since_baseline, None if concise else prepared.root)
     else:
         click.echo(_render(chosen, findings, prepared, fixed_since_baseline), nl=False)
     threshold = {"error": 3, "warning": 2, "info": 1}["warning" if strict and fail_on == "error" else fail_on]
@@ -232,12 +234,21 @@ def lint_command(
     raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
 
 
-def _print_text(findings: list[Finding], no_color: bool, quiet: bool, baseline_fixed: int | None) -> None:
+def _print_text(
+    findings: list[Finding], no_color: bool, quiet: bool, baseline_fixed: int | None, sources_root: Path | None
+) -> None:
+    """Text output; with `sources_root`, each finding shows the source line it points at."""
+    from .core.sensitive import masked_lines
+    from .loaders.files import source_texts
     from .report import text
 
     console = text.make_console(sys.stdout, False if no_color else None)
     if not quiet:
-        text.render(findings, console, baseline_fixed=baseline_fixed)
+        sources = None
+        if sources_root is not None:
+            paths = {f.location.path for f in findings if f.suppressed is None}
+            sources = {path: masked_lines(body) for path, body in source_texts(sources_root, paths).items()}
+        text.render(findings, console, baseline_fixed=baseline_fixed, sources=sources)
         return
     for f in findings:
         if f.suppressed is None:

@@ -1,8 +1,9 @@
 """Values that must never be printed: those under keys that name a credential.
 
 Helm's error messages quote values (a `values.schema.json` `pattern` failure prints the value, a
-`fail` or `required` message may include one), and a `--diff` shows the lines around a fix. Any
-value under a key that looks like a credential is replaced by `***` there. Keys that hold the
+`fail` or `required` message may include one), a `--diff` shows the lines around a fix and the
+text output shows the line a finding points at. Any value under a key that looks like a
+credential, or in a Secret's data, is replaced by `***` there. Keys that hold the
 *name* of a Secret (`existingSecret`, `secretName`) are not credentials and stay readable."""
 
 from __future__ import annotations
@@ -57,3 +58,58 @@ def mask(text: str, values: Iterable[str]) -> str:
     for value in sorted(set(values), key=len, reverse=True):
         text = text.replace(value, MASK)
     return text
+
+
+_KEY_LINE = re.compile(
+    r"^(?P<lead>\s*(?:- )?)(?P<key>[^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\")(?P<sep>\s*:(?:\s+|$))(?P<value>.*)$"
+)
+_SECRET_KIND = re.compile(r"(?m)^\s*(?:- )?kind:\s*['\"]?(Secret|SealedSecret)['\"]?\s*(?:#.*)?$")
+
+
+def masked_lines(text: str) -> list[str]:
+    """The lines of `text`, each value under a credential key (or in a Secret's data, stringData
+    or a SealedSecret's template data) replaced by `***`, block scalars included; keys stay."""
+    secret_file = bool(_SECRET_KIND.search(text))
+    out: list[str] = []
+    data_below: int | None = None  # keys indented deeper than this hold secret values
+    block_below: int | None = None  # lines indented deeper than this are a secret block scalar
+    for line in text.splitlines(keepends=True):
+        body, end = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")) :]
+        indent = len(body) - len(body.lstrip(" "))
+        if body.strip():
+            block_below = None if block_below is not None and indent <= block_below else block_below
+            data_below = None if data_below is not None and indent <= data_below else data_below
+        if block_below is not None:
+            out.append(" " * indent + MASK + end if body.strip() else line)
+            continue
+        match = _KEY_LINE.match(body)
+        if match is None:
+            out.append(line)
+            continue
+        key, value = match.group("key").strip("'\""), match.group("value").strip()
+        if secret_file and key in ("data", "stringData") and not value:
+            data_below = indent
+        elif (data_below is not None or is_credential_key(key)) and value:
+            if value[:1] in ("|", ">"):
+                block_below = indent
+            else:
+                line = match.group("lead") + match.group("key") + match.group("sep") + MASK + end
+        out.append(line)
+    return out
+
+
+_SHOWN_KEYS = frozenset({"apiVersion", "kind", "name", "namespace", "type"})
+
+
+def value_masked(line: str) -> str:
+    """`line` with whatever value it holds replaced by `***` (the key stays; `name`, `kind`
+    and the like stay readable): for a line that may belong to a Secret's data."""
+    body = line.rstrip("\r\n")
+    end = line[len(body) :]
+    match = _KEY_LINE.match(body)
+    if match is None:
+        stripped = body.lstrip(" ")
+        return body[: len(body) - len(stripped)] + MASK + end if stripped else line
+    if match.group("key").strip("'\"") in _SHOWN_KEYS or not match.group("value").strip():
+        return line
+    return match.group("lead") + match.group("key") + match.group("sep") + MASK + end

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -240,3 +240,19 @@ def inside_repo(*parts: str) -> str | None:
         else:
             out.append(part)
     return "/".join(out)
+
+
+def source_texts(root: Path, rels: Iterable[str]) -> dict[str, str]:
+    """The UTF-8 text of each repo-relative file that is a regular file inside the repository
+    (links resolved), for showing the lines findings point at; others are left out."""
+    inside = root.resolve()
+    texts: dict[str, str] = {}
+    for rel in sorted(set(rels)):
+        path = (root / rel).resolve()
+        if not path.is_relative_to(inside) or path == inside:
+            continue
+        try:
+            texts[rel] = read_regular(path, MAX_FILE_BYTES).decode("utf-8")
+        except (NotReadable, UnicodeDecodeError):
+            continue
+    return texts

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..core.errors import LintError
 from ..core.reading import NotReadable, read_regular
-from ..core.sensitive import MASK, is_credential_key
+from ..core.sensitive import masked_lines
 from ..loaders.files import MAX_FILE_BYTES
 from ..model import Finding, Fix, YamlPath
 
@@ -136,51 +136,13 @@ def diff(edits: list[FileEdit]) -> str:
         if edit.before != edit.after:
             out.extend(
                 difflib.unified_diff(
-                    _masked(edit.before),
-                    _masked(edit.after),
+                    masked_lines(edit.before),
+                    masked_lines(edit.after),
                     f"a/{edit.path}",
                     f"b/{edit.path}",
                 )
             )
     return "".join(out)
-
-
-_KEY_LINE = re.compile(
-    r"^(?P<lead>\s*(?:- )?)(?P<key>[^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\")(?P<sep>\s*:(?:\s+|$))(?P<value>.*)$"
-)
-_SECRET_KIND = re.compile(r"(?m)^\s*(?:- )?kind:\s*['\"]?(Secret|SealedSecret)['\"]?\s*(?:#.*)?$")
-
-
-def _masked(text: str) -> list[str]:
-    """The lines of `text`, each value under a credential key (or in a Secret's data, stringData
-    or a SealedSecret's template data) replaced by `***`, block scalars included; keys stay."""
-    secret_file = bool(_SECRET_KIND.search(text))
-    out: list[str] = []
-    data_below: int | None = None  # keys indented deeper than this hold secret values
-    block_below: int | None = None  # lines indented deeper than this are a secret block scalar
-    for line in text.splitlines(keepends=True):
-        body, end = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")) :]
-        indent = len(body) - len(body.lstrip(" "))
-        if body.strip():
-            block_below = None if block_below is not None and indent <= block_below else block_below
-            data_below = None if data_below is not None and indent <= data_below else data_below
-        if block_below is not None:
-            out.append(" " * indent + MASK + end if body.strip() else line)
-            continue
-        match = _KEY_LINE.match(body)
-        if match is None:
-            out.append(line)
-            continue
-        key, value = match.group("key").strip("'\""), match.group("value").strip()
-        if secret_file and key in ("data", "stringData") and not value:
-            data_below = indent
-        elif (data_below is not None or is_credential_key(key)) and value:
-            if value[:1] in ("|", ">"):
-                block_below = indent
-            else:
-                line = match.group("lead") + match.group("key") + match.group("sep") + MASK + end
-        out.append(line)
-    return out
 
 
 TEMP_SUFFIX = ".m0sh1-lint"
