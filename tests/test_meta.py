@@ -127,3 +127,26 @@ def test_generated_template_docs_are_fresh() -> None:
 
     page = ROOT / "docs" / "templates.md"
     assert page.read_text(encoding="utf-8") == templates_markdown(), "docs/templates.md is stale: run `m0sh1-lint docs`"
+
+
+# The stages of docs/architecture.md, in the order data flows; core/ and model/ serve all.
+STAGES = ("loaders", "inventory", "views", "checks", "catalog", "post", "report", "publish", "pipeline", "cli")
+
+
+def test_no_module_imports_a_later_stage() -> None:
+    import ast
+
+    upward = []
+    for path in sorted((ROOT / "linter").rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts  # ("linter", stage, ...)
+        if len(parts) < 2 or parts[1] not in STAGES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = parts[: len(parts) - node.level] if node.level else ()
+            target = (*base, *(node.module or "").split(".")) if node.module else base
+            inside = len(target) > 1 and target[0] == "linter" and target[1] in STAGES
+            if inside and STAGES.index(target[1]) > STAGES.index(parts[1]):
+                upward.append(f"{path.relative_to(ROOT)} imports {'.'.join(target)}")
+    assert upward == []
