@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .core.errors import LintError
+from .publish.actions import actions_run, in_actions
 from .report.escape import printable
 
 if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fast
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fa
     from .model import Finding
     from .pipeline import Options, Report, Setup
     from .post.fix import FileEdit
+    from .report import markdown
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -100,7 +102,7 @@ def _relative(path: Path, root: Path) -> str:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif", "github"]),
+    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
     help="Output format (default: github under GitHub/Gitea Actions, else text).",
 )
 @click.option(
@@ -109,6 +111,23 @@ def _relative(path: Path, root: Path) -> str:
     type=click.Path(dir_okay=False),
     help="Also write the report (in --format) to FILE; the console gets text.",
 )
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False),
+    help="Append a markdown job summary to FILE (the action passes $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--gitea-review",
+    is_flag=True,
+    help="Post the findings as a review of the pull request on Gitea/Forgejo (token: GITEA_TOKEN or GITHUB_TOKEN).",
+)
+@click.option(
+    "--gitea-review-required", is_flag=True, help="Like --gitea-review, and exit 2 when the review cannot be posted."
+)
+@click.option("--gitea-url", help="Gitea server for --gitea-review (default: $GITHUB_SERVER_URL).")
+@click.option("--gitea-repo", help="owner/name for --gitea-review (default: $GITHUB_REPOSITORY).")
+@click.option("--gitea-pr", type=int, help="Pull request number for --gitea-review (default: from the event payload).")
 @click.option("--select", multiple=True, help="Only these rules: ids, names or prefixes, comma-separated (SC,PG001).")
 @click.option("--ignore", multiple=True, help="Skip these rules: ids, names or prefixes, comma-separated.")
 @click.option(
@@ -162,6 +181,12 @@ def lint_command(
     config_path: str | None,
     output_format: str | None,
     output_file: str | None,
+    summary_file: str | None,
+    gitea_review: bool,
+    gitea_review_required: bool,
+    gitea_url: str | None,
+    gitea_repo: str | None,
+    gitea_pr: int | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     fail_on: str,
@@ -194,7 +219,8 @@ def lint_command(
         offline=offline,
         progress=_download_display(),
     )
-    findings = _lint(prepared, options, verbose)
+    report = _lint(prepared, options, verbose)
+    findings = list(report.findings)
     if show_diff or apply_fix:
         edits = _fix_rounds(prepared, options, findings)
         if show_diff:
@@ -205,7 +231,8 @@ def lint_command(
         for path in fixer.write(prepared.root, edits):
             click.echo(printable(f"m0sh1-lint: fixed {path}"), err=True)
         if edits:
-            findings = _lint(prepared, options, 0)
+            report = _lint(prepared, options, 0)
+            findings = list(report.findings)
     if write_baseline:
         try:
             count = baseline.write(Path(write_baseline), findings)
@@ -218,18 +245,21 @@ def lint_command(
         applied = baseline.apply(findings, baseline.read(Path(baseline_file)))
         findings, fixed_since_baseline = applied.findings, applied.fixed
 
-    chosen = output_format or ("github" if _in_actions() else "text")
+    outputs = _Outputs(prepared, report, findings, fixed_since_baseline)
+    chosen = output_format or ("github" if in_actions(os.environ) else "text")
     if output_file:
-        try:
-            Path(output_file).write_text(_render(chosen, findings, prepared, fixed_since_baseline), encoding="utf-8")
-        except OSError as exc:
-            raise LintError(f"--output {output_file}: cannot write it ({exc.strerror or exc})") from None
+        _write(output_file, "--output", outputs.render(chosen))
         chosen = "text"
+    if summary_file:
+        _write(summary_file, "--summary", outputs.render("markdown"), append=True)
+    threshold = {"error": 3, "warning": 2, "info": 1}["warning" if strict and fail_on == "error" else fail_on]
+    if gitea_review or gitea_review_required:
+        target = _PullRequestFlags(gitea_url, gitea_repo, gitea_pr)
+        _post_review(outputs, target, lambda f: f.severity.rank >= threshold, required=gitea_review_required)
     if chosen == "text":
         _print_text(findings, no_color, quiet, fixed_since_baseline, None if concise else prepared.root)
     else:
-        click.echo(_render(chosen, findings, prepared, fixed_since_baseline), nl=False)
-    threshold = {"error": 3, "warning": 2, "info": 1}["warning" if strict and fail_on == "error" else fail_on]
+        click.echo(outputs.render(chosen), nl=False)
     failing = any(f.severity.rank >= threshold for f in findings if f.suppressed is None)
     raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
 
@@ -257,10 +287,6 @@ def _print_text(
             )
 
 
-def _in_actions() -> bool:
-    return os.environ.get("GITHUB_ACTIONS") == "true" or os.environ.get("GITEA_ACTIONS") == "true"
-
-
 def _git_prefix(root: Path) -> str:
     """The lint root's path inside its git work tree ("" at the top), for CI annotations."""
     for candidate in (root, *root.parents):
@@ -270,16 +296,107 @@ def _git_prefix(root: Path) -> str:
     return ""
 
 
-def _render(fmt: str, findings: list[Finding], prepared: _Run, baseline_fixed: int | None = None) -> str:
-    from .report import github, json_report, sarif
+@dataclass(frozen=True)
+class _Outputs:
+    """Everything the machine formats, the job summary and a review are made from."""
 
-    if fmt == "json":
-        return json_report.render(findings, baseline_fixed)
-    if fmt == "sarif":
-        return sarif.render(findings, prepared.setup.rules, _git_prefix(prepared.root))
-    if fmt == "github":
-        return github.render(findings, _git_prefix(prepared.root))
-    raise LintError(f"--output needs a machine format (json, sarif, github), not `{fmt}`")
+    prepared: _Run
+    report: Report
+    findings: list[Finding]
+    baseline_fixed: int | None
+
+    @property
+    def prefix(self) -> str:
+        return _git_prefix(self.prepared.root)
+
+    @property
+    def docs(self) -> dict[str, str]:
+        from .catalog.docs import docs_url
+
+        return {rule.id: url for rule in self.prepared.setup.rules if (url := docs_url(rule))}
+
+    def links(self) -> markdown.Links | None:
+        from .report import markdown
+
+        run = actions_run(os.environ)
+        if run is None or not (run.server and run.repository and run.sha):
+            return None
+        return markdown.Links(run.server, run.repository, run.sha, run.platform, self.prefix)
+
+    def render(self, fmt: str) -> str:
+        from .report import github, json_report, markdown, sarif
+        from .report.grouping import grouper
+
+        if fmt == "json":
+            return json_report.render(self.findings, self.baseline_fixed)
+        if fmt == "sarif":
+            return sarif.render(self.findings, self.prepared.setup.rules, self.prefix)
+        if fmt == "github":
+            return github.render(self.findings, self.prefix)
+        if fmt == "markdown":
+            group_of = grouper(self.report.model)
+            return markdown.render(self.findings, group_of, self.docs, self.links(), self.baseline_fixed)
+        raise LintError(f"--output needs a machine format (json, sarif, github, markdown), not `{fmt}`")
+
+
+def _write(path: str, flag: str, content: str, append: bool = False) -> None:
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as out:
+            out.write(content)
+    except OSError as exc:
+        raise LintError(f"{flag} {path}: cannot write it ({exc.strerror or exc})") from None
+
+
+@dataclass(frozen=True)
+class _PullRequestFlags:
+    server: str | None
+    repository: str | None
+    number: int | None
+
+
+def _post_review(
+    outputs: _Outputs, flags: _PullRequestFlags, failing: Callable[[Finding], bool], required: bool
+) -> None:
+    """--gitea-review: post the review; a failure is one line on stderr (exit 2 if required)."""
+    from .publish import gitea
+    from .report.grouping import grouper
+
+    run = actions_run(os.environ)
+    server = flags.server or (run.server if run else None) or os.environ.get("GITHUB_SERVER_URL")
+    repository = flags.repository or (run.repository if run else None) or os.environ.get("GITHUB_REPOSITORY")
+    number = flags.number or (run.pull_request if run else None)
+    token = os.environ.get("GITEA_TOKEN") or os.environ.get("GITHUB_TOKEN")
+    missing = [
+        what
+        for what, value in (
+            ("a server (--gitea-url or GITHUB_SERVER_URL)", server),
+            ("a repository (--gitea-repo or GITHUB_REPOSITORY)", repository),
+            ("a pull request (--gitea-pr, or a pull_request event)", number),
+            ("a token (GITEA_TOKEN or GITHUB_TOKEN)", token),
+        )
+        if not value
+    ]
+    try:
+        if missing:
+            raise gitea.ReviewError("it needs " + ", ".join(missing))
+        assert server and repository and number and token
+        if "/" not in repository.strip("/"):
+            raise gitea.ReviewError(f"--gitea-repo `{printable(repository)}` is not owner/name")
+        client = gitea.Client(gitea.PullRequest(server, repository.strip("/"), number, run.sha if run else None), token)
+        review = gitea.plan(
+            outputs.findings,
+            gitea.changed_lines(client.diff()),
+            outputs.prefix,
+            failing,
+            outputs.docs,
+            grouper(outputs.report.model),
+            outputs.links(),
+        )
+        click.echo(printable(f"m0sh1-lint: {gitea.publish(client, review)}"), err=True)
+    except gitea.ReviewError as exc:
+        if required:
+            raise LintError(f"gitea review: {exc}") from None
+        click.echo(printable(f"m0sh1-lint: warning: gitea review not posted: {exc}"), err=True)
 
 
 def _fix_rounds(prepared: _Run, options: Options, findings: list[Finding]) -> list[FileEdit]:
@@ -299,7 +416,7 @@ def _fix_rounds(prepared: _Run, options: Options, findings: list[Finding]) -> li
         for path, edit in planned.items():
             originals.setdefault(path, edit.before)
             overlay[path] = edit.after
-        findings = _lint(prepared, replace(options, overlay=dict(overlay)), 0)
+        findings = list(_lint(prepared, replace(options, overlay=dict(overlay)), 0).findings)
     return [fixer.FileEdit(p, originals[p], overlay[p], (), ()) for p in sorted(overlay) if originals[p] != overlay[p]]
 
 
@@ -320,14 +437,14 @@ def _plan_fixes(prepared: _Run, findings: list[Finding], overlay: dict[str, str]
     return edits
 
 
-def _lint(prepared: _Run, options: Options, verbose: int) -> list[Finding]:
+def _lint(prepared: _Run, options: Options, verbose: int) -> Report:
     """Run the pipeline; with -v, say what was loaded and how long it took."""
     from .pipeline import lint
 
     report = lint(prepared.root, options, prepared.setup)
     if verbose:
         _explain(report)
-    return list(report.findings)
+    return report
 
 
 def _explain(report: Report) -> None:

@@ -114,7 +114,17 @@ def test_fail_on_and_output_file(tree: Path, tmp_path: Path, capsys: pytest.Capt
 def test_action_inputs_and_scripts_agree() -> None:
     action = YAML(typ="safe").load((ROOT / "action.yml").read_text())
     inputs = set(action["inputs"])
-    assert inputs == {"paths", "base", "fail-on", "sarif", "upload-sarif", "version", "python-version"}
+    assert inputs == {
+        "paths",
+        "base",
+        "fail-on",
+        "sarif",
+        "upload-sarif",
+        "review",
+        "token",
+        "version",
+        "python-version",
+    }
     steps = action["runs"]["steps"]
     used = " ".join(json.dumps(step) for step in steps)
     for name in inputs:

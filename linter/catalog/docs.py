@@ -9,11 +9,18 @@ import sys
 from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
+from .. import DOCS_URL
 from ..checks.base import AnyCheck
 from ..checks.registry import TEMPLATES
+from ..core.resources import rules_dir
 from ..model import Rule
 from .examples import added_files, context_note
 from .params import camel, describe
+
+
+def docs_url(rule: Rule) -> str | None:
+    """The published page of a bundled rule; a repository's own rules (ruleDirs) have none."""
+    return DOCS_URL.format(id=rule.id) if Path(rule.source).resolve().is_relative_to(rules_dir().resolve()) else None
 
 
 def _fence(text: str) -> str:

@@ -24,11 +24,12 @@ from .resources import (
     ValuesPath,
     Viewer,
 )
-from .rules import Catalog, Rule, template_fields
+from .rules import FAMILY_TITLES, Catalog, Rule, template_fields
 from .yamldoc import Location, YamlDoc, YamlPath, format_path, get_path
 
 __all__ = [
     "CLUSTER_SCOPED_KINDS",
+    "FAMILY_TITLES",
     "IN_CLUSTER",
     "AnsibleNodes",
     "Application",

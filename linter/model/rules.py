@@ -10,6 +10,20 @@ from typing import Any
 from ..core.selectors import selects
 from .findings import Finding, Severity, Violation
 
+# What each bundled family is about, in a few words (reports group findings by family; the
+# README's family table says more). A repository's own families show their prefix alone.
+FAMILY_TITLES: Mapping[str, str] = {
+    "AR": "Argo CD applications",
+    "CH": "chart versions",
+    "KV": "schema validation",
+    "LD": "loading the repository",
+    "LN": "the linter itself",
+    "NP": "node placement",
+    "PG": "CloudNativePG",
+    "SC": "StorageClasses",
+    "SS": "secrets",
+}
+
 
 @dataclass(frozen=True)
 class Rule:

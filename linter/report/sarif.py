@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import DOCS_URL, __version__
-from ..catalog.docs import rule_markdown
+from ..catalog.docs import docs_url, rule_markdown
 from ..model import Finding, Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -21,7 +21,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": " ".join(rule.docs["what"].split())},
         "help": {"text": " ".join(rule.docs["how"].split()), "markdown": rule_markdown(rule)},
-        "helpUri": DOCS_URL.format(id=rule.id),
+        **({"helpUri": url} if (url := docs_url(rule)) else {}),
         "defaultConfiguration": {"level": LEVEL[rule.severity.value]},
         "properties": {"tags": [rule.family], "precision": "high"},
     }
