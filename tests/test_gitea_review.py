@@ -195,3 +195,27 @@ def test_the_stand_in_refuses_what_gitea_would(pull_request: tuple[Path, str]) -
             server.state.reviews.append({"id": 9, "user": {"login": "admin"}, "body": ""})
             client.delete(9)
         assert client.create({"body": "x", "event": "COMMENT"})["id"] == 101
+
+
+def test_inline_comments_are_capped_and_the_rest_listed() -> None:
+    from linter.model import Finding, Location, Severity
+    from linter.publish.gitea import MAX_INLINE, plan
+    from linter.report.grouping import Group
+
+    findings = [
+        Finding("SC001", "storage-class-unknown", Severity.ERROR, Location("a.yaml", n, 1), f"m{n}", "h")
+        for n in range(1, MAX_INLINE + 21)
+    ]
+    review = plan(
+        findings,
+        {"gitops/a.yaml": frozenset(range(1, 500))},
+        "gitops/",
+        lambda f: True,
+        {},
+        lambda f: Group(3, ""),
+        None,
+    )
+    assert [line for _, line, _ in review.comments] == list(range(1, MAX_INLINE + 1))
+    assert {path for path, _, _ in review.comments} == {"gitops/a.yaml"}
+    assert review.body.count("\n- **error** SC001") == 20 and "`a.yaml:101`" in review.body
+    assert review.event == "REQUEST_CHANGES"

@@ -27,6 +27,7 @@ MARKER = "<!-- m0sh1-lint:review -->"
 TIMEOUT_SECONDS = 30
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 PAGE = 50
+MAX_INLINE = 100  # more comments than this bury the PR; the rest go into the review body
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
@@ -120,12 +121,10 @@ def plan(
 ) -> Review:
     """The review for `findings`: `prefix` is the lint root inside the repository."""
     active = [f for f in findings if f.suppressed is None]
-
-    def inline(finding: Finding) -> bool:
-        return finding.location.line in changed.get(prefix + finding.location.path, frozenset())
-
+    on_diff = [f for f in active if f.location.line in changed.get(prefix + f.location.path, frozenset())]
+    commented = {id(f) for f in on_diff[:MAX_INLINE]}
     comments = tuple(
-        (prefix + f.location.path, f.location.line, markdown.comment(f, docs)) for f in active if inline(f)
+        (prefix + f.location.path, f.location.line, markdown.comment(f, docs)) for f in on_diff[:MAX_INLINE]
     )
     note = (
         f"{len(comments)} finding{'s are' if len(comments) != 1 else ' is'} on lines this pull request changes "
@@ -133,7 +132,7 @@ def plan(
         if comments
         else ""
     )
-    body = markdown.render(findings, group_of, docs, links, listed=lambda f: not inline(f), note=note)
+    body = markdown.render(findings, group_of, docs, links, listed=lambda f: id(f) not in commented, note=note)
     event = "REQUEST_CHANGES" if any(failing(f) for f in active) else "COMMENT"
     return Review(f"{MARKER}\n{body}", event, comments)
 
