@@ -195,7 +195,7 @@ RENAMES = "renames:\n  storageClasses:\n    old-class: new-class\ncluster:\n  st
 def outputs(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
     """Everything every format prints for `root`."""
     text = ""
-    for fmt in ("text", "json", "sarif", "github"):
+    for fmt in ("text", "json", "sarif", "github", "markdown"):
         text += run(root, capsys, "--format", fmt, *args)[1]
     return text
 
@@ -359,6 +359,32 @@ def test_a_failure_while_writing_changes_nothing(
     stale.write_text("half")
     code, output = run(root, capsys, "--fix")
     assert not stale.exists() and "left by an interrupted --fix" in output
+
+
+def test_a_rename_that_fails_midway_puts_back_what_was_renamed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renames are the one step that cannot be planned away: if the second fails (a disk
+    error, a file made immutable meanwhile), the first file gets its old text back."""
+    root = _fixable_repo(tmp_path)
+    before = _texts(root)
+    real = os.replace
+    renames: list[str] = []
+
+    def second_fails(source: str, target: Path) -> None:
+        renames.extend([str(target)] if Path(target).is_relative_to(root) else [])  # not the caches
+        if len(renames) == 2 and Path(target).is_relative_to(root):
+            raise OSError(5, "Input/output error")
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    code, output = run(root, capsys, "--fix")
+    assert code == 2 and len(output.strip().splitlines()) == 1
+    assert output == (
+        "m0sh1-lint: error: renaming into apps/cluster/valkey/values.yaml failed (Input/output error); "
+        "apps/cluster/valkey/Chart.yaml restored, so nothing was changed\n"
+    )
+    assert _texts(root) == before  # the renamed file restored, no temp left
 
 
 def test_a_utf16_manifest_is_reported_not_fixed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -152,7 +152,8 @@ _STALE_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))  # mkst
 def write(root: Path, edits: list[FileEdit]) -> list[str]:
     """Write every changed file or none: check that each can be written, write all temp files
     (flushed to disk), then rename them all into place; a failure before the renames removes
-    the temps and changes nothing. Returns the paths written."""
+    the temps and changes nothing, a rename that fails puts back the files already renamed.
+    Returns the paths written."""
     changed = [edit for edit in edits if edit.before != edit.after]
     targets = [root / edit.path for edit in changed]
     for target in targets:
@@ -163,31 +164,55 @@ def write(root: Path, edits: list[FileEdit]) -> list[str]:
     temps: list[tuple[str, Path]] = []
     try:
         for edit, target in zip(changed, targets, strict=True):
-            handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
-            temps.append((temp, target))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(edit.after)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temp, target.stat().st_mode & 0o7777)
+            temps.append((_write_temp(target, edit.after), target))
     except BaseException as exc:
         for temp, _ in temps:
             Path(temp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise LintError(f"cannot write the fixes ({exc.strerror or exc}); nothing was changed") from None
         raise
-    done: list[str] = []
+    done: list[FileEdit] = []
     for (temp, target), edit in zip(temps, changed, strict=True):
         try:
             os.replace(temp, target)  # a rename in one directory: the step that cannot half-happen
         except OSError as exc:
             for left, _ in temps[len(done) :]:
                 Path(left).unlink(missing_ok=True)
-            written = ", ".join(done) or "none"
-            reason = exc.strerror or exc
-            raise LintError(f"renaming into {edit.path} failed ({reason}); already written: {written}") from None
-        done.append(edit.path)
-    return done
+            raise LintError(f"renaming into {edit.path} failed ({exc.strerror or exc}); {_undo(root, done)}") from None
+        done.append(edit)
+    return [edit.path for edit in done]
+
+
+def _write_temp(target: Path, text: str) -> str:
+    """A temp file beside `target` holding `text`, flushed to disk, with `target`'s mode bits."""
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, target.stat().st_mode & 0o7777)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def _undo(root: Path, done: list[FileEdit]) -> str:
+    """Put back the files already renamed into place (their text before the fixes); what
+    happened, in words."""
+    if not done:
+        return "nothing was changed"
+    failed = []
+    for edit in done:
+        target = root / edit.path
+        try:
+            os.replace(_write_temp(target, edit.before), target)
+        except OSError:
+            failed.append(edit.path)  # a temp left behind is removed by the next --fix
+    if failed:
+        return f"could not restore {', '.join(failed)}: check them with git diff"
+    return f"{', '.join(e.path for e in done)} restored, so nothing was changed"
 
 
 def remove_stale_temps(root: Path) -> list[str]:
