@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_MARK = "fuzz-secret-Q8v2"
 OUTSIDE_MARK = "fuzz-outside-Z3k9"
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 SCALARS = [
     "0",
