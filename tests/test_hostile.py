@@ -407,6 +407,43 @@ def test_a_utf16_manifest_is_reported_not_fixed(tmp_path: Path, capsys: pytest.C
     assert (root / "apps/web/pvc.yaml").read_bytes() == pvc.encode("utf-16")
 
 
+# --- 15. a template whose first documents render empty ---------------------------------------------
+
+PVC_DOC = (
+    "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: {name}\nspec:\n  accessModes: [ReadWriteOnce]\n"
+    "  storageClassName: {cls}\n  resources:\n    requests:\n      storage: 1Gi\n"
+)
+
+
+def test_documents_after_ones_that_rendered_empty_map_to_their_own_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two `if`-disabled documents, then one with a literal class: Helm's output keeps the two
+    `---`, and the finding (and its fix) must land on the literal, not on a disabled document."""
+    template = (
+        "{{- if .Values.cache.enabled }}\n" + PVC_DOC.format(name="cache", cls="fast") + "{{- end }}\n---\n"
+        "{{- if .Values.data.enabled }}\n"
+        + PVC_DOC.format(name="data", cls="fast")
+        + "{{- end }}\n---\n"
+        + PVC_DOC.format(name="logs", cls="old-class")
+    )
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": "cache:\n  enabled: false\ndata:\n  enabled: false\n",
+        "apps/web/templates/pvcs.yaml": template,
+        ".m0sh1-lint.yaml": RENAMES,
+    }
+    root = git_repo(tmp_path / "repo", files)
+    literal = template.splitlines().index("  storageClassName: old-class") + 1
+    assert literal == 33
+    _, found = lint_json(root, "--select", "SC001", capsys=capsys)
+    assert [(f["file"], f["line"], f["column"]) for f in found["findings"]] == [("apps/web/templates/pvcs.yaml", 33, 3)]
+    run(root, capsys, "--fix", "--select", "SC001")
+    fixed = (root / "apps/web/templates/pvcs.yaml").read_text().splitlines()
+    assert fixed[32] == "  storageClassName: new-class" and fixed.count("  storageClassName: fast") == 2
+
+
 # --- 16. invalid UTF-8 ----------------------------------------------------------------------------
 
 

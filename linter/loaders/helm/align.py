@@ -2,7 +2,9 @@
 
 Lines are compared by their key (`storageClass:`), since values differ. Scanning forward keeps
 the order of the template; wrapping back to the first occurrence follows `range` loops. Lines a
-template action produced (toYaml output) inherit the last matched line.
+template action produced (toYaml output) inherit the last matched line. A document separator
+always moves on to a later separator (or wraps): a document that rendered empty (`if` false)
+still leaves its `---`, and matching it again would map the next document onto the empty one.
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ def align(rendered: str, source: str) -> list[int]:
     result: list[int] = []
     previous = 0
     for line in rendered.splitlines():
-        candidates = index.get(_normalise(line))
+        key = _normalise(line)
+        candidates = index.get(key)
         if candidates:
-            at = bisect.bisect_left(candidates, previous)
+            at = (bisect.bisect_right if key == "---" else bisect.bisect_left)(candidates, previous)
             previous = candidates[at] if at < len(candidates) else candidates[0]
         result.append(previous)
     return result
