@@ -24,10 +24,12 @@ def _rename_fix(inventory: Inventory, location: Location, name: str, ypath: Yaml
     return Fix(location.path, location.line, name, renamed, ypath) if renamed else None
 
 
-def _suggestions(inventory: Inventory, name: str) -> tuple[str, ...]:
-    """The configured rename, else close matches among the classes that exist."""
-    renamed = inventory.config.storage_class_renames.get(name)
-    return (renamed,) if renamed else close_matches(name, inventory.known_storage_classes())
+def _suggestions(views: Views, name: str) -> tuple[str, ...]:
+    """The configured rename, else close matches among the classes that exist (or that a chart
+    which could not be rendered may make)."""
+    renamed = views.inventory.config.storage_class_renames.get(name)
+    candidates = [*views.inventory.known_storage_classes(), *views.unrendered.class_names()]
+    return (renamed,) if renamed else close_matches(name, sorted(set(candidates)))
 
 
 def _common_fields(inventory: Inventory, name: str) -> dict[str, object]:
@@ -58,6 +60,8 @@ def _state(views: Views, name: str, viewer: Viewer) -> str:
         return "defined"
     if name in views.inventory.storage_classes.undeployed:
         return "disabled-only"
+    if views.unrendered.storage_class(name) is not None:
+        return "maybe-unrendered"  # a chart that could not be had may make it (LD010 says so)
     return "undefined"
 
 
@@ -86,7 +90,8 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
     )
     for claim in found:
         if params.match == "default-missing":
-            if claim.uses_default and not inventory.default_storage_classes:
+            default_unknown = not inventory.default_storage_classes and views.unrendered.default_storage_class() is None
+            if claim.uses_default and default_unknown:
                 yield _claim_violation(views, claim, "", claim.holder)
             continue
         name = claim.class_name
@@ -116,7 +121,7 @@ def _claim_violation(
         "field": format_path(claim.field or claim.holder),
         **_common_fields(views.inventory, name),
     }
-    suggestions = _suggestions(views.inventory, name) if name else ()
+    suggestions = _suggestions(views, name) if name else ()
     return Violation(
         location or views.locate(resource, at),
         fields,
@@ -142,7 +147,6 @@ class ValuesParams:
         default="(?i)storage|persist|pvc|volume|disk",
         metadata={"doc": "Regex a parent key must match for `parentKeys` to count.", "schema": {"format": "regex"}},
     )
-    resemblance: bool = field(default=True, metadata={"doc": "Also flag values named like the defined classes."})
 
 
 def _storage_key(vpath: YamlPath, params: ValuesParams, parent_pattern: re.Pattern[str]) -> bool:
@@ -162,17 +166,10 @@ def _consumed(vpath: YamlPath, used: frozenset[tuple[str, ...]]) -> bool:
     )
 
 
-def _resembles(value: str, known: list[str]) -> bool:
-    """Named like the classes that exist: shares their first two dash-separated words."""
-    parts = value.split("-")
-    return len(parts) >= 3 and any(k.split("-")[:2] == parts[:2] for k in known)
-
-
 def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
     """StorageClass names in values that no local template renders (subchart values)."""
     inventory = views.inventory
     parent_pattern = re.compile(params.parent_pattern)
-    known = inventory.known_storage_classes()
     for rendering in inventory.renderings:
         release = views.release(rendering)
         for vpath, value, layer in release.leaves():
@@ -182,9 +179,9 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
                 continue  # a vendored subchart renders it: the rendered object is checked
             if _consumed(vpath, rendering.used_values):
                 continue
-            if not (_storage_key(vpath, params, parent_pattern) or (params.resemblance and _resembles(value, known))):
+            if not _storage_key(vpath, params, parent_pattern):
                 continue
-            if views.visibility.storage_class(value, rendering.viewer):
+            if views.visibility.storage_class(value, rendering.viewer) or views.unrendered.storage_class(value):
                 continue
             fields = {**_common_fields(inventory, value), "key": format_path(vpath), "chart": rendering.chart_dir}
             undeployed = value in inventory.storage_classes.undeployed
@@ -195,7 +192,7 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
                 location,
                 fields,
                 None,
-                _suggestions(inventory, value),
+                _suggestions(views, value),
                 fix,
                 related=inventory.storage_classes.all_files(),
             )
@@ -232,6 +229,8 @@ def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Vi
                 for fallback in refs.defaults:
                     if fallback in NO_CLASS or views.visibility.storage_class_anywhere(fallback):
                         continue
+                    if views.unrendered.storage_class(fallback):
+                        continue
                     column = text.find(f'"{fallback}"') + 1 or 1
                     fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}
                     location = Location(template.path, line_number, column)
@@ -239,7 +238,7 @@ def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Vi
                         location,
                         fields,
                         None,
-                        _suggestions(inventory, fallback),
+                        _suggestions(views, fallback),
                         _rename_fix(inventory, location, fallback, None),
                         related=inventory.storage_classes.all_files(),
                     )

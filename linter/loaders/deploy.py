@@ -19,6 +19,7 @@ from ..model import (
     Location,
     Problem,
     SourceKind,
+    UnrenderedChart,
     ValuesLayer,
     YamlDoc,
     YamlPath,
@@ -47,6 +48,7 @@ class Deployer:
     kustomizations: set[str] = field(default_factory=set)
     fragments: set[str] = field(default_factory=set)
     releases: list[Release] = field(default_factory=list)
+    unrendered: list[tuple[str, UnrenderedChart]] = field(default_factory=list)  # (app key, chart)
     skipped: dict[str, list[tuple[YamlPath, str]]] = field(default_factory=dict)  # app key → (source, file)
 
     def __call__(self, node: Node) -> list[Produced]:
@@ -131,10 +133,12 @@ class Deployer:
         if fetcher is None or chart_source_ is None:
             reason = "chart fetching is off" if fetcher is None else f"`{remote.repo_url}` is no repository URL"
             problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, reason, at))
+            self._unrendered(node, helm, remote.name)
             return []
         result = fetcher.fetch(chart_source_, remote.version)
         if not isinstance(result, Fetched):
             problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, result.reason, at))
+            self._unrendered(node, helm, remote.name)
             return []
         _, archive = self.packager.fetched_archive(result)
         chart = chart_from_archive(archive, f"{chart_source_.key}@{result.version}", at, self.sources)
@@ -143,6 +147,13 @@ class Deployer:
             return []
         packed = Packed.of(archive, tuple(Subchart(s, s, "", "vendored", at, s) for s in chart.vendored))
         return self._release(node, chart, packed, helm, source, at)
+
+    def _unrendered(self, node: Node, helm: HelmSource, chart: str) -> None:
+        spec = node.spec
+        assert spec is not None
+        namespace = helm.namespace or spec.destination.namespace or "default"
+        layers = (*self._file_layers(helm.value_files), *helm.values_layers)
+        self.unrendered.append((node.key, UnrenderedChart(chart, helm.release_name, namespace, spec.name, layers)))
 
     def _render_kustomize_chart(self, node: Node, entry: KustomizeChart, source: int) -> list[Produced]:
         """A kustomization's `helmCharts` entry: a local chart under chartHome, or a remote one;
@@ -171,6 +182,7 @@ class Deployer:
                     entry.name, entry.version, "(none)", f"kustomization `{entry.transform.via}`", reason, entry.at
                 )
             )
+            self._unrendered(node, helm, entry.name)
             return []
         for item in produced:
             item.included = Included(

@@ -115,6 +115,7 @@ def load_repo(
         nodes=nodes,
         suppressions=tuple(_suppressions(files, resources)),
         applicationsets=tuple(assembled.applicationsets),
+        unrendered=tuple(c for key, c in deployer.unrendered if key in graph.nodes and graph.nodes[key].enabled),
     )
 
 

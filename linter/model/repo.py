@@ -10,7 +10,7 @@ from typing import Any
 from .apps import Application, ApplicationSet
 from .charts import Chart
 from .nodes import Node
-from .resources import Rendering, Resource, ResourceId
+from .resources import Rendering, Resource, ResourceId, UnrenderedChart
 from .yamldoc import Location
 
 Fields = Mapping[str, object]  # the values a finding's message and hint templates may use
@@ -72,3 +72,4 @@ class RepoModel:
     suppressions: tuple[Suppression, ...] = ()  # inline comments and resource annotations
     nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described
     applicationsets: tuple[ApplicationSet, ...] = ()
+    unrendered: tuple[UnrenderedChart, ...] = ()  # charts Applications name that could not be had (LD010)

@@ -117,6 +117,18 @@ class Viewer:
 
 
 @dataclass(frozen=True)
+class UnrenderedChart:
+    """A chart an Application deploys that could not be had (LD010) and so rendered nothing: what
+    it would create is unknown, but its values and release name hint at the names."""
+
+    chart: str  # the chart's name
+    release_name: str
+    namespace: str
+    app: str | None  # the Application's name
+    values: tuple[ValuesLayer, ...]  # the values it would have got
+
+
+@dataclass(frozen=True)
 class Rendering:
     """One chart rendered for one release: the values it got and what its templates read."""
 

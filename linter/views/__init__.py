@@ -10,6 +10,7 @@ semantic. Built lazily, once per run; checks ask them and never re-derive.
 | `visibility` | visibility.py | which objects a referrer can count on (its cluster; a staged app's own objects) |
 | `claims` | claims.py | every claim spec and the StorageClass it names |
 | `secret_refs` | secret_refs.py | every reference to a Secret, with the keys it needs |
+| `unrendered` | unrendered.py | what charts that could not be rendered may create |
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..model import Location, Rendering, Resource, YamlPath
 from .claims import Claim, claims
 from .provenance import Provenance, locate
 from .secret_refs import SecretRef, object_refs, values_refs
+from .unrendered import UnrenderedCharts
 from .values import ReleaseValues
 from .visibility import Visibility
 from .workloads import CNPG_CLUSTER, WORKLOAD_GROUPS, Workload, cnpg_workload, pod_workload, values_workloads
@@ -74,6 +76,10 @@ class Views:
     @cached_property
     def visibility(self) -> Visibility:
         return Visibility(self.inventory)
+
+    @cached_property
+    def unrendered(self) -> UnrenderedCharts:
+        return UnrenderedCharts(self.inventory.model)
 
     @cached_property
     def claims(self) -> tuple[Claim, ...]:

@@ -1,0 +1,122 @@
+"""What charts that could not be rendered may create: an Application's chart that could not be
+had (LD010), and the dependencies of a wrapper chart that could not be fetched.
+
+Their objects are missing from the inventory, so a StorageClass or Secret they would make looks
+missing. A check that finds a name missing asks here first, and does not report it as missing
+with certainty when such a chart may well create it; LD010 already says which chart is missing
+and how to get it. The evidence is narrow, so that a typo still shows:
+- a StorageClass: the chart's or release's name (`longhorn`), `fullnameOverride`, or a `name`
+  under a StorageClass key of its values (`storageClass: [{name: proxmox-csi}]`); never a
+  value that merely names a class to use (`persistence.storageClass: fast`);
+- a Secret in the release's namespace: named after the release, the chart or
+  `fullnameOverride` (`<release>-redis`), as charts name what they create."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import RepoModel, ValuesLayer
+
+# Charts whose job is storage: with one unrendered, the cluster's default class may be its.
+_STORAGE_CHART = re.compile(
+    r"csi|longhorn|ceph|rook|nfs|openebs|local-path|storage|provisioner|zfs|topolvm|linstor|piraeus", re.I
+)
+_CLASS_KEY = re.compile(r"storage.?class|default.?class", re.I)
+
+
+@dataclass(frozen=True)
+class Unrendered:
+    chart: str
+    release_name: str
+    namespace: str
+    app: str | None
+    classes: frozenset[str]  # StorageClass names it may define
+    named_classes: frozenset[str]  # those its values name (not just its chart and release names)
+    prefixes: tuple[str, ...]  # what the names of its objects start with
+    storage: bool  # it looks like a chart that makes StorageClasses
+
+    def may_name(self, name: str) -> bool:
+        return any(name == prefix or name.startswith(f"{prefix}-") for prefix in self.prefixes)
+
+
+class UnrenderedCharts:
+    def __init__(self, model: RepoModel) -> None:
+        self.charts = tuple(_unrendered(model))
+
+    def storage_class(self, name: str) -> Unrendered | None:
+        return next((c for c in self.charts if name in c.classes), None)
+
+    def class_names(self) -> list[str]:
+        """The classes they may make, named in their values (for did-you-mean)."""
+        return sorted({name for chart in self.charts for name in chart.named_classes})
+
+    def default_storage_class(self) -> Unrendered | None:
+        """A chart that did not render and may make the cluster's default StorageClass."""
+        return next((c for c in self.charts if c.storage), None)
+
+    def secret(self, namespace: str | None, name: str) -> Unrendered | None:
+        return next((c for c in self.charts if c.namespace == (namespace or c.namespace) and c.may_name(name)), None)
+
+
+def _unrendered(model: RepoModel) -> Iterator[Unrendered]:
+    for chart in model.unrendered:
+        yield _hint(chart.chart, chart.release_name, chart.namespace, chart.app, chart.values, ())
+    charts = {chart.dir: chart for chart in model.charts}
+    for rendering in model.renderings:
+        wrapper = charts.get(rendering.chart_dir)
+        if wrapper is None or not rendering.deployed:
+            continue
+        for dependency in wrapper.dependencies:
+            if dependency.scope not in rendering.rendered_subcharts:
+                yield _hint(
+                    dependency.name,
+                    rendering.release_name,
+                    rendering.namespace,
+                    rendering.app,
+                    rendering.values,
+                    (dependency.scope,),
+                )
+
+
+def _hint(
+    chart: str, release: str, namespace: str, app: str | None, layers: tuple[ValuesLayer, ...], under: tuple[str, ...]
+) -> Unrendered:
+    """`under`: the key the chart's values sit under (a dependency's share of its parent's)."""
+    named: set[str] = set()
+    prefixes = [release, chart]
+    class_keys = False
+    for layer in layers:
+        data: Any = layer.data
+        for key in under:
+            data = data.get(key) if isinstance(data, Mapping) else None
+        if not isinstance(data, Mapping):
+            continue
+        override = data.get("fullnameOverride")
+        if isinstance(override, str) and override:
+            named.add(override)
+            prefixes.append(override)
+        for path, value in _leaves(data, ()):
+            in_class = any(_CLASS_KEY.search(key) for key in path[:-1])
+            class_keys = class_keys or any(_CLASS_KEY.search(key) for key in path)
+            if in_class and path[-1] == "name" and isinstance(value, str):
+                named.add(value)
+    storage = bool(_STORAGE_CHART.search(chart)) or class_keys
+    classes = frozenset({chart, release, *named})
+    return Unrendered(
+        chart, release, namespace, app, classes, frozenset(named), tuple(dict.fromkeys(prefixes)), storage
+    )
+
+
+def _leaves(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(key path, value) of every scalar in a values tree (list items keep their parent's path)."""
+    if isinstance(node, Mapping):
+        for child, value in node.items():
+            yield from _leaves(value, (*path, str(child)))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _leaves(item, path)
+    else:
+        yield path, node
