@@ -47,3 +47,26 @@ def test_inventory_secrets_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inventory", "secrets", "--no-color", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "harbor-valkey" in out and "not deployed" in out and "\x1b[" not in out
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "held"),
+    [
+        ("password", "x", True),
+        ("tls.key", "...", True),
+        ("DATABASE_URL", "postgresql://app:hunter2@db:5432/app", True),
+        ("DATABASE_URL", "postgresql://db:5432/app", False),
+        ("key.pem", "-----BEGIN RSA PRIVATE KEY-----\nMIIE", True),
+        ("config.yaml", "db:\n  host: x\n  password: s3cret\n", True),
+        ("config.yaml", "db:\n  host: x\n  password_file: /run/secrets/db\n  password: ''\n", False),
+        ("config", '{"tlsClientConfig": {"insecure": false}}', False),
+        ("config", '{"bearerToken": "eyJhbGciOi"}', True),
+        (".env", "LOG_LEVEL=debug\nexport API_TOKEN=abc\n", True),
+        ("server", "https://prod.example.com:6443", False),
+        ("name", "prod", False),
+    ],
+)
+def test_which_secret_entries_hold_credentials(key: str, value: str, held: bool) -> None:
+    from linter.core.sensitive import holds_credential
+
+    assert holds_credential(key, value) is held

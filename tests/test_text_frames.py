@@ -111,7 +111,7 @@ def test_a_secret_value_is_never_framed(tmp_path: Path) -> None:
             "apps/web.yaml": application("web", "web"),
             "web/secret.yaml": (
                 "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web\n  namespace: web\n"
-                f"stringData:\n  config: {MARKER}\n  other: |\n    {MARKER}-block\n"
+                f"stringData:\n  password: {MARKER}\n  apiToken: |\n    {MARKER}-block\n"
             ),
             "web/typed.yaml": (
                 "apiVersion: v1\nkind: Secret\nmetadata:\n  name: typed\n  namespace: web\n"
@@ -120,7 +120,7 @@ def test_a_secret_value_is_never_framed(tmp_path: Path) -> None:
         },
     )
     text = _text(repo)
-    assert "7 |   config: ***\n  |   ^^^^^^^^^^^\n" in text and "7 |   token: ***\n" in text
+    assert "7 |   password: ***\n  |   ^^^^^^^^^^^^^\n" in text and "7 |   token: ***\n" in text
     assert MARKER not in text and "12345" not in text
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..core.sensitive import holds_credential
 from ..core.suggest import close_matches
 from ..inventory import Inventory, ProducedSecret
 from ..model import Location, Resource, SourceKind, Violation
@@ -164,14 +167,36 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
 # --- SS003: plaintext committed --------------------------------------------------------------
 
 
+_PLACEHOLDER = re.compile(  # what example files put where a credential goes
+    r"(?i)^(<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|change[-_ ]?me\S*|replace[-_ ]?me\S*|todo|x{3,}|\*{3,}"
+    r"|your[-_]\S+|example\S*)$"
+)
+
+
+def _credential(data_field: str, key: object, value: object) -> bool:
+    """Does this entry hold a credential that is not an obvious placeholder (`CHANGE-ME`)?"""
+    if data_field == "data" and isinstance(value, str):
+        try:
+            value = base64.b64decode(value, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return True  # binary or not base64: a keystore, a key; treat it as secret
+    if isinstance(value, str) and _PLACEHOLDER.match(value.strip()):
+        return False
+    return holds_credential(key, value)
+
+
 def _plaintext_keys(resource: Resource) -> list[tuple[str, str]]:
-    """(field, key) pairs of a Secret whose values sit in the repo as written."""
+    """(field, key) pairs of a Secret whose values sit in the repo as written and hold
+    credentials (a Secret of configuration only, such as an Argo CD cluster's name and server,
+    exposes nothing)."""
     out = []
     for data_field in ("data", "stringData"):
         values = as_dict(resource.data).get(data_field)
         if not isinstance(values, dict):
             continue
-        for key in values:
+        for key, value in values.items():
+            if not _credential(data_field, key, value):
+                continue
             if resource.render is None:
                 out.append((data_field, str(key)))
                 continue
@@ -200,9 +225,10 @@ def check_plaintext(views: Views, params: NoParams) -> Iterator[Violation]:
             data_field, first = plain[0]
             listed = key_list({k for _, k in plain})
             what = (
-                f"its `{data_field}` holds plaintext values (base64 is not encryption) for keys {listed}"
+                f"its `{data_field}` holds credentials in plaintext (base64 is not encryption) under keys {listed}"
                 if all(f == data_field for f, _ in plain)
-                else f"its `data`/`stringData` hold plaintext values (base64 is not encryption) for keys {listed}"
+                else f"its `data`/`stringData` hold credentials in plaintext (base64 is not encryption) "
+                f"under keys {listed}"
             )
             yield Violation(
                 resource.doc.location((data_field, first)), {"secret": resource.id.name, "what": what}, resource.id

@@ -8,13 +8,14 @@ credential, or in a Secret's data, is replaced by `***` there. Keys that hold th
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")  # camelCase, snake_case and kebab-case words
 _LAST_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "token", "secret", "credential", "credentials"})
-_LAST_WORDS |= {"htpasswd", "dsn", "apikey", "secretkey", "privatekey", "accesskey"}
+_LAST_WORDS |= {"htpasswd", "dsn", "apikey", "secretkey", "privatekey", "accesskey", "pwd"}
 _LAST_PAIRS = frozenset(
     {("api", "key"), ("secret", "key"), ("private", "key"), ("access", "key"), ("connection", "string")}
 )
@@ -113,3 +114,40 @@ def value_masked(line: str) -> str:
     if match.group("key").strip("'\"") in _SHOWN_KEYS or not match.group("value").strip():
         return line
     return match.group("lead") + match.group("key") + match.group("sep") + MASK + end
+
+
+_URL_CREDENTIALS = re.compile(r"://[^/\s:@]+:[^/\s@]+@")  # scheme://user:password@host
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][\w.-]*)\s*=\s*(?P<value>\S.*)$")  # .env, ini
+_EMPTY = frozenset({"", "''", '""', "~", "null"})
+_CREDENTIAL_FILES = frozenset(
+    {"tls.key", ".dockerconfigjson", ".dockercfg", "ssh-privatekey", "id_rsa", "id_ecdsa", "id_ed25519"}
+) | {".git-credentials", ".htpasswd", "htpasswd", "credentials", ".netrc", "kubeconfig"}
+
+
+def holds_credential(key: object, value: object) -> bool:
+    """Does a Secret's entry hold a credential: a key named like one (`password`, `tls.key`), a
+    private key, a URL with a password, or a config file with such a key inside (a config that
+    only points at `password_file: /run/secrets/db` holds none)?"""
+    if is_credential_key(key) or (isinstance(key, str) and key.lower() in _CREDENTIAL_FILES):
+        return True
+    if not isinstance(value, str):
+        return False
+    if "PRIVATE KEY-----" in value or _URL_CREDENTIALS.search(value):
+        return True
+    return _config_holds_credential(value)
+
+
+def _config_holds_credential(text: str) -> bool:
+    """A credential key with a value in a YAML, JSON, .env or ini text, read line by line (no
+    YAML parser: a value is repo data, and an alias bomb in it must cost nothing)."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return any(_walk(json.loads(text), credential=False))
+        except ValueError:
+            pass
+    for line in text.splitlines():
+        match = _KEY_LINE.match(line) or _ASSIGNMENT.match(line)
+        credential = match is not None and is_credential_key(match.group("key").strip("'\""))
+        if credential and match is not None and match.group("value").split(" #")[0].strip() not in _EMPTY:
+            return True
+    return False
