@@ -326,7 +326,7 @@ def check_duplicates(views: Views, params: NoParams) -> Iterator[Violation]:
     ):
         by_cluster: dict[str, dict[tuple[str, int], Resource]] = {}  # the same Secret in two clusters is fine
         for secret in found:
-            if secret.deployed and secret.mirrored_from is None and secret.resource is not None:
+            if secret.deployed and secret.mirrored_from is None and secret.resource is not None and not secret.shared:
                 resource = secret.resource
                 by_cluster.setdefault(resource.cluster, {}).setdefault(
                     (resource.doc.path, resource.doc.index), resource

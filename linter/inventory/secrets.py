@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..model import Resource, get_path
-from ..model.objpath import expand_path, kind_matches
+from ..model.objpath import expand_path, kind_matches, parse_path
 
 REFLECTOR = "reflector.v1.k8s.emberstack.com/"
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
@@ -29,6 +29,7 @@ class ProducedSecret:
     producer: str  # producer spec name, or "config"
     deployed: bool
     mirrored_from: str | None = None  # namespace of the original, for Reflector copies
+    shared: bool = False  # several objects may name it and share it (the producer spec says so)
 
     @property
     def where(self) -> str:
@@ -39,7 +40,7 @@ class ProducedSecret:
 
 
 def _text(data: Any, path: str) -> str | None:
-    value = get_path(data, tuple(path.split("."))) if path not in ("", ".") else data
+    value = get_path(data, tuple(parse_path(path))) if path not in ("", ".") else data
     return str(value) if isinstance(value, (str, int)) and value != "" else None
 
 
@@ -60,12 +61,24 @@ def render_template(template: str, data: Any) -> str | None:
     return None if missing else out
 
 
-def _truthy(data: Any, path: str) -> bool:
-    value = get_path(data, tuple(path.split(".")))
-    return bool(value) and str(value).lower() not in ("false", "0")
+def _truthy(data: Any, paths: str) -> bool:
+    """Does one of the `|`-separated paths hold a truthy value?"""
+    for path in paths.split("|"):
+        value = get_path(data, tuple(parse_path(path.strip())))
+        if bool(value) and str(value).lower() not in ("false", "0"):
+            return True
+    return False
 
 
 # --- producers -------------------------------------------------------------------------------
+
+
+def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
+    """What a produce entry's templates read: the object, or each node `each` names (one Secret
+    per Ingress `tls` entry)."""
+    if not spec.get("each"):
+        return [data]
+    return [get_path(data, path) for path in expand_path(data, spec["each"])]
 
 
 def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
@@ -140,17 +153,21 @@ def produced_secrets(
                     continue
                 if spec.get("unless") and _truthy(data, spec["unless"]):
                     continue
-                name = render_template(spec["name"], data)
-                if not name:
-                    continue
-                namespace = render_template(spec["namespace"], data) if spec.get("namespace") else resource.id.namespace
-                keys = _keys(spec, data)
-                secret = ProducedSecret(namespace, name, keys, resource, producer["name"], resource.deployed)
-                out.append(secret)
-                for mirror in sorted(_mirror_namespaces(_annotations(spec, data), namespaces) - {namespace}):
-                    out.append(
-                        ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace)
+                for item in _items(spec, data):  # the object, or each item `each` names
+                    name = render_template(spec["name"], item)
+                    if not name:
+                        continue
+                    namespace = (render_template(spec["namespace"], item) if spec.get("namespace") else None) or (
+                        resource.id.namespace
                     )
+                    keys = _keys(spec, item)
+                    shared = bool(producer.get("shared"))
+                    secret = ProducedSecret(namespace, name, keys, resource, producer["name"], resource.deployed)
+                    out.append(replace(secret, shared=shared))
+                    for mirror in sorted(_mirror_namespaces(_annotations(spec, item), namespaces) - {namespace}):
+                        out.append(
+                            ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace)
+                        )
     for entry in config_secrets:
         keys = frozenset(entry["keys"]) if entry.get("keys") is not None else None
         out.append(ProducedSecret(entry["namespace"], entry["name"], keys, None, "config", True))

@@ -20,15 +20,16 @@ POD_SPECS: dict[str, str] = {
     "CronJob": "spec.jobTemplate.spec.template.spec",
 }
 
-_STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
+_STEP = re.compile(r'([^.\[\]"]+)|\[(\*|\d+)\]|\["([^"]+)"\]')  # name, [index], ["key.with/dots"]
 
 
 def parse_path(text: str) -> list[str | int]:
-    """ "spec.volumes[*].name" → ["spec", "volumes", "*", "name"]."""
+    """ "spec.volumes[*].name" → ["spec", "volumes", "*", "name"];
+    'metadata.annotations["cert-manager.io/issuer"]' → ["metadata", "annotations", "cert-manager.io/issuer"]."""
     steps: list[str | int] = []
-    for name, index in _STEP.findall(text):
-        if name:
-            steps.append(name)
+    for name, index, quoted in _STEP.findall(text):
+        if name or quoted:
+            steps.append(name or quoted)
         else:
             steps.append(index if index == "*" else int(index))
     return steps
