@@ -90,7 +90,18 @@ class Deployer:
             out += self._render(node, helm, index[where])
         for helm, where in spec.remote_helm:
             out += self._render_remote(node, helm, where, index[where])
+        for info in spec.sources:
+            if info.type == "unsupported" and info.plugin and info.path is not None:
+                self._plugin_charts(node, info.path)
         return out
+
+    def _plugin_charts(self, node: Node, path: str) -> None:
+        """A config management plugin renders this directory, which the linter does not run; the
+        `helmCharts` of its kustomization (most such plugins run `kustomize build --enable-helm`)
+        are recorded as charts that did not render, for what they may create."""
+        for entry in build_directory(self.files, DirectorySource(path)).helm_charts:
+            helm = HelmSource("", entry.release_name, (), entry.values, namespace=entry.namespace)
+            self._unrendered(node, helm, entry.name)
 
     @staticmethod
     def _patterns(app: str, doc: YamlDoc, where: YamlPath, directory: DirectorySource, build: Build) -> list[Problem]:

@@ -68,6 +68,7 @@ class SourceInfo:
     target_revision: str | None = None
     ref: str | None = None
     reason: str = ""  # for external and unsupported sources: why it is not checked
+    plugin: bool = False  # a config management plugin renders it
     objects: int = 0  # how many objects it deploys
 
 

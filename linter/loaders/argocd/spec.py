@@ -205,7 +205,7 @@ def _source(
         return replace(base, type="unsupported", path=str(path), reason="its path does not exist in this repository")
     tool = _tool(source, files, rel)
     if tool == "plugin":
-        return replace(base, type="unsupported", path=rel, reason="a config management plugin renders it")
+        return replace(base, type="unsupported", path=rel, reason="a config management plugin renders it", plugin=True)
     if tool == "helm":
         app.helm.append(_helm_source(app, files, where, source, rel, refs, used_refs))
         return replace(base, type="helm", path=rel)
