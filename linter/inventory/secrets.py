@@ -62,10 +62,16 @@ def render_template(template: str, data: Any) -> str | None:
 
 
 def _truthy(data: Any, paths: str) -> bool:
-    """Does one of the `|`-separated paths hold a truthy value?"""
-    for path in paths.split("|"):
-        value = get_path(data, tuple(parse_path(path.strip())))
-        if bool(value) and str(value).lower() not in ("false", "0"):
+    """Does one of the `|`-separated conditions hold: `path` a truthy value, `path=text` that text?"""
+    for condition in paths.split("|"):
+        path, equals, text = condition.strip().rpartition("=")
+        expected: str | None = text
+        if not equals or '"' in text:  # no `=`, or one inside a quoted key
+            path, expected = condition.strip(), None
+        value = get_path(data, tuple(parse_path(path)))
+        if expected is not None and str(value) == expected:
+            return True
+        if expected is None and bool(value) and str(value).lower() not in ("false", "0"):
             return True
     return False
 
