@@ -205,6 +205,14 @@ def _source(
         return replace(base, type="unsupported", path=str(path), reason="its path does not exist in this repository")
     tool = _tool(source, files, rel)
     if tool == "plugin":
+        reason = "a config management plugin renders it, and the linter does not run plugins"
+        app.problems.append(
+            Problem(
+                "AR013",
+                app.doc.location((*where, "plugin")),
+                {"kind": "Application", "app": app.name, "reason": reason},
+            )
+        )
         return replace(base, type="unsupported", path=rel, reason="a config management plugin renders it", plugin=True)
     if tool == "helm":
         app.helm.append(_helm_source(app, files, where, source, rel, refs, used_refs))
