@@ -17,6 +17,7 @@ from ..model import Resource, get_path
 from ..model.objpath import expand_path, kind_matches, parse_path
 
 REFLECTOR = "reflector.v1.k8s.emberstack.com/"
+REPLICATOR = "replicator.v1.mittwald.de/"
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
@@ -121,17 +122,17 @@ def _annotations(spec: Mapping[str, Any], data: Any) -> dict[str, str]:
 
 
 def _mirror_namespaces(annotations: Mapping[str, str], namespaces: set[str]) -> set[str]:
-    """Reflector auto-mirrors: the listed namespaces (regexes allowed), or all when unlisted."""
-    if str(annotations.get(REFLECTOR + "reflection-auto-enabled", "")).lower() != "true":
-        return set()
-    listed = (
-        annotations.get(REFLECTOR + "reflection-auto-namespaces")
-        or annotations.get(REFLECTOR + "reflection-allowed-namespaces")
-        or ""
-    )
-    patterns = [p.strip() for p in listed.split(",") if p.strip()]
-    if not patterns:
-        return set(namespaces)
+    """The namespaces a Secret is copied into: Reflector's auto-mirrors (the listed namespaces,
+    regexes allowed, or all when unlisted) and mittwald replicator's `replicate-to` (listed)."""
+    patterns: list[str] = []
+    if str(annotations.get(REFLECTOR + "reflection-auto-enabled", "")).lower() == "true":
+        listed = (
+            annotations.get(REFLECTOR + "reflection-auto-namespaces")
+            or annotations.get(REFLECTOR + "reflection-allowed-namespaces")
+            or ""
+        )
+        patterns = _patterns(listed) or [".*"]
+    patterns += _patterns(annotations.get(REPLICATOR + "replicate-to", ""))
     out = set()
     for pattern in patterns:
         for namespace in namespaces:
@@ -141,6 +142,10 @@ def _mirror_namespaces(annotations: Mapping[str, str], namespaces: set[str]) -> 
             except re.error:
                 continue
     return out
+
+
+def _patterns(listed: str) -> list[str]:
+    return [p.strip() for p in str(listed).split(",") if p.strip()]
 
 
 def produced_secrets(

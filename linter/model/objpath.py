@@ -58,6 +58,9 @@ def expand_steps(data: Any, steps: list[str | int], prefix: YamlPath = ()) -> It
 
 
 def kind_matches(selector: str, rid: ResourceId) -> bool:
-    """ "Kind" matches any group; "group/Kind" (e.g. postgresql.cnpg.io/Cluster) only that group."""
+    """ "Kind" matches any group; "group/Kind" (e.g. postgresql.cnpg.io/Cluster) only that group;
+    "*" every kind (a field many kinds share, such as Crossplane's writeConnectionSecretToRef)."""
+    if selector == "*":
+        return True
     group, _, kind = selector.rpartition("/")
     return rid.kind == kind and (not group or rid.group == group)
