@@ -45,9 +45,15 @@ class Unrendered:
 class UnrenderedCharts:
     def __init__(self, model: RepoModel) -> None:
         self.charts = tuple(_unrendered(model))
+        self._by_class: dict[str, Unrendered] = {}
+        self._by_namespace: dict[str, list[Unrendered]] = {}
+        for chart in self.charts:
+            for name in chart.classes:
+                self._by_class.setdefault(name, chart)
+            self._by_namespace.setdefault(chart.namespace, []).append(chart)
 
     def storage_class(self, name: str) -> Unrendered | None:
-        return next((c for c in self.charts if name in c.classes), None)
+        return self._by_class.get(name)
 
     def class_names(self) -> list[str]:
         """The classes they may make, named in their values (for did-you-mean)."""
@@ -58,7 +64,8 @@ class UnrenderedCharts:
         return next((c for c in self.charts if c.storage), None)
 
     def secret(self, namespace: str | None, name: str) -> Unrendered | None:
-        return next((c for c in self.charts if c.namespace == (namespace or c.namespace) and c.may_name(name)), None)
+        candidates = self._by_namespace.get(namespace, []) if namespace is not None else self.charts
+        return next((c for c in candidates if c.may_name(name)), None)
 
 
 def _unrendered(model: RepoModel) -> Iterator[Unrendered]:
