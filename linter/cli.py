@@ -14,6 +14,7 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # the pipeline loads lazily: `--help` and `--version` stay fa
     from .pipeline import Options, Report, Setup
     from .post.fix import FileEdit
     from .report import markdown
+    from .report.grouping import Group
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -309,11 +311,18 @@ class _Outputs:
     def prefix(self) -> str:
         return _git_prefix(self.prepared.root)
 
-    @property
+    @cached_property
     def docs(self) -> dict[str, str]:
         from .catalog.docs import docs_url
 
         return {rule.id: url for rule in self.prepared.setup.rules if (url := docs_url(rule))}
+
+    @cached_property
+    def group_of(self) -> Callable[[Finding], Group]:
+        """The Application each finding is about (the summary and a review both group by it)."""
+        from .report.grouping import grouper
+
+        return grouper(self.report.model)
 
     def links(self) -> markdown.Links | None:
         from .report import markdown
@@ -325,7 +334,6 @@ class _Outputs:
 
     def render(self, fmt: str) -> str:
         from .report import github, json_report, markdown, sarif
-        from .report.grouping import grouper
 
         if fmt == "json":
             return json_report.render(self.findings, self.baseline_fixed)
@@ -334,8 +342,7 @@ class _Outputs:
         if fmt == "github":
             return github.render(self.findings, self.prefix)
         if fmt == "markdown":
-            group_of = grouper(self.report.model)
-            return markdown.render(self.findings, group_of, self.docs, self.links(), self.baseline_fixed)
+            return markdown.render(self.findings, self.group_of, self.docs, self.links(), self.baseline_fixed)
         raise LintError(f"--output needs a machine format (json, sarif, github, markdown), not `{fmt}`")
 
 
@@ -359,7 +366,6 @@ def _post_review(
 ) -> None:
     """--gitea-review: post the review; a failure is one line on stderr (exit 2 if required)."""
     from .publish import gitea
-    from .report.grouping import grouper
 
     run = actions_run(os.environ)
     server = flags.server or (run.server if run else None) or os.environ.get("GITHUB_SERVER_URL")
@@ -389,7 +395,7 @@ def _post_review(
             outputs.prefix,
             failing,
             outputs.docs,
-            grouper(outputs.report.model),
+            outputs.group_of,
             outputs.links(),
         )
         click.echo(printable(f"m0sh1-lint: {gitea.publish(client, review)}"), err=True)
