@@ -24,7 +24,22 @@ def _method_problem(backup: Resource, cluster: Resource, plugin_name: str) -> tu
                 "sets `method: plugin` without `pluginConfiguration.name`; every Backup it creates is rejected",
                 f"Add `pluginConfiguration: {{name: {plugin_name}}}`",
             )
-        return None
+        wanted = str(mapping(backup.get(("spec", "pluginConfiguration"))).get("name"))
+        listed = [str(p.get("name")) for _, p in plugins(cluster) if enabled(p) and p.get("name")]
+        if wanted in listed:
+            return None
+        fix = (
+            f"Name a plugin the Cluster lists ({alternatives(listed)}) in `pluginConfiguration.name`, "
+            f"or add `{wanted}` to the Cluster's `spec.plugins`"
+            if listed
+            else f"Add `{wanted}` to the Cluster's `spec.plugins` (with its ObjectStore in `parameters`)"
+        )
+        return (
+            ("spec", "pluginConfiguration", "name"),
+            f"backs up through plugin `{wanted}`, but Cluster `{cluster.id.name}` lists no such plugin in "
+            "`spec.plugins`, so every backup fails",
+            fix,
+        )
     if method not in (None, "barmanObjectStore") or in_tree(cluster):
         return None
     how = "leaves `method` at its default `barmanObjectStore`" if method is None else "sets `method: barmanObjectStore`"
