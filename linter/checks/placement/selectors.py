@@ -84,10 +84,12 @@ def check_node_affinity(views: Views, params: AffinityParams) -> Iterator[Violat
         if not terms or templated(terms):
             continue
         by_selector = [n for n in nodes if selector_matches(n.labels, workload.node_selector())]
-        if not by_selector or any(term_matches(n, t) for n in by_selector for t in terms):
-            continue  # NP001 reports a nodeSelector that matches nothing
+        if any(term_matches(n, t) for n in by_selector for t in terms):
+            continue
         base = workload.at("nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms")
         matched = [n.name for n in nodes if any(term_matches(n, t) for t in terms)]
+        if matched and not by_selector:
+            continue  # the affinity alone is satisfiable: NP001 reports the nodeSelector that matches nothing
         if matched:
             problem = f"the nodes it selects ({names(matched)}) do not match its nodeSelector"
             suggestions: tuple[str, ...] = ()
