@@ -100,17 +100,23 @@ def check_bump(views: Views, params: BumpParams) -> Iterator[Violation]:
             changed & external.get(chart.dir, set())
         )
         reasons = [p for p in candidates if _behavioural(chart, inventory, p, params)]
-        if not reasons:
-            continue
         old_text, new_text = _version_text(old_meta.get("version")), _version_text(chart.version)
         old_v, new_v = coerce(old_text or ""), coerce(new_text or "")
         if old_v is None or new_v is None or new_v.key() > old_v.key():
             continue  # CH002 reports unparsable versions
-        trap = pitfall(old_v, new_v)
+        # a version that went down is a mistake even when nothing else changed (a bad rebase, a
+        # revert of the bump alone): Argo CD and chart repositories then see an older chart
+        lowered = not reasons and chart_path in changed and new_v.key() < old_v.key()
+        if not reasons and not lowered:
+            continue
+        trap = pitfall(old_v, new_v) or (
+            "nothing else in the chart changed, so it is a step back, not a bump" if lowered else None
+        )
         if (want == "pitfall") != (trap is not None):
             continue
         suggested = _next(old_v, new_v)
         shown = ", ".join(p[len(chart.dir) + 1 :] if p.startswith(chart.dir + "/") else p for p in reasons[:3])
+        reasons = reasons or [chart_path]
         more = f" and {len(reasons) - 3} more" if len(reasons) > 3 else ""
         fields = {
             "chart": chart.name,
