@@ -12,6 +12,7 @@
 | PG008 deprecated in-tree Barman Cloud | a `field` template rule (rules/cnpg/PG008-*.yaml) |
 | PG009 secrets | the `secret-reference` check (checks/secrets.py), group `cnpg` |
 | PG010 recovery source | recovery.py |
+| PG011 an ObjectStore no Cluster names | unused.py |
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .recovery import check_recovery_source
 from .scheduled import check_scheduled_backup
 from .shared import BASE_FIELDS, PROBLEM_FIELDS, PluginParams
 from .stores import StoreParams, check_backup_store
+from .unused import check_object_store_unused
 
 CHECKS: list[AnyCheck] = [
     Check(
@@ -75,5 +77,12 @@ CHECKS: list[AnyCheck] = [
         NoParams,
         BASE_FIELDS | {"source", "problem", "fix"},
         "`bootstrap.recovery.source` and its `externalClusters` entry.",
+    ),
+    Check(
+        "cnpg-object-store-unused",
+        check_object_store_unused,
+        NoParams,
+        BASE_FIELDS,
+        "Barman Cloud ObjectStores that no Cluster archives to or recovers from.",
     ),
 ]
