@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import Resource, get_path
@@ -40,8 +40,13 @@ class ProducedSecret:
 # --- small path helpers shared by producers and references -----------------------------------
 
 
+def _at(data: Any, path: str) -> Any:
+    """The node at a spec path (dots, [index], ["key.with/dots"]): one reading for every field."""
+    return get_path(data, tuple(parse_path(path)))
+
+
 def _text(data: Any, path: str) -> str | None:
-    value = get_path(data, tuple(parse_path(path))) if path not in ("", ".") else data
+    value = _at(data, path) if path not in ("", ".") else data
     return str(value) if isinstance(value, (str, int)) and value != "" else None
 
 
@@ -69,7 +74,7 @@ def _truthy(data: Any, paths: str) -> bool:
         expected: str | None = text
         if not equals or '"' in text:  # no `=`, or one inside a quoted key
             path, expected = condition.strip(), None
-        value = get_path(data, tuple(parse_path(path)))
+        value = _at(data, path)
         if expected is not None and str(value) == expected:
             return True
         if expected is None and bool(value) and str(value).lower() not in ("false", "0"):
@@ -89,19 +94,19 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
 
 
 def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
-    if any(get_path(data, tuple(p.split("."))) is not None for p in spec.get("anyKeysIf", ())):
+    if any(_at(data, p) is not None for p in spec.get("anyKeysIf", ())):
         return None
     keys: set[str] = set()
     for entry in spec.get("keys", ()):
         if isinstance(entry, str):
             keys.add(entry)
             continue
-        if entry.get("unlessFalse") and get_path(data, tuple(entry["unlessFalse"].split("."))) is False:
+        if entry.get("unlessFalse") and _at(data, entry["unlessFalse"]) is False:
             continue
         renamed = _text(data, entry["from"]) if entry.get("from") else None
         keys.add(renamed or str(entry["name"]))
     for path in spec.get("keysFrom", ()):
-        value = get_path(data, tuple(path.split(".")))
+        value = _at(data, path)
         if isinstance(value, dict):
             keys.update(str(k) for k in value)
     for path in spec.get("keysAt", ()):
@@ -115,7 +120,7 @@ def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
 def _annotations(spec: Mapping[str, Any], data: Any) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path in spec.get("annotations", ()):
-        value = get_path(data, tuple(path.split(".")))
+        value = _at(data, path)
         if isinstance(value, dict):
             merged.update({str(k): str(v) for k, v in value.items()})
     return merged
@@ -173,8 +178,11 @@ def produced_secrets(
                     )
                     keys = _keys(spec, item)
                     shared = bool(producer.get("shared"))
-                    secret = ProducedSecret(namespace, name, keys, resource, producer["name"], resource.deployed)
-                    out.append(replace(secret, shared=shared))
+                    out.append(
+                        ProducedSecret(
+                            namespace, name, keys, resource, producer["name"], resource.deployed, shared=shared
+                        )
+                    )
                     for mirror in sorted(_mirror_namespaces(_annotations(spec, item), namespaces) - {namespace}):
                         out.append(
                             ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace)

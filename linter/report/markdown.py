@@ -74,20 +74,22 @@ def render(
     counts every finding; only those `listed` are written out (a review comments on the others
     at their lines, and says so in `note`)."""
     shown = [f for f in findings if f.suppressed is None]
-    out = _heading(shown) + _family_table(shown) + _hidden(findings, baseline_fixed) + (f"\n{note}\n" if note else "")
-    size = len(out.encode())
+    head = _heading(shown) + _family_table(shown) + _hidden(findings, baseline_fixed) + (f"\n{note}\n" if note else "")
+    to_list = [f for f in shown if listed(f)]
     groups: dict[Group, list[Finding]] = {}
-    for finding in filter(listed, shown):
+    for finding in to_list:
         groups.setdefault(group_of(finding), []).append(finding)
-    written, shown = 0, [f for f in shown if listed(f)]
+    parts, size, written = [head], len(head.encode()), 0
     for group in sorted(groups):
         header = f"\n### {_group_title(group)}\n\n"
         for finding in groups[group]:
             piece = header + _item(finding, docs, links)
             if size + len(piece.encode()) > limit:
-                return out + _truncated(len(shown) - written, limit)
-            out, size, written, header = out + piece, size + len(piece.encode()), written + 1, ""
-    return out
+                parts.append(_truncated(len(to_list) - written, limit))
+                return "".join(parts)
+            parts.append(piece)
+            size, written, header = size + len(piece.encode()), written + 1, ""
+    return "".join(parts)
 
 
 def _heading(shown: Sequence[Finding]) -> str:

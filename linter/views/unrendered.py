@@ -33,10 +33,14 @@ class Unrendered:
     release_name: str
     namespace: str
     app: str | None
-    classes: frozenset[str]  # StorageClass names it may define
-    named_classes: frozenset[str]  # those its values name (not just its chart and release names)
+    named_classes: frozenset[str]  # StorageClasses its values name (fullnameOverride, storageClass[].name)
     prefixes: tuple[str, ...]  # what the names of its objects start with
     storage: bool  # it looks like a chart that makes StorageClasses
+
+    @property
+    def classes(self) -> frozenset[str]:
+        """The StorageClasses it may define: those its values name, and its chart's and release's names."""
+        return self.named_classes | {self.chart, self.release_name}
 
     def may_name(self, name: str) -> bool:
         return any(name == prefix or name.startswith(f"{prefix}-") for prefix in self.prefixes)
@@ -111,10 +115,7 @@ def _hint(
             if in_class and path[-1] == "name" and isinstance(value, str):
                 named.add(value)
     storage = bool(_STORAGE_CHART.search(chart)) or class_keys
-    classes = frozenset({chart, release, *named})
-    return Unrendered(
-        chart, release, namespace, app, classes, frozenset(named), tuple(dict.fromkeys(prefixes)), storage
-    )
+    return Unrendered(chart, release, namespace, app, frozenset(named), tuple(dict.fromkeys(prefixes)), storage)
 
 
 def _leaves(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
