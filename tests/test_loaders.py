@@ -277,6 +277,46 @@ def test_plain_scalars_are_typed_as_kubernetes_types_them(text: str, expected: o
     assert not problems and value == expected and type(value) is type(expected)
 
 
+# kustomize reads its inputs with go-yaml v3: only true/false are booleans, so `on`, `yes`, `y`
+# stay strings (and kustomize writes them quoted); numbers and nulls resolve as before.
+KUSTOMIZE_TYPED = [("on", "on"), ("Off", "Off"), ("yes", "yes"), ("y", "y"), ("N", "N"), ("true", True)]
+KUSTOMIZE_TYPED += [("FALSE", False), ("017", 15), ("1e+08", 100000000.0), ("~", None)]
+
+
+@pytest.mark.parametrize(("text", "expected"), KUSTOMIZE_TYPED, ids=[t for t, _ in KUSTOMIZE_TYPED])
+def test_kustomize_inputs_keep_yaml_1_1_booleans_as_strings(text: str, expected: object) -> None:
+    from linter.loaders.yaml import parse_documents
+
+    docs, problems = parse_documents(f"k: {text}\n", "x.yaml", old_bools=False)
+    value = docs[0].data["k"]
+    assert not problems and value == expected and type(value) is type(expected)
+
+
+def test_on_in_a_kustomize_resource_is_a_string_but_in_a_plain_directory_a_boolean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: llama\nspec:\n"
+        "  selector:\n    matchLabels: {app: llama}\n  template:\n    metadata:\n      labels: {app: llama}\n"
+        "    spec:\n      containers:\n        - name: server\n          image: llama:1.0\n"
+        "          args:\n            - --flash-attn\n            - on\n"
+    )
+    root = write(
+        tmp_path,
+        {
+            "apps/built.yaml": app("built", "built"),
+            "apps/plain.yaml": app("plain", "plain"),
+            "built/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "built/deployment.yaml": deployment,
+            "plain/deployment.yaml": deployment,
+        },
+    )
+    _, report = lint_json(root, "--select", "KV001", capsys=capsys)
+    found = [(f["file"], f["line"], f["message"]) for f in report["findings"]]
+    message = "Deployment `llama`: `spec.template.spec.containers[0].args[1]` is a boolean (`true`), expected a string"
+    assert found == [("plain/deployment.yaml", 17, message)]
+
+
 def test_infinities_stay_floats_for_the_number_parser() -> None:
     from linter.loaders.yaml import parse_documents
 

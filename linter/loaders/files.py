@@ -63,7 +63,7 @@ class RepoFiles:
     may_hide_apps: set[str] = field(default_factory=set)
     _text: dict[str, str | None] = field(default_factory=dict)
     _scanned: set[str] = field(default_factory=set)
-    _yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
+    _yaml: dict[tuple[str, bool], list[YamlDoc]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -170,24 +170,28 @@ class RepoFiles:
             self._text[rel] = text
         return self._text[rel]
 
-    def yaml(self, rel: str, used: bool = True) -> list[YamlDoc]:
+    def yaml(self, rel: str, used: bool = True, kustomize: bool = False) -> list[YamlDoc]:
         """Parsed documents of a YAML file (cached); problems go to `self.problems`.
 
         `used=False` reads it only to look (for Applications, by content): its problems are
-        reported only once something uses the file."""
+        reported only once something uses the file. `kustomize`: read as kustomize reads its
+        inputs (go-yaml v3: `on`, `yes` are strings)."""
         if used:
             self._use(rel)
-        if rel not in self._yaml:
+        key = (rel, kustomize)
+        if key not in self._yaml:
             text = self.read_text(rel, used)
             docs: list[YamlDoc] = []
             if text is not None:
-                docs, problems = parse_cached(text, rel, self.parse_store, reread=lambda: self._reread(rel))
-                self.problems.extend(problems)
+                reread = lambda: self._reread(rel)  # noqa: E731
+                docs, problems = parse_cached(text, rel, self.parse_store, reread, old_bools=not kustomize)
+                if (rel, not kustomize) not in self._yaml:  # the same syntax errors: report them once
+                    self.problems.extend(problems)
                 if problems and "argoproj.io" in text:
                     self.may_hide_apps.add(rel)
                 del self._text[rel]  # the documents hold the data; positions re-read the file
-            self._yaml[rel] = docs
-        return self._yaml[rel]
+            self._yaml[key] = docs
+        return self._yaml[key]
 
     def _reread(self, rel: str) -> str:
         """The text of a file already read once (for positions): no problems recorded again."""

@@ -164,7 +164,7 @@ def _build_kustomization(
         return
     visiting = visiting | {kfile}
     build.kustomizations.append(kfile)
-    docs = files.yaml(kfile)
+    docs = files.yaml(kfile, kustomize=True)
     if not docs or not isinstance(docs[0].data, dict):
         return
     doc = docs[0]
@@ -261,7 +261,7 @@ def _resource(
     rel = posix_join(here, entry)
     if rel and files.exists(rel):
         build.selected += 1
-        for item in files.yaml(rel):
+        for item in files.yaml(rel, kustomize=True):
             build.included.append(Included(item, transform.namespace, transform.prefix, transform.suffix, kfile))
         return
     inner = kustomization_file(files, rel) if rel else None

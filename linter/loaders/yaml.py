@@ -59,6 +59,7 @@ class _Walk:
     budget: int = MAX_NODES
     text_budget: int = MAX_TEXT_BYTES
     active: set[int] = field(default_factory=set)  # nodes being converted (a recursive alias)
+    old_bools: bool = True  # `y`, `yes`, `on` are booleans (go-yaml v2); False: strings (kustomize)
 
     def enter(self, node: yaml.Node) -> None:
         self.budget -= 1
@@ -93,14 +94,17 @@ _GO_INT = re.compile(
 )
 INT64_MIN, INT64_MAX, UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 _GO_FIRST = frozenset("+-.0123456789yYnN~")  # plain strings PyYAML keeps that Go may not
+_YAML12_BOOL = frozenset(("true", "True", "TRUE", "false", "False", "FALSE"))
 
 
-def go_plain(text: str) -> Any:
-    """A plain (unquoted, untagged) scalar as go-yaml v2 resolves it for Kubernetes."""
+def go_plain(text: str, old_bools: bool = True) -> Any:
+    """A plain (unquoted, untagged) scalar as go-yaml v2 resolves it for Kubernetes. Without
+    `old_bools`, as kustomize (go-yaml v3) reads it: only true/false are booleans; `on`, `yes`,
+    `y` stay strings, and kustomize writes them out quoted, so the API server sees strings too."""
     if text in _GO_NULL:
         return None
     if text in _GO_BOOL:
-        return _GO_BOOL[text]
+        return _GO_BOOL[text] if old_bools or text in _YAML12_BOOL else text
     if text[0] not in "+-.0123456789":
         return text
     if text in _GO_SPECIAL:
@@ -131,11 +135,11 @@ def _go_int(text: str) -> int | None:
     return None
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.ScalarNode, old_bools: bool = True) -> Any:
     plain = not node.style  # None from the Python composer, "" from the C one
     standard = node.tag.startswith("tag:yaml.org,2002:")
     if plain and standard and (node.tag != _STR_TAG or node.value[:1] in _GO_FIRST):
-        value = go_plain(node.value)
+        value = go_plain(node.value, old_bools)
         return sys.intern(value) if isinstance(value, str) and len(value) <= _INTERNED else value
     if node.tag == _STR_TAG:
         # most scalars: skip the constructor (a third of parse time); short ones repeat across
@@ -162,7 +166,7 @@ def _key(node: yaml.Node) -> str:
 def _data(node: yaml.Node, walk: _Walk) -> Any:
     walk.enter(node)
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        return _scalar(node, walk.old_bools)
     walk.active.add(id(node))
     try:
         if isinstance(node, yaml.SequenceNode):
@@ -269,16 +273,21 @@ class TextPositions:
 
 
 def parse_documents(
-    text: str, path: str, line_offset: int = 0, reread: Callable[[], str] | None = None
+    text: str,
+    path: str,
+    line_offset: int = 0,
+    reread: Callable[[], str] | None = None,
+    old_bools: bool = True,
 ) -> tuple[list[YamlDoc], list[Problem]]:
     """Parse every document in `text`; syntax errors become LD001 problems, never exceptions.
 
     `line_offset` shifts reported lines, for YAML embedded in another file (an Application's
     inline `helm.values`). With `reread`, the text is not kept: positions read it again.
+    `old_bools=False` for what kustomize reads (see `go_plain`).
     """
     problems: list[Problem] = []
     found: list[tuple[int, Any]] = []
-    walk = _Walk(path, problems)
+    walk = _Walk(path, problems, old_bools=old_bools)
     try:
         for root in yaml.compose_all(text, Loader=_Loader):
             found.append((root.start_mark.line + 1 + line_offset, _data(root, walk)))
@@ -336,18 +345,18 @@ class ParseStore(Protocol):
 
 
 def parse_cached(
-    text: str, path: str, store: ParseStore | None, reread: Callable[[], str] | None = None
+    text: str, path: str, store: ParseStore | None, reread: Callable[[], str] | None = None, old_bools: bool = True
 ) -> tuple[list[YamlDoc], list[Problem]]:
     """parse_documents, through `store`: a text parsed before (by its digest) is rebuilt from
     its cached data. Only texts that parse cleanly and whose data JSON keeps exactly are kept."""
     if store is None:
-        return parse_documents(text, path, reread=reread)
-    key = "parsed-" + hashlib.sha256(text.encode()).hexdigest()
+        return parse_documents(text, path, reread=reread, old_bools=old_bools)
+    key = ("parsed-" if old_bools else "parsed12-") + hashlib.sha256(text.encode()).hexdigest()
     known = store.render(key)
     if isinstance(known, list) and all(isinstance(item, list) and len(item) == 2 for item in known):
         parsed = [(int(start), _interned(data)) for start, data in known]
         return from_parsed(text, path, parsed, reread), []
-    docs, problems = parse_documents(text, path, reread=reread)
+    docs, problems = parse_documents(text, path, reread=reread, old_bools=old_bools)
     plain = parsed_form(docs) if not problems else None
     if plain is not None:
         store.store_render(key, plain)
