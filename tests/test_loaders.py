@@ -323,3 +323,21 @@ def test_infinities_stay_floats_for_the_number_parser() -> None:
     docs, _ = parse_documents("a: .inf\nb: -.Inf\nc: .nan\n", "x.yaml")
     a, b, c = (docs[0].data[k] for k in "abc")
     assert a == float("inf") and b == float("-inf") and math.isnan(c)
+
+
+def test_terraform_kubernetes_secrets_with_literal_names_are_declared(tmp_path: Path) -> None:
+    from linter.loaders.files import RepoFiles
+    from linter.loaders.terraform import terraform_secrets
+
+    main_tf = (
+        'resource "kubernetes_secret" "a" {\n  metadata {\n    name = "alpha"\n    namespace = "ops"\n'
+        '    annotations = {\n      name = "x"\n    }\n  }\n  data = { k = "}" }\n}\n'
+        '/* resource "kubernetes_secret" "commented" { metadata { name = "no" } } */\n'
+        'resource "kubernetes_secret_v1" "b" {\n  # namespace = "nope" }\n  metadata {\n    name = "beta"\n  }\n'
+        "  data = {\n    cfg = <<EOT\n}}}\nEOT\n  }\n}\n"
+        'resource "kubernetes_secret" "c" {\n  metadata {\n    name = "${var.x}"\n  }\n}\n'
+        'resource "kubernetes_secret" "unclosed" {\n  metadata {\n    name = "gamma"\n'
+    )
+    root = write(tmp_path, {"infra/main.tf": main_tf, "infra/other.tf": 'variable "x" {}\n'})
+    found = [(s.namespace, s.name, s.location.line if s.location else 0) for s in terraform_secrets(RepoFiles(root))]
+    assert found == [("ops", "alpha", 1), ("default", "beta", 12)]

@@ -15,7 +15,7 @@ from typing import Any
 from ..model import Chart, Config, History, Node, Rendering, RepoModel, Resource
 from ..model.objpath import kind_matches
 from ..model.shapes import annotations_of
-from .secrets import ProducedSecret, produced_secrets
+from .secrets import ProducedSecret, config_secrets, produced_secrets
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 BUILTIN_PRIORITY_CLASSES = ("system-cluster-critical", "system-node-critical")
@@ -144,7 +144,9 @@ def build_inventory(
         defaults.add(config.default_storage_class)
     secrets: dict[SecretKey, list[ProducedSecret]] = defaultdict(list)
     by_name: dict[str, list[ProducedSecret]] = defaultdict(list)
-    for secret in produced_secrets(model.resources, list(producers), config.cluster_secrets):
+    for secret in produced_secrets(
+        model.resources, list(producers), [*config_secrets(config.cluster_secrets), *model.declared_secrets]
+    ):
         secrets[(secret.namespace, secret.name)].append(secret)
         by_name[secret.name].append(secret)
     return Inventory(

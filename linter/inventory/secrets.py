@@ -9,11 +9,11 @@ supporting another operator needs YAML, not Python. The references to Secrets ar
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Resource, get_path
+from ..model import DeclaredSecret, Resource, get_path
 from ..model.objpath import expand_path, kind_matches, parse_path
 
 REFLECTOR = "reflector.v1.k8s.emberstack.com/"
@@ -26,15 +26,20 @@ class ProducedSecret:
     namespace: str | None
     name: str
     keys: frozenset[str] | None  # None: any key (cannot be known, e.g. ExternalSecret dataFrom)
-    resource: Resource | None  # None for config-declared secrets
-    producer: str  # producer spec name, or "config"
+    resource: Resource | None  # None for secrets made outside Argo CD (`declared`)
+    producer: str  # producer spec name, "config" or "terraform"
     deployed: bool
     mirrored_from: str | None = None  # namespace of the original, for Reflector copies
     shared: bool = False  # several objects may name it and share it (the producer spec says so)
+    declared: DeclaredSecret | None = None
 
     @property
     def where(self) -> str:
-        return self.resource.doc.path if self.resource else "the config's cluster.secrets"
+        if self.resource is not None:
+            return self.resource.doc.path
+        if self.declared is not None and self.declared.location is not None:
+            return f"{self.declared.location.path} ({self.declared.origin})"
+        return "the config's cluster.secrets"
 
 
 # --- small path helpers shared by producers and references -----------------------------------
@@ -154,7 +159,7 @@ def _patterns(listed: str) -> list[str]:
 
 
 def produced_secrets(
-    resources: tuple[Resource, ...], producers: list[Mapping[str, Any]], config_secrets: tuple[Mapping[str, Any], ...]
+    resources: tuple[Resource, ...], producers: list[Mapping[str, Any]], declared: Iterable[DeclaredSecret]
 ) -> list[ProducedSecret]:
     namespaces = {r.id.namespace for r in resources if r.id.namespace}
     out: list[ProducedSecret] = []
@@ -187,7 +192,16 @@ def produced_secrets(
                         out.append(
                             ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace)
                         )
-    for entry in config_secrets:
+    for secret in declared:
+        maker = "config" if secret.location is None else "terraform"
+        out.append(ProducedSecret(secret.namespace, secret.name, secret.keys, None, maker, True, declared=secret))
+    return out
+
+
+def config_secrets(entries: Iterable[Mapping[str, Any]]) -> list[DeclaredSecret]:
+    """The config's `cluster.secrets`: Secrets made by hand or by tools outside the repo."""
+    out = []
+    for entry in entries:
         keys = frozenset(entry["keys"]) if entry.get("keys") is not None else None
-        out.append(ProducedSecret(entry["namespace"], entry["name"], keys, None, "config", True))
+        out.append(DeclaredSecret(entry["namespace"], entry["name"], keys, "the config's cluster.secrets"))
     return out

@@ -46,6 +46,7 @@ from .kustomize import Included, kustomization_file
 from .nodes import load_nodes
 from .produced import Produced, Release
 from .suppressions import from_annotations
+from .terraform import terraform_secrets
 from .yaml import parse_documents
 
 NOT_OBJECTS = {"Kustomization", "Component"}
@@ -116,6 +117,7 @@ def load_repo(
         suppressions=tuple(_suppressions(files, resources)),
         applicationsets=tuple(assembled.applicationsets),
         unrendered=tuple(c for key, c in deployer.unrendered if key in graph.nodes and graph.nodes[key].enabled),
+        declared_secrets=tuple(terraform_secrets(files)),
     )
 
 

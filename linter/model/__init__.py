@@ -9,7 +9,7 @@ from .charts import Chart, Dependency
 from .config import AnsibleNodes, ArgoConfig, ChartsConfig, ClusterConfig, Config, Mirror, PathIgnore
 from .findings import Finding, Fix, Severity, Violation
 from .nodes import Node, Taint
-from .repo import Fields, GitState, History, Problem, RepoModel, Suppression
+from .repo import DeclaredSecret, Fields, GitState, History, Problem, RepoModel, Suppression
 from .resources import (
     CLUSTER_SCOPED_KINDS,
     IN_CLUSTER,
@@ -42,6 +42,7 @@ __all__ = [
     "ChartsConfig",
     "ClusterConfig",
     "Config",
+    "DeclaredSecret",
     "Dependency",
     "DirectorySource",
     "Fields",

@@ -36,6 +36,18 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class DeclaredSecret:
+    """A Secret made outside Argo CD that the repository says exists: an entry of the config's
+    `cluster.secrets`, or a Terraform `kubernetes_secret` in the repo (loaders/terraform.py)."""
+
+    namespace: str
+    name: str
+    keys: frozenset[str] | None  # None: any key
+    origin: str  # how a message names its maker ("terraform kubernetes_secret `x`")
+    location: Location | None = None  # None for the config's entries
+
+
+@dataclass(frozen=True)
 class GitState:
     """The comparison base and what differs from it.
 
@@ -73,3 +85,4 @@ class RepoModel:
     nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described
     applicationsets: tuple[ApplicationSet, ...] = ()
     unrendered: tuple[UnrenderedChart, ...] = ()  # charts Applications name that could not be had (LD010)
+    declared_secrets: tuple[DeclaredSecret, ...] = ()  # made outside Argo CD, by the repo's Terraform

@@ -50,7 +50,7 @@ def rows(views: Views, namespace: str | None = None) -> list[Row]:
         elif keys is not None and needed - set(keys):
             status = "missing keys: " + ", ".join(sorted(needed - set(keys)))
         elif not refs:
-            handmade = any(s.producer in ("sealed-secret", "secret", "config") for s in deployed)
+            handmade = any(s.producer in ("sealed-secret", "secret", "config", "terraform") for s in deployed)
             status = ("unused" if handmade else "generated") if deployed else "not deployed"
         else:
             status = "ok"
