@@ -8,7 +8,8 @@ repository can be recognised. The linter then runs on it as a subprocess:
 
     m0sh1-lint --format json --root DIR DIR [repo args] [--extra-args]
 
-Every finding is matched against benchmarks/corpus/triage.yaml (verdicts tp / fp / debatable) and
+Every finding is matched against benchmarks/corpus/triage.yaml (verdicts tp / fp / debatable /
+artifact) and
 a table is printed: findings, tp, fp, debatable, untriaged, precision = tp / (tp + fp), exit code,
 seconds, and a crash mark (exit code not 0/1, a timeout, or an LN004 finding). Then the totals,
 every untriaged finding and every stale triage entry (one that matched nothing in this run).
@@ -71,7 +72,7 @@ DEFAULT_WORKDIR = Path("~/.cache/m0sh1-lint-corpus").expanduser()
 DEFAULT_MIRRORS = Path(os.environ.get("M0SH1_CORPUS_MIRRORS", "/work/.mirror"))
 DEFAULT_TIMEOUT_S = 300.0
 MARKER = "m0sh1-lint-corpus.json"  # inside the checkout's .git directory: what we made it from
-VERDICTS = ("tp", "fp", "debatable")
+VERDICTS = ("tp", "fp", "debatable", "artifact")
 GIT = ["git", "-c", "core.autocrlf=false", "-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false"]
 
 
@@ -626,6 +627,7 @@ def _numbers(results: Iterable[Result]) -> dict[str, Any]:
         "tp": tp,
         "fp": fp,
         "debatable": sum(r.count("debatable") for r in results),
+        "artifact": sum(r.count("artifact") for r in results),
         "untriaged": sum(r.count(None) for r in results),
         "precision": precision(tp, fp),
         "crashes": sum(1 for r in results if r.crashed),
@@ -677,7 +679,8 @@ def print_report(results: Sequence[Result], stale: Sequence[Entry], out: Any = s
     print(_row(_cells("TOTAL", total, ""), f"{total['crashes']} crashed" if total["crashes"] else ""), file=out)
     print(
         f"\nOverall precision: {_fmt_precision(total['precision'])} "
-        f"(tp {total['tp']} / (tp {total['tp']} + fp {total['fp']}); {total['debatable']} debatable not counted)",
+        f"(tp {total['tp']} / (tp {total['tp']} + fp {total['fp']}); {total['debatable']} debatable and "
+        f"{total['artifact']} corpus artifacts not counted)",
         file=out,
     )
     for r in results:
