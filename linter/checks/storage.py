@@ -62,6 +62,8 @@ def _state(views: Views, name: str, viewer: Viewer) -> str:
         return "disabled-only"
     if views.unrendered.storage_class(name) is not None:
         return "maybe-unrendered"  # a chart that could not be had may make it (LD010 says so)
+    if views.inventory.distribution_storage_class(name) is not None:
+        return "distribution-default"
     return "undefined"
 
 
@@ -181,7 +183,7 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
                 continue
             if not _storage_key(vpath, params, parent_pattern):
                 continue
-            if views.visibility.storage_class(value, rendering.viewer) or views.unrendered.storage_class(value):
+            if _state(views, value, rendering.viewer) not in ("undefined", "disabled-only"):
                 continue
             fields = {**_common_fields(inventory, value), "key": format_path(vpath), "chart": rendering.chart_dir}
             undeployed = value in inventory.storage_classes.undeployed
@@ -229,7 +231,7 @@ def check_template_defaults(views: Views, params: DefaultsParams) -> Iterator[Vi
                 for fallback in refs.defaults:
                     if fallback in NO_CLASS or views.visibility.storage_class_anywhere(fallback):
                         continue
-                    if views.unrendered.storage_class(fallback):
+                    if views.unrendered.storage_class(fallback) or inventory.distribution_storage_class(fallback):
                         continue
                     column = text.find(f'"{fallback}"') + 1 or 1
                     fields = {**_common_fields(inventory, fallback), "key": key.group(1), "chart": chart.dir}

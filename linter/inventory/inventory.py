@@ -15,6 +15,7 @@ from typing import Any
 from ..model import Chart, Config, History, Node, Rendering, RepoModel, Resource
 from ..model.objpath import kind_matches
 from ..model.shapes import annotations_of
+from .distributions import DISTRIBUTION_STORAGE_CLASSES
 from .secrets import ProducedSecret, config_secrets, produced_secrets
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
@@ -96,6 +97,11 @@ class Inventory:
 
     def known_storage_classes(self) -> list[str]:
         return sorted(set(self.storage_classes.deployed) | set(self.config.cluster_storage_classes))
+
+    def distribution_storage_class(self, name: str) -> str | None:
+        """The distribution that installs StorageClass `name` itself (k3s: `local-path`), unless
+        the config lists the cluster's classes, which are then the whole truth."""
+        return None if self.config.cluster_storage_classes else DISTRIBUTION_STORAGE_CLASSES.get(name)
 
     def known_priority_classes(self) -> list[str]:
         names = (
