@@ -150,3 +150,24 @@ def test_no_module_imports_a_later_stage() -> None:
             if inside and STAGES.index(target[1]) > STAGES.index(parts[1]):
                 upward.append(f"{path.relative_to(ROOT)} imports {'.'.join(target)}")
     assert upward == []
+
+
+def test_api_lifecycle_table_is_consistent() -> None:
+    """Every row of schemas/kubernetes-api-lifecycle.yaml: versions as quoted minors, removal
+    after deprecation, a group/version/kind listed once (KV005/KV006 key on it)."""
+    import yaml
+
+    from linter.core.resources import schemas_dir
+
+    rows = yaml.safe_load((schemas_dir() / "kubernetes-api-lifecycle.yaml").read_text(encoding="utf-8"))
+    seen: set[tuple[str, str, str]] = set()
+    for row in rows:
+        for key in ("deprecated", "removed"):
+            assert row[key] is None or re.fullmatch(r"1\.\d+", row[key]), row
+        if row["deprecated"] and row["removed"]:
+            assert int(row["deprecated"].split(".")[1]) < int(row["removed"].split(".")[1]), row
+        assert row["removed"] or row["deprecated"], row
+        for kind in row["kinds"]:
+            assert (row["group"], row["version"], kind) not in seen, row
+            seen.add((row["group"], row["version"], kind))
+    assert len(seen) > 80

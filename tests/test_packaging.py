@@ -53,7 +53,7 @@ def test_wheel_installs_and_runs_outside_checkout(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples" / "homelab", work / "homelab")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
-        [str(env_dir / "bin" / "m0sh1-lint"), "--select", "SC001", "homelab"],
+        [str(env_dir / "bin" / "m0sh1-lint"), "--select", "SC001,KV005", "homelab"],
         cwd=work,
         capture_output=True,
         text=True,
@@ -62,6 +62,7 @@ def test_wheel_installs_and_runs_outside_checkout(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "apps/user/harbor/values.yaml:14:5 SC001 storage-class-unknown" in result.stdout
+    assert "LN004" not in result.stdout  # KV005 found its lifecycle table (a .yaml in schemas/) in the wheel
     where = subprocess.check_output(
         [str(python), "-c", "import linter.core.resources as r; print(r.rules_dir())"], text=True, cwd=work, env=env
     )

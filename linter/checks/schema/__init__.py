@@ -18,6 +18,7 @@ from typing import Any, Literal
 from ...model import Location, Resource, ResourceId, Violation, YamlPath, get_path
 from ...views import Views
 from ..base import AnyCheck, Check
+from . import lifecycle
 from .describe import Issue, field_path, issues, show
 from .validators import DEFAULT_KUBERNETES_VERSION, custom_schemas, kubernetes_validator, schema_version
 
@@ -181,6 +182,7 @@ def unvalidated_kinds(views: Views) -> dict[str, int]:
 FIELDS = frozenset({"kind", "name", "api_version", "field", "problem", "fix", "schema"})
 
 CHECKS: list[AnyCheck] = [
+    *lifecycle.CHECKS,
     Check(
         "kubernetes-schema",
         check_kubernetes,
