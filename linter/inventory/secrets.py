@@ -9,7 +9,7 @@ supporting another operator needs YAML, not Python. The references to Secrets ar
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,10 +92,32 @@ def _truthy(data: Any, paths: str) -> bool:
 
 def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     """What a produce entry's templates read: the object, or each node `each` names (one Secret
-    per Ingress `tls` entry)."""
+    per Ingress `tls` entry), or the object once per key of the map `eachKey` names, with the
+    key as `@key` and as `@dnsKey` (underscores made dashes, as Secret names need)."""
+    if spec.get("eachKey"):
+        found = _at(data, spec["eachKey"])
+        keys = [str(k) for k in found] if isinstance(found, dict) else []
+        return [{**data, "@key": key, "@dnsKey": key.replace("_", "-")} for key in keys]
     if not spec.get("each"):
         return [data]
     return [get_path(data, path) for path in expand_path(data, spec["each"])]
+
+
+def _target_namespaces(
+    spec: Mapping[str, Any], item: Any, resource: Resource, namespaces: set[str]
+) -> Sequence[str | None]:
+    """Where the Secret is made: the `namespace` template, else the object's namespace; with
+    `namespacesAt`, each namespace those paths list; with `allNamespacesIf` present (a label
+    selector over namespaces), every namespace the repository deploys into."""
+    if any(_at(item, path) is not None for path in spec.get("allNamespacesIf", ())):
+        return sorted(namespaces)
+    listed = sorted(
+        {str(get_path(item, ypath)) for path in spec.get("namespacesAt", ()) for ypath in expand_path(item, path)}
+    )
+    if listed:
+        return listed
+    templated = render_template(spec["namespace"], item) if spec.get("namespace") else None
+    return [templated or resource.id.namespace]
 
 
 def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
@@ -174,24 +196,24 @@ def produced_secrets(
                     continue
                 if spec.get("unless") and _truthy(data, spec["unless"]):
                     continue
-                for item in _items(spec, data):  # the object, or each item `each` names
+                for item in _items(spec, data):  # the object, or each item `each` / `eachKey` names
                     name = render_template(spec["name"], item)
                     if not name:
                         continue
-                    namespace = (render_template(spec["namespace"], item) if spec.get("namespace") else None) or (
-                        resource.id.namespace
-                    )
                     keys = _keys(spec, item)
                     shared = bool(producer.get("shared"))
-                    out.append(
-                        ProducedSecret(
-                            namespace, name, keys, resource, producer["name"], resource.deployed, shared=shared
-                        )
-                    )
-                    for mirror in sorted(_mirror_namespaces(_annotations(spec, item), namespaces) - {namespace}):
+                    for namespace in _target_namespaces(spec, item, resource, namespaces):
                         out.append(
-                            ProducedSecret(mirror, name, keys, resource, producer["name"], resource.deployed, namespace)
+                            ProducedSecret(
+                                namespace, name, keys, resource, producer["name"], resource.deployed, shared=shared
+                            )
                         )
+                        for mirror in sorted(_mirror_namespaces(_annotations(spec, item), namespaces) - {namespace}):
+                            out.append(
+                                ProducedSecret(
+                                    mirror, name, keys, resource, producer["name"], resource.deployed, namespace
+                                )
+                            )
     for secret in declared:
         maker = "config" if secret.location is None else "terraform"
         out.append(ProducedSecret(secret.namespace, secret.name, secret.keys, None, maker, True, declared=secret))
