@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import charts, cnpg, loading, meta, placement, schema, secrets, storage
+from . import charts, cnpg, loading, meta, placement, schema, secrets, storage, unread_values
 from .base import AnyCheck
 from .templates import field, reference
 
@@ -27,6 +27,7 @@ REGISTRY: dict[str, AnyCheck] = _registry(
         *storage.CHECKS,
         *secrets.CHECKS,
         *charts.CHECKS,
+        *unread_values.CHECKS,
         *cnpg.CHECKS,
         *schema.CHECKS,
         *placement.CHECKS,

@@ -63,10 +63,14 @@ class SourceKind(str, Enum):
 
 @dataclass(frozen=True)
 class LineRefs:
-    """`.Values` paths used on one template line, and any `default "X"` literals on it."""
+    """`.Values` paths used on one template line, and any `default "X"` literals on it.
+
+    `tested` are the paths of `values` that the line only tests (`if X`, `with X`): their
+    presence matters, not what is below them."""
 
     values: tuple[ValuesPath, ...]
     defaults: tuple[str, ...]
+    tested: tuple[ValuesPath, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import yaml
 
 from ...core.resources import schemas_dir
 from ...model import Resource, Violation
+from ...model.shapes import as_list
 from ...views import Views
 from ..base import AnyCheck, Check
 from .validators import DEFAULT_KUBERNETES_VERSION
@@ -83,7 +84,7 @@ def _served_by_crds(views: Views) -> dict[tuple[str, str], Served]:
         spec = _mapping(crd.get(("spec",)))
         names = _mapping(spec.get("names"))
         group, kind = spec.get("group"), names.get("kind")
-        versions = [v for v in spec.get("versions") or () if isinstance(v, dict) and isinstance(v.get("name"), str)]
+        versions = [v for v in as_list(spec.get("versions")) if isinstance(v, dict) and isinstance(v.get("name"), str)]
         if not isinstance(group, str) or not isinstance(kind, str) or not versions:
             continue  # a v1beta1 CRD with spec.version, or a malformed one: nothing to judge by
         served = {str(v["name"]) for v in versions if v.get("served") is not False}

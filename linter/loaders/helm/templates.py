@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ...model import LineRefs, ValuesPath
 
 _ACTION = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
-_VALUES_REF = re.compile(r"(?<![\w)])\$?\.Values((?:\.[A-Za-z_][\w-]*)*)")
+_VALUES_REF = re.compile(r"(?<![\w)])(?:\$\w*)?\.Values((?:\.[A-Za-z_][\w-]*)*)")  # .Values, $.Values, $root.Values
 _INDEX_REF = re.compile(r"index\s+\$?\.Values((?:\s+\"[^\"]+\")+)")
 _RELATIVE_REF = re.compile(r"(?<![\w$)\]])\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 _DEFAULT = re.compile(r"default\s+\"([^\"]*)\"|default\s+'([^']*)'")
 _BLOCK_OPEN = re.compile(r"^\s*(with|range|if|define|block)\b(.*)$", re.S)
 _BLOCK_END = re.compile(r"^\s*end\b")
+_BARE_DOT = re.compile(r"(?<![\w$)\].])\.(?![\w.])")  # `.` itself: the block's whole context
 _BUILTIN_ROOTS = {"Values", "Release", "Chart", "Capabilities", "Template", "Files"}
 
 
@@ -54,7 +55,7 @@ def scan(source: str) -> dict[int, LineRefs]:
     """Map 1-based template line → the values paths and default literals its actions use."""
     stack: list[ValuesPath | None] = []
     context: ValuesPath | None = ()
-    per_line: dict[int, tuple[list[ValuesPath], list[str]]] = {}
+    per_line: dict[int, tuple[list[ValuesPath], list[str], list[ValuesPath]]] = {}
     line, counted = 1, 0
     for match in _ACTION.finditer(source):
         expr = match.group(1)
@@ -62,23 +63,49 @@ def scan(source: str) -> dict[int, LineRefs]:
             continue  # a template comment
         line += source.count("\n", counted, match.start())  # counted incrementally: linear in the source
         counted = match.start()
+        tested: list[ValuesPath] = []
         opened = _BLOCK_OPEN.match(expr)
         if opened:
             keyword, rest = opened.group(1), opened.group(2)
             stack.append(context)
             refs = _paths_in(rest, context)
+            if keyword in ("if", "with") and ":=" not in rest:
+                tested = list(refs)  # `with $b := .Values.b` reads through $b: unseen, so a whole read
             context = _block_context(keyword, rest, context)
         elif _BLOCK_END.match(expr):
             context = stack.pop() if stack else ()
             continue
         else:
             refs = _paths_in(expr, context)
+            if context and _BARE_DOT.search(expr):
+                refs.append(context)  # `toYaml .` inside `with .Values.x`: all of x
         defaults = [a or b for a, b in _DEFAULT.findall(expr)]
         if refs or defaults:
-            entry = per_line.setdefault(line, ([], []))
+            entry = per_line.setdefault(line, ([], [], []))
             entry[0].extend(refs)
             entry[1].extend(defaults)
-    return {line: LineRefs(tuple(v), tuple(d)) for line, (v, d) in per_line.items()}
+            entry[2].extend(tested)
+    return {line: LineRefs(tuple(v), tuple(d), tuple(t)) for line, (v, d, t) in per_line.items()}
+
+
+_DEFINE = re.compile(r"\{\{-?\s*(?:define|block)\s+\"([^\"]+)\"")
+_CALL = re.compile(r"\b(?:include|template)\s+(\"[^\"]*\"|\S+)")
+
+
+def named_templates(sources: Iterable[str]) -> tuple[set[str], set[str] | None]:
+    """The named templates `sources` define, and those they call with `include` / `template`
+    (None when a call's name is computed: `include (printf "%s.x" .Chart.Name) .`)."""
+    defined: set[str] = set()
+    called: set[str] | None = set()
+    for source in sources:
+        defined.update(_DEFINE.findall(source))
+        for action in _ACTION.findall(source):
+            for name in _CALL.findall(action):
+                if not (name.startswith('"') and name.endswith('"')) or called is None:
+                    called = None
+                    continue
+                called.add(name[1:-1])
+    return defined, called
 
 
 def all_paths(refs: Mapping[int, LineRefs]) -> set[ValuesPath]:

@@ -1,0 +1,133 @@
+"""CH006: a values key that no template of the chart reads.
+
+After a refactor (values moved to `backup.wal` while the templates still read
+`backup.barmanObjectStore.wal`) the setting silently stops reaching the rendered objects. A key
+is unread when no `.Values` path a template reads is that key, one of its parents (read whole,
+e.g. `toYaml .Values.backup`) or one of its children.
+
+Only charts whose reads can all be seen are judged, so a finding is never a guess:
+- the chart is in the repository (its `templates/` read by loaders/helm/templates.py);
+- every named template it calls (`include`, `template`) is defined in its own templates: a
+  call into a library chart (bjw-s common) or a computed name means reads we cannot see;
+- no template reads `.Values` whole (`toYaml .Values`, `hasKey .Values`), and no values string
+  holds `{{` (a `tpl` value can read any key);
+- keys under a dependency's name or alias (its values) and under `global` are not judged, nor
+  empty placeholders (`annotations: {}`, `tls: []`, `""`, null), which set nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..core.suggest import close_matches
+from ..loaders.helm.templates import named_templates
+from ..model import Chart, Rendering, ValuesPath, Violation, YamlPath, format_path
+from ..views import Views
+from .base import AnyCheck, Check, NoParams
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a chart's templates read: paths read whole (with all below them), and paths only
+    tested (`if .Values.backup`, `with .Values.backup`: what is below still has to be read)."""
+
+    whole: frozenset[ValuesPath]
+    tested: frozenset[ValuesPath]
+
+    @property
+    def all(self) -> frozenset[ValuesPath]:
+        return self.whole | self.tested
+
+
+def chart_reads(chart: Chart) -> Reads:
+    whole: set[ValuesPath] = set()
+    tested: set[ValuesPath] = set()
+    for template in chart.templates:
+        for refs in template.refs.values():
+            whole.update(path for path in refs.values if path not in refs.tested)
+            tested.update(refs.tested)
+    return Reads(frozenset(whole), frozenset(tested - whole))
+
+
+def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
+    charts = {chart.dir: chart for chart in views.inventory.model.charts}
+    reported: set[tuple[str, YamlPath]] = set()
+    for rendering in views.inventory.renderings:
+        chart = charts.get(rendering.chart_dir)
+        if chart is None or not _reads_are_visible(chart, rendering):
+            continue
+        reads = chart_reads(chart)
+        skipped = {d.scope for d in chart.dependencies} | {"global"}
+        for vpath, value, layer in views.release(rendering).leaves():
+            if not vpath or vpath[0] in skipped or value in (None, "", {}, []):
+                continue  # an empty placeholder (`annotations: {}`) sets nothing
+            dead = _unread_prefix(vpath, reads)
+            if dead is None or (layer.label, dead) in reported:
+                continue
+            reported.add((layer.label, dead))
+            yield Violation(
+                layer.locate(dead),
+                {"key": format_path(dead), "chart": chart.dir, "where": layer.label},
+                None,
+                _siblings(dead, reads.all),
+            )
+
+
+def _reads_are_visible(chart: Chart, rendering: Rendering) -> bool:
+    if not chart.templates or () in rendering.used_values:
+        return False
+    defined, called = named_templates(template.source for template in chart.templates)
+    if called is None or not called <= defined:
+        return False
+    return not any(_has_template(layer.data) for layer in rendering.values)
+
+
+def _has_template(data: object) -> bool:
+    if isinstance(data, dict):
+        return any(_has_template(v) for v in data.values())
+    if isinstance(data, list):
+        return any(_has_template(v) for v in data)
+    return isinstance(data, str) and "{{" in data
+
+
+def _matches(ref: ValuesPath, vpath: YamlPath) -> bool:
+    """Does `ref` (with `*` for any key or index) name `vpath` or one of its parents?"""
+    return len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath, strict=False))
+
+
+def _unread_prefix(vpath: YamlPath, reads: Reads) -> YamlPath | None:
+    """The shortest prefix of `vpath` that no read reaches (not read whole itself or through a
+    parent, not tested, nothing read below it); None when `vpath` is read."""
+    for cut in range(1, len(vpath) + 1):
+        prefix = vpath[:cut]
+        if any(_matches(ref, prefix) for ref in reads.whole):
+            return None  # the prefix (or a parent of it) is read whole
+        tested = any(len(ref) == cut and _matches(ref, prefix) for ref in reads.tested)
+        below = any(len(ref) > cut and _matches(ref[:cut], prefix) for ref in reads.all)
+        if not tested and not below:
+            return prefix if isinstance(prefix[-1], str) else None
+    return None
+
+
+def _siblings(dead: YamlPath, used: frozenset[ValuesPath]) -> tuple[str, ...]:
+    """Keys the templates read beside the unread one (`backup.barmanObjectStore` for `backup.wal`)."""
+    parent = dead[:-1]
+    names = {
+        ref[len(parent)]
+        for ref in used
+        if len(ref) > len(parent) and _matches(ref[: len(parent)], parent) and ref[len(parent)] != "*"
+    }
+    found = close_matches(str(dead[-1]), names)
+    return tuple(format_path((*parent, name)) for name in found)
+
+
+CHECKS: list[AnyCheck] = [
+    Check(
+        "values-unread",
+        check_unread_values,
+        NoParams,
+        frozenset({"key", "chart", "where"}),
+        "Values keys that no template of a chart whose reads are all visible ever reads.",
+    ),
+]
