@@ -11,7 +11,8 @@ Only charts whose reads can all be seen are judged, so a finding is never a gues
   call into a library chart (bjw-s common) or a computed name means reads we cannot see;
 - no template reads `.Values` whole (`toYaml .Values`, `hasKey .Values`), and no values string
   holds `{{` (a `tpl` value can read any key);
-- keys under a dependency's name or alias (its values) and under `global` are not judged, nor
+- keys under a dependency's name or alias (its values), under `global` and `tags`, and the
+  dependencies' `condition` paths (Helm reads those) are not judged, nor
   empty placeholders (`annotations: {}`, `tls: []`, `""`, null), which set nothing.
 """
 
@@ -58,10 +59,11 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
         if chart is None or not _reads_are_visible(chart, rendering):
             continue
         reads = chart_reads(chart)
-        skipped = {d.scope for d in chart.dependencies} | {"global"}
+        skipped = {d.scope for d in chart.dependencies} | {"global", "tags"}  # subcharts' values; Helm's own
+        conditions = {tuple(c.strip().split(".")) for d in chart.dependencies for c in (d.condition or "").split(",")}
         for vpath, value, layer in views.release(rendering).leaves():
-            if not vpath or vpath[0] in skipped or value in (None, "", {}, []):
-                continue  # an empty placeholder (`annotations: {}`) sets nothing
+            if not vpath or vpath[0] in skipped or vpath in conditions or value in (None, "", {}, []):
+                continue  # an empty placeholder (`annotations: {}`) sets nothing; Helm reads conditions
             dead = _unread_prefix(vpath, reads)
             if dead is None or (layer.label, dead) in reported:
                 continue

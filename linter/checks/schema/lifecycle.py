@@ -41,6 +41,7 @@ class Lifecycle:
     replacement: str | None  # an apiVersion
     replacement_kind: str | None  # when the kind changes too (Endpoints → EndpointSlice)
     note: str
+    ga: bool  # a GA version (v1, v2): Kubernetes does not remove those
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def lifecycle_table() -> Mapping[tuple[str, str], Lifecycle]:
             row["replacement"],
             row.get("replacementKind"),
             row["note"],
+            bool(re.fullmatch(r"v\d+", row["version"])),
         )
         for kind in row["kinds"]:
             table[(api_version, kind)] = entry
@@ -141,8 +143,8 @@ def _builtin(entry: Lifecycle, target: tuple[int, int], match: str) -> dict[str,
             return None
         why = f"which Kubernetes {version} no longer serves (removed in {_shown(entry.removed)})"
     elif entry.deprecated is not None and entry.deprecated <= target:
-        if match != "deprecated":
-            return None
+        if match != "deprecated" or (entry.removed is None and entry.ga):
+            return None  # a GA version deprecated with no removal planned (core v1 Endpoints) keeps working
         removal = f", removed in {_shown(entry.removed)}" if entry.removed else ""
         why = f"deprecated since Kubernetes {_shown(entry.deprecated)}{removal}: the API server warns on every sync"
     else:
