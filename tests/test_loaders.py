@@ -338,6 +338,7 @@ def test_terraform_kubernetes_secrets_with_literal_names_are_declared(tmp_path: 
         'resource "kubernetes_secret" "c" {\n  metadata {\n    name = "${var.x}"\n  }\n}\n'
         'resource "kubernetes_secret" "unclosed" {\n  metadata {\n    name = "gamma"\n'
     )
-    root = write(tmp_path, {"infra/main.tf": main_tf, "infra/other.tf": 'variable "x" {}\n'})
+    nested = 'resource "kubernetes_secret" "deep" {\n  metadata {\n    name = "' + '${"' * 5000 + "\n}\n"
+    root = write(tmp_path, {"infra/main.tf": main_tf, "infra/other.tf": 'variable "x" {}\n', "infra/deep.tf": nested})
     found = [(s.namespace, s.name, s.location.line if s.location else 0) for s in terraform_secrets(RepoFiles(root))]
     assert found == [("ops", "alpha", 1), ("default", "beta", 12)]

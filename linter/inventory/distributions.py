@@ -2,7 +2,7 @@
 
 A claim on one of these is not reported as naming a missing class unless the config lists the
 cluster's classes (`cluster.storageClasses`): then that list is the truth. Sources are in
-docs/reference/kubernetes.md §8 (k3s from its `manifests/local-storage.yaml`; the others from
+docs/reference/kubernetes.md §4 (k3s from its `manifests/local-storage.yaml`; the others from
 each distribution's documentation of its default class).
 """
 

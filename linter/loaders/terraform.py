@@ -39,7 +39,10 @@ def terraform_secrets(files: RepoFiles) -> list[DeclaredSecret]:
         text = files.read_text(rel, used=False)
         if text is None or len(text) > MAX_TF_BYTES or "kubernetes_secret" not in text:
             continue
-        out.extend(_secrets_in(rel, text))
+        try:
+            out.extend(_secrets_in(rel, text))
+        except RecursionError:  # strings nested in `${...}` thousands deep: a file we do not understand
+            continue
     return out
 
 
