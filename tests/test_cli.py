@@ -32,11 +32,11 @@ def test_findings_exit_1_and_json_matches_contract(capsys: pytest.CaptureFixture
 
 
 def test_clean_tree_exits_0(seed_after: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The seed's after state: no errors, the PG008, NP006 and CH006 warnings (see test_e2e_seed).
+    # The seed's after state: no errors, the PG008 and NP006 warnings (see test_e2e_seed).
     assert main([str(seed_after)]) == 0
     out = capsys.readouterr().out
     assert "PG008 barman-in-tree-deprecated" in out
-    assert out.rstrip().endswith("Found 3 problems: 3 warnings.")
+    assert out.rstrip().endswith("Found 2 problems: 2 warnings.")
 
 
 def test_text_output_is_plain_and_grouped(capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,7 +83,7 @@ def test_review_comments_on_diff_lines_and_lists_the_rest(
     findings = json.loads(out)["findings"]
     [review] = server.state.reviews
     assert review["state"] == "REQUEST_CHANGES" and review["commit_id"] == "c0ffee"
-    assert review["body"].startswith(MARKER + "\n## m0sh1-lint: 17 errors, 3 warnings\n")
+    assert review["body"].startswith(MARKER + "\n## m0sh1-lint: 17 errors, 2 warnings\n")
     on_diff = [f for f in findings if f["file"] == VALUES and f["line"] == 14]
     assert [(c["path"], c["new_position"]) for c in review["comments"]] == [(VALUES, 14)] and len(on_diff) == 1
     assert review["comments"][0]["body"].startswith("**error** [SC001 storage-class-unknown](")

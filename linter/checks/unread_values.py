@@ -5,6 +5,10 @@ After a refactor (values moved to `backup.wal` while the templates still read
 is unread when no `.Values` path a template reads is that key, one of its parents (read whole,
 e.g. `toYaml .Values.backup`) or one of its children.
 
+A top-level key nothing reads is reported only when it resembles one the templates read (a
+typo); a whole block of notes (`migration:` kept as documentation) is left alone. A key below a
+block the templates do read (`backup.wal` beside `backup.barmanObjectStore`) is always reported.
+
 Only charts whose reads can all be seen are judged, so a finding is never a guess:
 - the chart is in the repository (its `templates/` read by loaders/helm/templates.py);
 - every named template it calls (`include`, `template`) is defined in its own templates: a
@@ -68,11 +72,14 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
             if dead is None or (layer.label, dead) in reported:
                 continue
             reported.add((layer.label, dead))
+            suggestions = _siblings(dead, reads.all)
+            if len(dead) == 1 and not suggestions:
+                continue  # a whole top-level block nothing reads: often notes kept on purpose (a `migration:` plan)
             yield Violation(
                 layer.locate(dead),
                 {"key": format_path(dead), "chart": chart.dir, "where": layer.label},
                 None,
-                _siblings(dead, reads.all),
+                suggestions,
             )
 
 
