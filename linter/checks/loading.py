@@ -51,6 +51,7 @@ FIELDS = frozenset(
         "version",
         "parent",
         "offline",
+        "others",
     }
 )
 

@@ -170,11 +170,32 @@ def _suppressions(files: RepoFiles, resources: list[Resource]) -> list[Suppressi
 def _unique(problems: list[Problem]) -> list[Problem]:
     seen: set[tuple[object, ...]] = set()
     out = []
-    for problem in problems:
+    for problem in _one_per_template_line(problems):
         key = (problem.rule, problem.location, tuple(sorted((k, str(v)) for k, v in problem.fields.items())))
         if key not in seen:
             seen.add(key)
             out.append(problem)
+    return out
+
+
+def _one_per_template_line(problems: list[Problem]) -> list[Problem]:
+    """AR013 notes that differ only in the Application's name (every Application one
+    ApplicationSet template line generates): one note, naming the first and counting the rest."""
+    apps: dict[tuple[object, ...], list[str]] = {}
+    for problem in problems:
+        if problem.rule == "AR013":
+            key = (problem.location, problem.fields.get("kind"), problem.fields.get("reason"))
+            apps.setdefault(key, []).append(str(problem.fields.get("app")))
+    out = []
+    for problem in problems:
+        if problem.rule != "AR013":
+            out.append(problem)
+            continue
+        key = (problem.location, problem.fields.get("kind"), problem.fields.get("reason"))
+        names = sorted(set(apps.pop(key, [])))
+        if names:  # the first problem of its group stands for all of it
+            more = f" (and {len(names) - 1} more from the same template)" if len(names) > 1 else ""
+            out.append(Problem("AR013", problem.location, {**problem.fields, "app": names[0], "others": more}))
     return out
 
 
