@@ -11,8 +11,9 @@ from typing import Any, Literal
 from ..core.sensitive import holds_credential
 from ..core.suggest import close_matches
 from ..inventory import Inventory, ProducedSecret
+from ..loaders.kustomize import GENERATED_CREDENTIALS
 from ..model import Location, Resource, SourceKind, Violation
-from ..model.shapes import as_dict
+from ..model.shapes import annotations_of, as_dict
 from ..views import SecretRef, Views
 from .base import AnyCheck, Check, NoParams
 from .wording import keys as key_list
@@ -214,11 +215,13 @@ def check_plaintext(views: Views, params: NoParams) -> Iterator[Violation]:
         if resource.id.api_version != "v1":
             continue
         if resource.source is SourceKind.GENERATED:
-            fields = {
-                "secret": resource.id.name,
-                "what": "a kustomize secretGenerator builds it from literals or files committed in plaintext",
-            }
-            yield Violation(resource.doc.location(), fields, resource.id)
+            held = str(annotations_of(resource.data).get(GENERATED_CREDENTIALS) or "")
+            if held:  # a generator of configuration only (`MODE=prod`) exposes nothing
+                what = (
+                    "a kustomize secretGenerator builds it from literals or files committed in plaintext, "
+                    f"with credentials under keys {key_list(set(held.split(',')))}"
+                )
+                yield Violation(resource.doc.location(), {"secret": resource.id.name, "what": what}, resource.id)
             continue
         plain = _plaintext_keys(resource)
         if plain:

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.globs import argo_glob
+from ..core.sensitive import holds_credential
 from ..model import DirectorySource, Location, Problem, ValuesLayer, YamlDoc, YamlPath
 from ..model.shapes import as_dict, as_list
 from ..model.yamldoc import KnownPositions, pack
 from .files import RepoFiles, posix_join
 
+GENERATED_CREDENTIALS = "m0sh1-lint/credential-keys"  # a generated Secret's keys that hold credentials
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Fields that change nothing the linter looks at, or that it applies itself.
@@ -284,14 +286,24 @@ def _generated(
     transform: _Transform,
     options: dict[str, Any],
 ) -> Included:
-    """The object a generator makes. Only key names are kept: values never enter the linter."""
+    """The object a generator makes. Only key names are kept: values never enter the model;
+    whether a value looks like a credential is judged here, and kept as a yes/no per key."""
     keys: list[str] = []
+    credentials: list[str] = []  # keys whose value (literal, env line, file) holds a credential
+
+    def add(key: str, value: str) -> None:
+        keys.append(key)
+        if kind == "Secret" and holds_credential(key, value):
+            credentials.append(key)
+
     for literal in as_list(generator.get("literals")):
         if isinstance(literal, str) and "=" in literal:  # anything else kustomize refuses: no key, no value shown
-            keys.append(literal.split("=", 1)[0])
+            add(*literal.split("=", 1))
     for entry in as_list(generator.get("files")):
         if isinstance(entry, str):
-            keys.append(entry.split("=", 1)[0] if "=" in entry else entry.rsplit("/", 1)[-1])
+            key, _, name = entry.partition("=") if "=" in entry else (entry.rsplit("/", 1)[-1], "", entry)
+            path = posix_join(here, name)
+            add(key, (files.read_text(path) or "") if path and files.exists(path) else "?")
     env_files = as_list(generator.get("envs")) + ([generator["env"]] if isinstance(generator.get("env"), str) else [])
     for env in env_files:
         env_path = posix_join(here, str(env))
@@ -299,7 +311,8 @@ def _generated(
         for line in text.splitlines():
             line = line.strip()
             if line and not line.startswith("#") and "=" in line:
-                keys.append(line.split("=", 1)[0].strip())
+                key, value = line.split("=", 1)
+                add(key.strip(), value.strip())
     data: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": kind,
@@ -313,7 +326,10 @@ def _generated(
     hashed = not (
         as_dict(generator.get("options")).get("disableNameSuffixHash") or options.get("disableNameSuffixHash")
     )
-    data["metadata"]["annotations"] = {"m0sh1-lint/name-suffix-hash": "true" if hashed else "false"}
+    data["metadata"]["annotations"] = {
+        "m0sh1-lint/name-suffix-hash": "true" if hashed else "false",
+        GENERATED_CREDENTIALS: ",".join(sorted(set(credentials))),
+    }
     at = doc.location(where)
     synthetic = YamlDoc(doc.path, doc.index, data, KnownPositions({(): pack(at.line, at.column)}, at.line))
     return Included(synthetic, transform.namespace, transform.prefix, transform.suffix, doc.path)
