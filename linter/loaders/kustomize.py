@@ -303,7 +303,8 @@ def _generated(
         if isinstance(entry, str):
             key, _, name = entry.partition("=") if "=" in entry else (entry.rsplit("/", 1)[-1], "", entry)
             path = posix_join(here, name)
-            add(key, (files.read_text(path) or "") if path and files.exists(path) else "?")
+            content = files.read_text(path, used=False) if path and files.exists(path) else "?"
+            add(key, content or "")  # read as text (`used=False`): its YAML problems are not the Secret's
     env_files = as_list(generator.get("envs")) + ([generator["env"]] if isinstance(generator.get("env"), str) else [])
     for env in env_files:
         env_path = posix_join(here, str(env))
