@@ -64,6 +64,7 @@ def test_inventory_secrets_text(capsys: pytest.CaptureFixture[str]) -> None:
         (".env", "LOG_LEVEL=debug\nexport API_TOKEN=abc\n", True),
         ("server", "https://prod.example.com:6443", False),
         ("name", "prod", False),
+        ("config.json", "[" * 100_000 + "]" * 100_000, False),  # nested too deep for json: no crash
     ],
 )
 def test_which_secret_entries_hold_credentials(key: str, value: str, held: bool) -> None:

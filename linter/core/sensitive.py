@@ -143,7 +143,7 @@ def _config_holds_credential(text: str) -> bool:
     if text.lstrip().startswith(("{", "[")):
         try:
             return any(_walk(json.loads(text), credential=False))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested thousands deep (hostile): read as lines
             pass
     for line in text.splitlines():
         match = _KEY_LINE.match(line) or _ASSIGNMENT.match(line)
