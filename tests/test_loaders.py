@@ -342,3 +342,24 @@ def test_terraform_kubernetes_secrets_with_literal_names_are_declared(tmp_path: 
     root = write(tmp_path, {"infra/main.tf": main_tf, "infra/other.tf": 'variable "x" {}\n', "infra/deep.tf": nested})
     found = [(s.namespace, s.name, s.location.line if s.location else 0) for s in terraform_secrets(RepoFiles(root))]
     assert found == [("ops", "alpha", 1), ("default", "beta", 12)]
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "tested"),
+    [
+        ("{{ with .Values.backup }}{{ .wal }}{{ end }}", [("backup",), ("backup", "wal")], [("backup",)]),
+        ("{{ with .Values.res }}{{ toYaml . }}{{ end }}", [("res",), ("res",)], [("res",)]),
+        ("{{ if .Values.on.enabled }}x{{ end }}", [("on", "enabled")], [("on", "enabled")]),
+        ("{{ with $b := .Values.bound }}{{ $b.x }}{{ end }}", [("bound",)], []),
+        ("{{ $root.Values.a.b }}", [("a", "b")], []),
+        ('{{ dig "a" "b" "" .Values.AsMap }}', [()], []),
+    ],
+)
+def test_template_scan_tells_tested_paths_from_reads(
+    template: str, values: list[tuple[str, ...]], tested: list[tuple[str, ...]]
+) -> None:
+    from linter.loaders.helm.templates import scan
+
+    refs = scan(template)
+    assert [p for line in refs.values() for p in line.values] == values
+    assert [p for line in refs.values() for p in line.tested] == tested

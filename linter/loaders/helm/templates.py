@@ -27,7 +27,8 @@ _BUILTIN_ROOTS = {"Values", "Release", "Chart", "Capabilities", "Template", "Fil
 def _paths_in(expr: str, context: ValuesPath | None) -> list[ValuesPath]:
     found: list[ValuesPath] = []
     for match in _VALUES_REF.finditer(expr):
-        found.append(tuple(sys.intern(p) for p in match.group(1).split(".") if p))
+        path = tuple(sys.intern(p) for p in match.group(1).split(".") if p)
+        found.append(() if path[:1] == ("AsMap",) else path)  # `dig "a" "b" .Values.AsMap`: all of .Values
     for match in _INDEX_REF.finditer(expr):
         found.append(tuple(sys.intern(p) for p in re.findall(r"\"([^\"]+)\"", match.group(1))))
     if context is not None:
