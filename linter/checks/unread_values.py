@@ -13,8 +13,8 @@ Only charts whose reads can all be seen are judged, so a finding is never a gues
 - the chart is in the repository (its `templates/` read by loaders/helm/templates.py);
 - every named template it calls (`include`, `template`) is defined in its own templates: a
   call into a library chart (bjw-s common) or a computed name means reads we cannot see;
-- no template reads `.Values` whole (`toYaml .Values`, `hasKey .Values`), and no values string
-  holds `{{` (a `tpl` value can read any key);
+- no template reads `.Values` whole (`toYaml .Values`, `hasKey .Values`), none renders a chart
+  file with `tpl`, and no values string holds `{{` (a `tpl` value can read any key);
 - keys under a dependency's name or alias (its values), under `global` and `tags`, and the
   dependencies' `condition` paths (Helm reads those) are not judged, nor
   empty placeholders (`annotations: {}`, `tls: []`, `""`, null), which set nothing.
@@ -86,6 +86,8 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
 def _reads_are_visible(chart: Chart, rendering: Rendering) -> bool:
     if not chart.templates or () in rendering.used_values:
         return False
+    if any("tpl" in t.source and ".Files" in t.source for t in chart.templates):
+        return False  # `tpl (.Files.Get "config.yaml") .`: the file's reads are not seen
     defined, called = named_templates(template.source for template in chart.templates)
     if called is None or not called <= defined:
         return False
