@@ -31,6 +31,7 @@ from .validators import DEFAULT_KUBERNETES_VERSION
 LIFECYCLE_FILE = "kubernetes-api-lifecycle.yaml"
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser: 20 ms less per run
 CRD_KIND = "CustomResourceDefinition"
+UNRENDERABLE = "LD010"  # a chart (or a dependency) that could not be had
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,10 @@ def check_api_lifecycle(views: Views, params: LifecycleParams) -> Iterator[Viola
     inventory = views.inventory
     target = _minor(inventory.config.kubernetes_version or DEFAULT_KUBERNETES_VERSION) or (1, 34)
     table = lifecycle_table()
-    crds = _served_by_crds(views)
+    # a chart that could not be rendered (LD010) may install a newer copy of a CRD: then what the
+    # repository's copies serve is not the whole truth, and custom resources are not judged
+    unrenderable = any(problem.rule == UNRENDERABLE for problem in inventory.model.problems)
+    crds = _served_by_crds(views) if not unrenderable else {}
     for resources in inventory.by_kind.values():
         for resource in resources:
             if not inventory.in_focus(resource):
