@@ -12,6 +12,7 @@ from typing import Literal
 from ..core.suggest import close_matches
 from ..inventory import Inventory
 from ..model import Fix, Location, Viewer, Violation, YamlPath, format_path
+from ..model.values import read_covers
 from ..views import Views
 from ..views.claims import CLAIM_SITES, NO_CLASS, Claim, ClaimSite, claims
 from . import wording
@@ -162,10 +163,7 @@ def _storage_key(vpath: YamlPath, params: ValuesParams, parent_pattern: re.Patte
 
 def _consumed(vpath: YamlPath, used: frozenset[tuple[str, ...]]) -> bool:
     """A template reads `vpath` when it reads the path or any ancestor (e.g. via toYaml)."""
-    return any(
-        len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath, strict=False))
-        for ref in used
-    )
+    return any(read_covers(ref, vpath) for ref in used)
 
 
 def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 from ..core.suggest import close_matches
 from ..loaders.helm.templates import named_templates
-from ..model import Chart, Rendering, ValuesPath, Violation, YamlPath, format_path
+from ..model import Chart, ValuesPath, Violation, YamlPath, format_path
+from ..model.shapes import templated
+from ..model.values import read_covers
 from ..views import Views
 from .base import AnyCheck, Check, NoParams
 
@@ -57,12 +59,17 @@ def chart_reads(chart: Chart) -> Reads:
 
 def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
     charts = {chart.dir: chart for chart in views.inventory.model.charts}
+    judged: dict[str, Reads | None] = {}  # per chart: its templates are the same for every release
     reported: set[tuple[str, YamlPath]] = set()
     for rendering in views.inventory.renderings:
         chart = charts.get(rendering.chart_dir)
-        if chart is None or not _reads_are_visible(chart, rendering):
+        if chart is None:
             continue
-        reads = chart_reads(chart)
+        if chart.dir not in judged:
+            judged[chart.dir] = visible_reads(chart)
+        reads = judged[chart.dir]
+        if reads is None or any(templated(layer.data) for layer in rendering.values):
+            continue  # a `tpl` value can read any key
         skipped = {d.scope for d in chart.dependencies} | {"global", "tags"}  # subcharts' values; Helm's own
         conditions = {tuple(c.strip().split(".")) for d in chart.dependencies for c in (d.condition or "").split(",")}
         for vpath, value, layer in views.release(rendering).leaves():
@@ -83,28 +90,17 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
             )
 
 
-def _reads_are_visible(chart: Chart, rendering: Rendering) -> bool:
-    if not chart.templates or () in rendering.used_values:
-        return False
+def visible_reads(chart: Chart) -> Reads | None:
+    """What the chart's templates read, when all of it can be seen; None otherwise."""
+    if not chart.templates:
+        return None
     if any("tpl" in t.source and ".Files" in t.source for t in chart.templates):
-        return False  # `tpl (.Files.Get "config.yaml") .`: the file's reads are not seen
+        return None  # `tpl (.Files.Get "config.yaml") .`: the file's reads are not seen
     defined, called = named_templates(template.source for template in chart.templates)
     if called is None or not called <= defined:
-        return False
-    return not any(_has_template(layer.data) for layer in rendering.values)
-
-
-def _has_template(data: object) -> bool:
-    if isinstance(data, dict):
-        return any(_has_template(v) for v in data.values())
-    if isinstance(data, list):
-        return any(_has_template(v) for v in data)
-    return isinstance(data, str) and "{{" in data
-
-
-def _matches(ref: ValuesPath, vpath: YamlPath) -> bool:
-    """Does `ref` (with `*` for any key or index) name `vpath` or one of its parents?"""
-    return len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath, strict=False))
+        return None  # a helper of a library chart (or a computed name) reads what we cannot see
+    reads = chart_reads(chart)
+    return None if () in reads.all else reads  # `.Values` read whole
 
 
 def _unread_prefix(vpath: YamlPath, reads: Reads) -> YamlPath | None:
@@ -112,10 +108,10 @@ def _unread_prefix(vpath: YamlPath, reads: Reads) -> YamlPath | None:
     parent, not tested, nothing read below it); None when `vpath` is read."""
     for cut in range(1, len(vpath) + 1):
         prefix = vpath[:cut]
-        if any(_matches(ref, prefix) for ref in reads.whole):
+        if any(read_covers(ref, prefix) for ref in reads.whole):
             return None  # the prefix (or a parent of it) is read whole
-        tested = any(len(ref) == cut and _matches(ref, prefix) for ref in reads.tested)
-        below = any(len(ref) > cut and _matches(ref[:cut], prefix) for ref in reads.all)
+        tested = any(len(ref) == cut and read_covers(ref, prefix) for ref in reads.tested)
+        below = any(len(ref) > cut and read_covers(ref[:cut], prefix) for ref in reads.all)
         if not tested and not below:
             return prefix if isinstance(prefix[-1], str) else None
     return None
@@ -127,7 +123,7 @@ def _siblings(dead: YamlPath, used: frozenset[ValuesPath]) -> tuple[str, ...]:
     names = {
         ref[len(parent)]
         for ref in used
-        if len(ref) > len(parent) and _matches(ref[: len(parent)], parent) and ref[len(parent)] != "*"
+        if len(ref) > len(parent) and read_covers(ref[: len(parent)], parent) and ref[len(parent)] != "*"
     }
     found = close_matches(str(dead[-1]), names)
     return tuple(format_path((*parent, name)) for name in found)

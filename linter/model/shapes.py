@@ -23,3 +23,9 @@ def metadata(data: Any) -> dict[Any, Any]:
 
 def annotations_of(data: Any) -> dict[Any, Any]:
     return as_dict(metadata(data).get("annotations"))
+
+
+def templated(data: Any) -> bool:
+    """Does the data hold a Go template (`{{ ... }}`) that a chart passes through `tpl`: values
+    that are not checkable as written, and that can read any other value."""
+    return "{{" in repr(data)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .yamldoc import YamlPath
+
 
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """`override` on top of `base`, as Helm merges value files (a later `-f` wins)."""
@@ -39,3 +41,9 @@ def without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:
         for key, value in values.items()
         if value is not None
     }
+
+
+def read_covers(ref: tuple[str, ...], vpath: YamlPath) -> bool:
+    """Does a template's read of `ref` (`*` for any key or index) reach `vpath`: the path itself
+    or one of its parents (`toYaml .Values.backup` reads all of `backup`)?"""
+    return len(ref) <= len(vpath) and all(r == "*" or r == str(v) for r, v in zip(ref, vpath, strict=False))

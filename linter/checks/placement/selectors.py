@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ...model import Node, Violation, YamlPath
+from ...model.shapes import templated
 from ...views import Views, Workload
 from ...views.scheduling import eligible, expression_matches, label_text, selector_matches, term_matches
 from ..base import NoParams
 from ..wording import names
-from .shared import expression_text, label_problem, nodes_from, templated, term_text
+from .shared import expression_text, label_problem, nodes_from, term_text
 
 
 def check_node_selector(views: Views, params: NoParams) -> Iterator[Violation]:

@@ -27,11 +27,6 @@ def nodes_from(views: Views) -> str:
     return ", ".join(places) or "none"
 
 
-def templated(data: Any) -> bool:
-    """Values that a chart passes through `tpl`: not checkable as written."""
-    return "{{" in repr(data)
-
-
 def expression_text(expression: Mapping[str, Any]) -> str:
     values = expression.get("values") or []
     shown = f" ({', '.join(label_text(v) for v in values)})" if values else ""

@@ -17,13 +17,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 
 from ...core.resources import schemas_dir
 from ...model import Resource, Violation
-from ...model.shapes import as_list
+from ...model.shapes import as_dict, as_list
 from ...views import Views
 from ..base import AnyCheck, Check
 from .validators import DEFAULT_KUBERNETES_VERSION
@@ -85,8 +85,8 @@ def _served_by_crds(views: Views) -> dict[tuple[str, str], Served]:
     a vendored copy may differ: a version any of them serves counts as served)."""
     found: dict[tuple[str, str], Served] = {}
     for crd in views.inventory.of_kind(CRD_KIND):  # deployed: what the API server will serve
-        spec = _mapping(crd.get(("spec",)))
-        names = _mapping(spec.get("names"))
+        spec = as_dict(crd.get(("spec",)))
+        names = as_dict(spec.get("names"))
         group, kind = spec.get("group"), names.get("kind")
         versions = [v for v in as_list(spec.get("versions")) if isinstance(v, dict) and isinstance(v.get("name"), str)]
         if not isinstance(group, str) or not isinstance(kind, str) or not versions:
@@ -100,10 +100,6 @@ def _served_by_crds(views: Views) -> dict[tuple[str, str], Served]:
         crd_name = known.crd if known is not None else crd.id.name or f"{names.get('plural', kind)}.{group}"
         found[(group, kind)] = Served(crd_name, frozenset(served), deprecated)
     return found
-
-
-def _mapping(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
