@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -182,3 +184,23 @@ def test_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     first = capsys.readouterr().out
     main(["--format", "json", str(EXAMPLE)])
     assert capsys.readouterr().out == first
+
+
+def test_console_script_flushes_runs_exit_handlers_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    # `run` (the console script) ends with os._exit: nothing may be lost on the way out
+    out_file = tmp_path / "report.json"
+    program = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        f"sys.argv = ['m0sh1-lint', '--format', 'json', '--output', {str(out_file)!r}, {str(EXAMPLE)!r}]\n"
+        "from linter.cli import run\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.endswith("exit handler ran\n")
+    written = json.loads(out_file.read_text())
+    total = sum(written["summary"][s] for s in ("error", "warning", "info"))
+    assert len(written["findings"]) == total > 0
+    # the console's text report, buffered (stdout is a pipe), is there to its last line
+    assert done.stdout.rstrip().splitlines()[-1].startswith(f"Found {total} problems")
