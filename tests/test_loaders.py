@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import math
 import tarfile
 from pathlib import Path
@@ -363,3 +364,47 @@ def test_template_scan_tells_tested_paths_from_reads(
     refs = scan(template)
     assert [p for line in refs.values() for p in line.values] == values
     assert [p for line in refs.values() for p in line.tested] == tested
+
+
+@pytest.mark.parametrize(
+    ("parts", "joined"),
+    [
+        (("apps", "web/values.yaml"), "apps/web/values.yaml"),
+        (("apps/web", "../db", "./values.yaml"), "apps/db/values.yaml"),
+        (("apps//web/", ""), "apps/web"),
+        (("apps", "/base"), "base"),  # an absolute part starts again at the root, as a join does
+        (("apps/web", "../../.."), None),
+        (("..",), None),
+        (("a/..", "."), ""),
+        ((), ""),
+    ],
+)
+def test_inside_repo_joins_and_normalises(parts: tuple[str, ...], joined: str | None) -> None:
+    from linter.loaders.files import inside_repo
+
+    assert inside_repo(*parts) == joined
+
+
+def test_repo_walk_lists_files_and_vets_links(tmp_path: Path) -> None:
+    from linter.loaders.files import RepoFiles
+
+    root = tmp_path / "repo"
+    for rel in ("b/z.yaml", "b/a/y.yaml", "a.yaml", "node_modules/x.yaml", "shared/pvc.yaml"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("kind: ConfigMap\n")
+    (tmp_path / "outside.yaml").write_text("secret: x\n")
+    os.symlink(root / "shared/pvc.yaml", root / "b/link.yaml")  # inside: read as its target
+    os.symlink(root / "shared", root / "linked-dir")  # a directory link: not followed, not reported
+    os.symlink(tmp_path / "outside.yaml", root / "b/out.yaml")  # leaves the repo: reported
+    os.symlink(root / "missing.yaml", root / "dangling.yaml")  # dangles: reported
+    os.mkfifo(root / "b/pipe.yaml")  # would block a reader: reported, never opened
+
+    files = RepoFiles(root, ("node_modules",))
+    assert files.files == ["a.yaml", "b/a/y.yaml", "b/link.yaml", "b/z.yaml", "shared/pvc.yaml"]
+    assert files.under("b") == ["b/a/y.yaml", "b/link.yaml", "b/z.yaml"]
+    assert files.read_text("b/link.yaml") == "kind: ConfigMap\n"
+    assert sorted((p.location.path, p.rule) for p in files.problems) == [
+        ("b/out.yaml", "LD003"),
+        ("b/pipe.yaml", "LD003"),
+        ("dangling.yaml", "LD003"),
+    ]

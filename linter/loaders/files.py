@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..core.reading import NotReadable, read_regular
 from ..model import Location, Problem, Suppression, YamlDoc
@@ -74,23 +74,31 @@ class RepoFiles:
 
     def _scan(self) -> None:
         found: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not self._excluded(d))
-            rel_dir = Path(dirpath).relative_to(self.root)
-            for name in filenames:
-                rel = (rel_dir / name).as_posix()
-                full = Path(dirpath) / name
-                if full.is_symlink():
-                    target = self._inside_target(full)
+        pending = [""]  # repo-relative directories still to list; links to directories are not followed
+        while pending:
+            rel_dir = pending.pop()
+            try:
+                entries = list(os.scandir(self.root / rel_dir if rel_dir else self.root))
+            except OSError:
+                continue
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if not self._excluded(entry.name):
+                        pending.append(rel)
+                elif entry.is_symlink():
+                    if _is_dir(entry):
+                        continue
+                    target = self._inside_target(Path(entry.path))
                     if target is None:
                         self._problem(rel, OUTSIDE_LINK)
                         continue
                     self._links[rel] = target
-                elif not full.is_file():  # a named pipe, socket or device: reading it could block forever
-                    if rel.endswith(YAML_SUFFIXES):
-                        self._problem(rel, "it is not a regular file, so it was not read")
-                    continue
-                found.append(rel)
+                    found.append(rel)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(rel)
+                elif rel.endswith(YAML_SUFFIXES):  # a named pipe, socket or device: reading it could block forever
+                    self._problem(rel, "it is not a regular file, so it was not read")
         self.files = sorted(found)
         self._file_set = set(found)
         for rel in self.files:  # every directory → the files below it, so lookups stay linear
@@ -220,6 +228,13 @@ class RepoFiles:
         self.problems.append(Problem("LD003", Location(rel), {"reason": reason}))
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def is_yaml(rel: str) -> bool:
     return rel.endswith(YAML_SUFFIXES)
 
@@ -232,17 +247,19 @@ def posix_join(*parts: str) -> str:
 def inside_repo(*parts: str) -> str | None:
     """Join and normalise repo-relative parts: "" is the repository root, None a path that
     leaves the repository (`../..`), so the two never get confused."""
-    joined = PurePosixPath(*[p for p in parts if p])
     out: list[str] = []
-    for part in joined.parts:
-        if part in ("", ".", "/"):
-            continue
-        if part == "..":
-            if not out:
-                return None
-            out.pop()
-        else:
-            out.append(part)
+    for part in parts:
+        if part.startswith("/"):  # an absolute part starts again from the root, as in a join
+            out = []
+        for piece in part.split("/"):
+            if piece in ("", "."):
+                continue
+            if piece == "..":
+                if not out:
+                    return None
+                out.pop()
+            else:
+                out.append(piece)
     return "/".join(out)
 
 
