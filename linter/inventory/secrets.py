@@ -184,11 +184,14 @@ def produced_secrets(
     resources: tuple[Resource, ...], producers: list[Mapping[str, Any]], declared: Iterable[DeclaredSecret]
 ) -> list[ProducedSecret]:
     namespaces = {r.id.namespace for r in resources if r.id.namespace}
+    by_kind: dict[str, list[int]] = {}
+    for index, resource in enumerate(resources):
+        by_kind.setdefault(resource.id.kind, []).append(index)
     out: list[ProducedSecret] = []
     for producer in producers:
         sources = set(producer.get("sources") or ("rendered", "manifest", "generated"))
-        for resource in resources:
-            if resource.source.value not in sources or not any(kind_matches(k, resource.id) for k in producer["match"]):
+        for resource in _matching(resources, by_kind, producer["match"]):
+            if resource.source.value not in sources:
                 continue
             data = resource.data
             for spec in producer["produces"]:
@@ -218,6 +221,14 @@ def produced_secrets(
         maker = "config" if secret.location is None else "terraform"
         out.append(ProducedSecret(secret.namespace, secret.name, secret.keys, None, maker, True, declared=secret))
     return out
+
+
+def _matching(resources: tuple[Resource, ...], by_kind: Mapping[str, list[int]], match: list[str]) -> list[Resource]:
+    """The resources one of the `match` selectors names, in inventory order."""
+    if "*" in match:
+        return [r for r in resources if any(kind_matches(k, r.id) for k in match)]
+    candidates = sorted({i for selector in match for i in by_kind.get(selector.rpartition("/")[2], ())})
+    return [resources[i] for i in candidates if any(kind_matches(k, resources[i].id) for k in match)]
 
 
 def config_secrets(entries: Iterable[Mapping[str, Any]]) -> list[DeclaredSecret]:
