@@ -7,6 +7,7 @@ The CLI, the tests and the benchmarks call this; exit codes and output formats a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Mapping
@@ -117,13 +118,12 @@ def chart_cache(root: Path, configured: str | None) -> ChartCache:
     return ChartCache(cache_root(root, configured))
 
 
-def chart_fetcher(setup: Setup, options: Options) -> Fetcher:
+def chart_fetcher(setup: Setup, options: Options, cache: ChartCache | None = None) -> Fetcher:
     """The fetcher for charts that are not committed: the shared cache, the user's credentials;
     offline when asked (`--offline`, or M0SH1_LINT_OFFLINE=1 in the environment)."""
     offline = options.offline or os.environ.get(ENV_OFFLINE, "") not in ("", "0")
-    cache = chart_cache(setup.root, setup.config.charts.cache_dir)
     return Fetcher(
-        cache,
+        cache or chart_cache(setup.root, setup.config.charts.cache_dir),
         load_credentials(),
         offline=offline,
         progress=options.progress,
@@ -133,11 +133,13 @@ def chart_fetcher(setup: Setup, options: Options) -> Fetcher:
     )
 
 
-def load(setup: Setup, options: Options = Options()) -> tuple[RepoModel, History | None, Views]:
+def load(
+    setup: Setup, options: Options = Options(), cache: ChartCache | None = None
+) -> tuple[RepoModel, History | None, Views]:
     """The repo model, its git history (when CH rules run) and the views over its inventory."""
     if options.base_ref and not is_repo(setup.root):
         raise LintError(f"--base {options.base_ref}: {setup.root} is not inside a git work tree")
-    fetcher = chart_fetcher(setup, options) if options.fetch_charts else None
+    fetcher = chart_fetcher(setup, options, cache) if options.fetch_charts else None
     try:
         model = load_repo(setup.root, setup.config, fetcher, options.overlay)
     finally:
@@ -175,9 +177,11 @@ def lint(root: Path, options: Options = Options(), setup: Setup | None = None) -
     `changed_only`, to what the changed files can have caused)."""
     setup = setup or prepare(root)
     started = time.perf_counter()
-    model, history, views = load(setup, options)
-    loaded = time.perf_counter()
-    findings = with_clusters(run_rules(views, setup.rules), model)
+    cache = chart_cache(setup.root, setup.config.charts.cache_dir) if options.fetch_charts else None
+    with cache.recent(setup.root) if cache is not None else contextlib.nullcontext():
+        model, history, views = load(setup, options, cache)
+        loaded = time.perf_counter()
+        findings = with_clusters(run_rules(views, setup.rules), model)
     findings = suppress(findings, model, setup.config, setup.rules, options.today or date.today())
     findings = [f for f in findings if in_scope(f.location.path, options.scope)]
     if views.inventory.focus is not None:

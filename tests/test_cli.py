@@ -196,7 +196,7 @@ def test_console_script_flushes_runs_exit_handlers_and_keeps_the_exit_code(tmp_p
         "from linter.cli import run\n"
         "run()\n"
     )
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", program], check=False, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
     assert done.stderr.endswith("exit handler ran\n")
     written = json.loads(out_file.read_text())

@@ -539,3 +539,45 @@ def test_a_chart_cache_the_repository_could_control_is_refused(
         assert main(command) == 2, command
         assert "charts.cacheDir" in capsys.readouterr().err
     assert (root / "apps/web/Chart.yaml").exists()  # prune touched nothing
+
+
+def test_a_warm_run_is_served_from_the_recent_set_and_a_damaged_one_is_rebuilt(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = git_repo(tmp_path / "repo", wrapper(db_repo.url))  # type: ignore[attr-defined]
+    _, first = lint_json(root, capsys=capsys)
+    [recent] = list((online / "recent").glob("*.json"))
+    record = json.loads(recent.read_text())
+    assert record["root"] == str(root.resolve())
+    kinds = {key.split("-", 1)[0] for key in record["entries"]}
+    assert {"parsed", "positions"} <= kinds  # parsed files and rendered output, and where their lines are
+    # renders/ gone (pruned): the recent set alone serves the run, nothing is rendered again
+    subprocess.run(["rm", "-rf", str(online / "renders")], check=True)
+    _, warm = lint_json(root, "--offline", capsys=capsys)
+    assert warm["findings"] == first["findings"]
+    assert not (online / "renders").exists()
+    recent.write_text('{"root": ' + json.dumps(str(root.resolve())) + ', "entries": {"parsed-x": [[')
+    _, damaged = lint_json(root, "--offline", capsys=capsys)
+    assert damaged["findings"] == first["findings"]
+    assert json.loads(recent.read_text())["entries"].keys() == record["entries"].keys()
+
+
+def test_the_recent_set_keeps_earlier_entries_only_while_they_are_few(tmp_path: Path) -> None:
+    from linter.loaders.fetch.cache import ChartCache
+
+    cache, repo = ChartCache(tmp_path / "cache"), tmp_path / "repo"
+    repo.mkdir()
+
+    def kept() -> set[str]:
+        [recent] = list((tmp_path / "cache" / "recent").glob("*.json"))
+        return set(json.loads(recent.read_text())["entries"])
+
+    with cache.recent(repo):  # a full run
+        for i in range(200):
+            cache.store_render(f"k{i}", i)
+    with cache.recent(repo):  # a --changed run uses fewer: the full run's entries stay
+        assert [cache.render(f"k{i}") for i in range(100)] == list(range(100))
+    assert kept() == {f"k{i}" for i in range(200)}
+    with cache.recent(repo):  # far fewer than are kept: only these are
+        assert [cache.render(f"k{i}") for i in range(50)] == list(range(50))
+    assert kept() == {f"k{i}" for i in range(50)}

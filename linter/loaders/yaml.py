@@ -240,6 +240,8 @@ class TextPositions:
     line_offset: int
     starts: list[int]  # 1-based first line of each document, known from the data walk
     reread: Callable[[], str] | None = field(default=None, repr=False)
+    memo: PositionMemo | None = field(default=None, repr=False)  # walks kept from run to run
+    memo_key: str = ""
     _maps: list[dict[YamlPath, int]] | None = field(default=None, repr=False)
 
     @property
@@ -250,8 +252,23 @@ class TextPositions:
 
     def positions(self, index: int) -> Mapping[YamlPath, int]:
         if self._maps is None:
-            self._maps = self.walk()
+            self._maps = self.walked()
         return self._maps[index] if index < len(self._maps) else {}
+
+    def walked(self) -> list[dict[YamlPath, int]]:
+        """`walk`, or what it gave an earlier run for the same text (from `memo`, as [path,
+        position] pairs: JSON keeps the str keys and int indexes of a path apart)."""
+        if self.memo is None:
+            return self.walk()
+        known = self.memo.recall(self.memo_key)
+        if isinstance(known, list) and all(isinstance(pairs, list) for pairs in known):
+            try:
+                return [{tuple(path): int(position) for path, position in pairs} for pairs in known]
+            except (TypeError, ValueError):
+                pass
+        maps = self.walk()
+        self.memo.remember(self.memo_key, [[[list(path), position] for path, position in m.items()] for m in maps])
+        return maps
 
     def start_line(self, index: int) -> int:
         return self.starts[index] if index < len(self.starts) else 1
@@ -330,14 +347,29 @@ def parsed_form(docs: list[YamlDoc]) -> Parsed | None:
     return out
 
 
-def from_parsed(text: str, path: str, parsed: Parsed, reread: Callable[[], str] | None = None) -> list[YamlDoc]:
+def from_parsed(
+    text: str,
+    path: str,
+    parsed: Parsed,
+    reread: Callable[[], str] | None = None,
+    memo: PositionMemo | None = None,
+    memo_key: str = "",
+) -> list[YamlDoc]:
     """Documents rebuilt from `parsed_form` (positions still come from the text when asked)."""
-    source = TextPositions(None if reread else text, 0, [start for start, _ in parsed], reread)
+    source = TextPositions(None if reread else text, 0, [start for start, _ in parsed], reread, memo, memo_key)
     return [YamlDoc(path, index, data, source) for index, (_, data) in enumerate(parsed)]
 
 
-class ParseStore(Protocol):
-    """Where parsed documents are kept between runs (the chart cache's renders/)."""
+class PositionMemo(Protocol):
+    """Position walks kept from one run to the next (the chart cache's recent set)."""
+
+    def recall(self, key: str) -> Any: ...
+
+    def remember(self, key: str, value: Any) -> None: ...
+
+
+class ParseStore(PositionMemo, Protocol):
+    """Where Helm's output and parsed documents are kept between runs (the chart cache's renders/)."""
 
     def render(self, key: str) -> Any: ...
 
@@ -351,25 +383,27 @@ def parse_cached(
     its cached data. Only texts that parse cleanly and whose data JSON keeps exactly are kept."""
     if store is None:
         return parse_documents(text, path, reread=reread, old_bools=old_bools)
-    key = ("parsed-" if old_bools else "parsed12-") + hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    key = ("parsed-" if old_bools else "parsed12-") + digest
     known = store.render(key)
     if isinstance(known, list) and all(isinstance(item, list) and len(item) == 2 for item in known):
-        parsed = [(int(start), _interned(data)) for start, data in known]
-        return from_parsed(text, path, parsed, reread), []
+        parsed = [(int(start), data) for start, data in known]
+        return from_parsed(text, path, parsed, reread, store, "positions-" + digest), []
     docs, problems = parse_documents(text, path, reread=reread, old_bools=old_bools)
     plain = parsed_form(docs) if not problems else None
     if plain is not None:
         store.store_render(key, plain)
+        docs = from_parsed(text, path, plain, reread, store, "positions-" + digest)
     return docs, problems
 
 
-def _interned(data: Any) -> Any:
+def interned(data: Any) -> Any:
     """Keys and short strings shared, as the parse walk shares them (JSON gives fresh copies:
     at 3,000 charts that is tens of MB)."""
     if isinstance(data, dict):
-        return {sys.intern(k): _interned(v) for k, v in data.items()}
+        return {sys.intern(k): interned(v) for k, v in data.items()}
     if isinstance(data, list):
-        return [_interned(v) for v in data]
+        return [interned(v) for v in data]
     if isinstance(data, str) and len(data) <= _INTERNED:
         return sys.intern(data)
     return data

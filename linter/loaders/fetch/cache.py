@@ -15,6 +15,10 @@ Layout under the cache root (`cache_root()`):
     down/<sha256 of host>.json      {host, reason}: a host found unreachable, for a few minutes
                                     (DOWN_TTL_S in fetcher.py)
     renders/<hex>.json              rendered manifests, keyed by everything that affects them
+                                    (and parsed YAML, keyed by the text's sha256)
+    recent/<sha256 of repo path>.json
+                                    {root, entries}: the renders/ entries one run of that
+                                    repository used, and node positions it walked (`recent`)
 
 Every file is written to a temporary name and renamed into place, so a reader never sees half a
 file and two runs can fill the cache at once. An archive is checked against its name when read:
@@ -29,11 +33,15 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..yaml import interned
+
 ENV_CACHE = "M0SH1_LINT_CACHE_DIR"
+RECENT_GROWTH = 1.5  # the recent set may hold this many times the entries one run used
 
 
 def cache_root(repo_root: Path, configured: str | None, environ: dict[str, str] | None = None) -> Path:
@@ -62,6 +70,12 @@ class CachedVersion:
 @dataclass
 class ChartCache:
     root: Path
+    # renders/ entries the last run of one repository used, read as one file (`recent`): a
+    # warm run of 600 charts otherwise opens some 6,000 small files
+    _recent: dict[str, Any] = field(default_factory=dict)
+    _used: dict[str, Any] = field(default_factory=dict)
+    _recent_path: Path | None = None
+    _recent_root: str = ""
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,10 +187,59 @@ class ChartCache:
         return self.root / "renders" / key[:2] / f"{key}.json"
 
     def render(self, key: str) -> Any:
-        return _json(self._render(key))
+        # one file of the recent set shares its keys already (JSON reuses a text's keys)
+        found = self._recent[key] if key in self._recent else interned(_json(self._render(key)))
+        if found is not None and self._recent_path is not None:
+            self._used[key] = found
+        return found
 
     def store_render(self, key: str, result: Any) -> None:
         self._write(self._render(key), json.dumps(result).encode())
+        if self._recent_path is not None:
+            self._used[key] = result
+
+    def recall(self, key: str) -> Any:
+        """What an earlier run of this repository `remember`ed (None outside `recent`)."""
+        found = self._recent.get(key)
+        if found is not None:
+            self._used[key] = found
+        return found
+
+    def remember(self, key: str, value: Any) -> None:
+        """Keep `value` for the next run of this repository, in the recent set only."""
+        if self._recent_path is not None:
+            self._used[key] = value
+
+    @contextlib.contextmanager
+    def recent(self, repo_root: Path) -> Iterator[None]:
+        """For one run of `repo_root`: renders/ entries are served from the set its last run
+        used (one file read instead of thousands), and what this run used (and `remember`ed)
+        is kept for the next; rewritten only when it differs. Values are checked by their
+        readers as any cache entry is (a damaged file is ignored and rewritten)."""
+        self._recent_root = str(repo_root.resolve())
+        self._recent_path = self.root / "recent" / f"{sha256(self._recent_root.encode())}.json"
+        record = _json(self._recent_path)
+        entries = (
+            record.get("entries") if isinstance(record, dict) and record.get("root") == self._recent_root else None
+        )
+        self._recent, self._used = (entries if isinstance(entries, dict) else {}), {}
+        try:
+            yield
+            self._keep_recent(self._recent_path)  # not after a failed run: it used only part of the set
+        finally:
+            self._recent_path, self._recent, self._used = None, {}, {}
+
+    def _keep_recent(self, path: Path) -> None:
+        """Entries of earlier runs stay while they are few (a `--changed` run uses fewer than a
+        full one, and they alternate); once they outgrow this run's, only this run's are kept."""
+        kept = {**self._recent, **self._used}
+        if len(kept) > RECENT_GROWTH * len(self._used) + 100:
+            kept = self._used
+        with contextlib.suppress(OSError):
+            if kept.keys() != self._recent.keys():
+                self._write(path, json.dumps({"root": self._recent_root, "entries": kept}).encode())
+            else:
+                os.utime(path)  # recently used: kept by `cache prune`
 
     # --- housekeeping ----------------------------------------------------------------------------
 
@@ -185,7 +248,7 @@ class ChartCache:
         removed archives; (files removed, bytes freed)."""
         cutoff = time.time() - older_than_days * 86400
         removed = freed = 0
-        for directory in (self.root / "charts", self.root / "renders", self.root / "listings", self.root / "down"):
+        for directory in (self.root / d for d in ("charts", "renders", "recent", "listings", "down")):
             for path in sorted(directory.rglob("*")) if directory.exists() else ():
                 with contextlib.suppress(OSError):
                     stat = path.stat()

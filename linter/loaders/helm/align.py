@@ -64,7 +64,7 @@ class TemplatePositions:
     def positions(self, index: int) -> Mapping[YamlPath, int]:
         if self._maps is None:
             self._maps = [
-                {path: self._target(unpack(p)[0]) for path, p in found.items()} for found in self.rendered.walk()
+                {path: self._target(unpack(p)[0]) for path, p in found.items()} for found in self.rendered.walked()
             ]
         return self._maps[index] if index < len(self._maps) else {}
 

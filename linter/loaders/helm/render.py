@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from ... import __version__
 from ...core.sensitive import credential_values, mask
@@ -23,7 +23,7 @@ from ...model import Chart, Location, Problem, Template, ValuesLayer, YamlDoc, g
 from ...model.values import merge_all
 from ...model.yamldoc import KnownPositions, pack
 from ..files import RepoFiles, posix_join
-from ..yaml import parse_cached
+from ..yaml import ParseStore, parse_cached
 from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
@@ -73,19 +73,13 @@ class ReleaseInput:
     chart_values: ValuesLayer | None = None  # the chart's values.yaml, for pointing at its lines only
 
 
-class RenderCache(Protocol):
-    def render(self, key: str) -> Any: ...
-
-    def store_render(self, key: str, result: Any) -> None: ...
-
-
 def render_release(
     files: RepoFiles,
     sources: TemplateSources,
     chart: Chart,
     packed: Packed,
     release: ReleaseInput,
-    cache: RenderCache | None = None,
+    cache: ParseStore | None = None,
 ) -> Rendered:
     """Render one chart for one release. A chart Helm cannot load is LD005, a failing template LD004."""
     values = _json_safe(merge_all(layer.data for layer in release.values))
@@ -124,7 +118,7 @@ def render_release(
 RENDER_FORMAT = 1  # bump when what a cached render holds changes
 
 
-def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: RenderCache | None) -> Render:
+def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: ParseStore | None) -> Render:
     """Helm's output for this archive, values, release and capabilities: from the render cache
     when everything that affects it is unchanged (errors are cached too), else rendered now."""
     key = hashlib.sha256(
@@ -215,7 +209,7 @@ class _Parser:
     """Rendered text as documents; through the render cache, so that a warm run does not parse
     the same rendered output again (only output that parses cleanly and round-trips is kept)."""
 
-    def __init__(self, cache: RenderCache | None) -> None:
+    def __init__(self, cache: ParseStore | None) -> None:
         self.cache = cache
 
     def __call__(self, text: str, path: str, problems: list[Problem], blame: Location | None = None) -> list[YamlDoc]:
