@@ -9,6 +9,7 @@ parsed YAML file is not kept: when a finding needs positions in it, the file is 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -64,6 +65,7 @@ class RepoFiles:
     _text: dict[str, str | None] = field(default_factory=dict)
     _scanned: set[str] = field(default_factory=set)
     _yaml: dict[tuple[str, bool], list[YamlDoc]] = field(default_factory=dict)
+    _fingerprints: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -170,6 +172,8 @@ class RepoFiles:
         if rel not in self._text:
             raw = self.read_bytes(rel)
             text = None if raw is None else decode(raw)
+            if raw is not None:
+                self._fingerprints.setdefault(rel, (hashlib.sha256(raw).hexdigest(), text is not None))
             if raw is not None and text is None:
                 self._problem(rel, "it is not UTF-8 text (or holds NUL bytes)")
             if text is not None and rel not in self._scanned:
@@ -177,6 +181,17 @@ class RepoFiles:
                 self.suppressions.extend(scan_text(rel, text))
             self._text[rel] = text
         return self._text[rel]
+
+    def fingerprint(self, rel: str) -> tuple[str, bool] | None:
+        """The sha256 of a file's bytes and whether they decode as text (what the render
+        cache's key is made of), kept from its first read: a chart's files are read before
+        it is packed, and are not read again for that. None when it cannot be read."""
+        if rel not in self._fingerprints:
+            raw = self.read_bytes(rel)
+            if raw is None:
+                return None
+            self._fingerprints[rel] = (hashlib.sha256(raw).hexdigest(), decode(raw) is not None)
+        return self._fingerprints[rel]
 
     def yaml(self, rel: str, used: bool = True, kustomize: bool = False) -> list[YamlDoc]:
         """Parsed documents of a YAML file (cached); problems go to `self.problems`.

@@ -38,11 +38,14 @@ def chart_files(files: RepoFiles, chart_dir: str) -> list[tuple[str, str]]:
 TEXT_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt", ".json")
 
 
+def _text_file(inner: str) -> bool:
+    return inner.startswith("templates/") or inner.endswith(TEXT_SUFFIXES)
+
+
 def _packable(inner: str, data: bytes) -> bool:
     """A text file Helm reads (templates, values, Chart.yaml) that is not UTF-8 text is left out:
     the linter reports it (LD003), and its bytes would otherwise reach Helm's messages."""
-    text_file = inner.startswith("templates/") or inner.endswith(TEXT_SUFFIXES)
-    return not text_file or decode(data) is not None
+    return not _text_file(inner) or decode(data) is not None
 
 
 def content_digest(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] | None = None) -> str:
@@ -50,9 +53,9 @@ def content_digest(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] 
     (the render cache's key: an unchanged chart is never packed or rendered again)."""
     digest = hashlib.sha256()
     for inner, rel in chart_files(files, chart_dir):
-        data = files.read_bytes(rel)
-        if data is not None and _packable(inner, data):
-            digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
+        found = files.fingerprint(rel)
+        if found is not None and (found[1] or not _text_file(inner)):  # what _packable keeps
+            digest.update(f"{inner}\0{found[0]}\0".encode())
     for inner, data in sorted((extra or {}).items()):
         digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
     return digest.hexdigest()
