@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .resources import ResourceId
@@ -23,16 +24,17 @@ POD_SPECS: dict[str, str] = {
 _STEP = re.compile(r'([^.\[\]"]+)|\[(\*|\d+)\]|\["([^"]+)"\]')  # name, [index], ["key.with/dots"]
 
 
-def parse_path(text: str) -> list[str | int]:
-    """ "spec.volumes[*].name" → ["spec", "volumes", "*", "name"];
-    'metadata.annotations["cert-manager.io/issuer"]' → ["metadata", "annotations", "cert-manager.io/issuer"]."""
+@functools.lru_cache(maxsize=1024)  # rules and producers name a few hundred paths, asked of every object
+def parse_path(text: str) -> tuple[str | int, ...]:
+    """ "spec.volumes[*].name" → ("spec", "volumes", "*", "name");
+    'metadata.annotations["cert-manager.io/issuer"]' → ("metadata", "annotations", "cert-manager.io/issuer")."""
     steps: list[str | int] = []
     for name, index, quoted in _STEP.findall(text):
         if name or quoted:
             steps.append(name or quoted)
         else:
             steps.append(index if index == "*" else int(index))
-    return steps
+    return tuple(steps)
 
 
 def expand_path(data: Any, text: str) -> Iterator[YamlPath]:
@@ -40,21 +42,22 @@ def expand_path(data: Any, text: str) -> Iterator[YamlPath]:
     yield from expand_steps(data, parse_path(text))
 
 
-def expand_steps(data: Any, steps: list[str | int], prefix: YamlPath = ()) -> Iterator[YamlPath]:
+def expand_steps(data: Any, steps: Sequence[str | int], prefix: YamlPath = ()) -> Iterator[YamlPath]:
     """Concrete paths (below `prefix`) to the nodes `steps` name in `data`; "*" expands lists."""
-    if not steps:
-        yield prefix
-        return
-    head, rest = steps[0], steps[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for index, child in enumerate(data):
-                yield from expand_steps(child, rest, (*prefix, index))
-    elif isinstance(head, int):
-        if isinstance(data, list) and 0 <= head < len(data):
-            yield from expand_steps(data[head], rest, (*prefix, head))
-    elif isinstance(data, dict) and head in data and data[head] is not None:
-        yield from expand_steps(data[head], rest, (*prefix, head))
+    for step_index, head in enumerate(steps):
+        if head == "*":
+            if isinstance(data, list):
+                rest = steps[step_index + 1 :]
+                for index, child in enumerate(data):
+                    yield from expand_steps(child, rest, (*prefix, index))
+            return
+        if isinstance(head, int):
+            if not isinstance(data, list) or not 0 <= head < len(data):
+                return
+        elif not isinstance(data, dict) or data.get(head) is None:
+            return
+        data, prefix = data[head], (*prefix, head)
+    yield prefix
 
 
 def kind_matches(selector: str, rid: ResourceId) -> bool:

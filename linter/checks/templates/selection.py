@@ -42,7 +42,7 @@ def nodes(views: Views, kinds: tuple[str, ...], scope: Scope) -> Iterator[tuple[
                         )
 
 
-def split_path(text: str) -> tuple[list[str | int], list[str | int]]:
+def split_path(text: str) -> tuple[tuple[str | int, ...], tuple[str | int, ...]]:
     """A relative path split after its last `[*]`: the part that expands, and the rest."""
     steps = parse_path(text)
     last = max((i for i, s in enumerate(steps) if s == "*"), default=-1)
