@@ -10,6 +10,7 @@ still leaves its `---`, and matching it again would map the next document onto t
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,19 @@ class TemplatePositions:
     def _map_lines(self) -> list[int]:
         if not self.template_source:
             return []
+        memo, key = self.rendered.memo, ""
+        if memo is not None and self.rendered.memo_key:
+            source_digest = hashlib.sha256(self.template_source.encode()).hexdigest()
+            key = f"lines-{self.rendered.memo_key}-{source_digest}"
+            known = memo.recall(key)
+            if isinstance(known, list) and all(isinstance(p, int) for p in known):
+                return known
+        out = self._aligned()
+        if memo is not None and key:
+            memo.remember(key, out)
+        return out
+
+    def _aligned(self) -> list[int]:
         lines = self.template_source.splitlines()
         out = []
         for mapped in align(self.rendered.text, self.template_source):
