@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -167,9 +167,17 @@ def load(
             )
         except GitError as exc:
             raise LintError(f"--changed needs git: {exc}") from None
-        focus = frozenset(state.changed)
+        focus = None if _rules_changed(setup, state.changed) else frozenset(state.changed)
     inventory = build_inventory(model, setup.config, setup.catalog.producers, history, focus)
     return model, history, Views(inventory, setup.catalog.references)
+
+
+def _rules_changed(setup: Setup, changed: Iterable[str]) -> bool:
+    """The config or a rule file of the repository changed: any finding anywhere may have, so
+    `--changed` reports the whole repository."""
+    root = setup.root.resolve()
+    inputs = [setup.config.source or "", *(_shown(d, root) for d in setup.config.rule_dirs)]
+    return any(path in inputs or any(path.startswith(d.rstrip("/") + "/") for d in inputs[1:]) for path in changed)
 
 
 def lint(root: Path, options: Options = Options(), setup: Setup | None = None) -> Report:

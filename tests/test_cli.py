@@ -204,3 +204,55 @@ def test_console_script_flushes_runs_exit_handlers_and_keeps_the_exit_code(tmp_p
     assert len(written["findings"]) == total > 0
     # the console's text report, buffered (stdout is a pipe), is there to its last line
     assert done.stdout.rstrip().splitlines()[-1].startswith(f"Found {total} problems")
+
+
+def _changed_repo(root: Path) -> Path:
+    from conftest import application, git_repo
+
+    files = {
+        "argocd/storage.yaml": application("storage", "storage", "kube-system"),
+        "storage/classes.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n"
+        "provisioner: example.com/disk\n",
+        ".m0sh1-lint.yaml": "kubernetesVersion: '1.31'\n",
+    }
+    for name in ("a", "b"):
+        files[f"argocd/{name}.yaml"] = application(name, f"apps/{name}", name)
+        files[f"apps/{name}/Chart.yaml"] = f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+        files[f"apps/{name}/values.yaml"] = "storageClass: fats\nsize: 1Gi\n"
+        files[f"apps/{name}/templates/pvc.yaml"] = (
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
+            "  storageClassName: {{ .Values.storageClass }}\n  accessModes: [ReadWriteOnce]\n"
+            "  resources:\n    requests:\n      storage: {{ .Values.size }}\n"
+        )
+        files[f"apps/{name}/templates/secret.yaml"] = (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2hunter2\n"
+        )
+    return git_repo(root, files)
+
+
+def _changed_findings(root: Path, capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
+    from conftest import lint_json
+
+    _, document = lint_json(root, "--changed", "--select", "SC001,SS003", capsys=capsys)
+    return sorted((f["file"], f["rule"]) for f in document["findings"])
+
+
+def test_changed_reports_what_the_edit_can_have_caused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _changed_repo(tmp_path / "repo")
+    assert _changed_findings(root, capsys) == []  # nothing changed
+    values = root / "apps/a/values.yaml"
+    values.write_text(values.read_text().replace("1Gi", "2Gi"))
+    # the edited release only: its claim (at the values line) and its Secret
+    assert _changed_findings(root, capsys) == [
+        ("apps/a/templates/secret.yaml", "SS003"),
+        ("apps/a/values.yaml", "SC001"),
+    ]
+    values.write_text(values.read_text().replace("2Gi", "1Gi"))
+    classes = root / "storage/classes.yaml"
+    classes.write_text(classes.read_text().replace("name: fast", "name: faster"))
+    # a StorageClass changed: every claim may be affected, no Secret is
+    assert _changed_findings(root, capsys) == [("apps/a/values.yaml", "SC001"), ("apps/b/values.yaml", "SC001")]
+    classes.write_text(classes.read_text().replace("name: faster", "name: fast"))
+    (root / ".m0sh1-lint.yaml").write_text("kubernetesVersion: '1.32'\n")
+    # the config changed: anything may have, so everything is reported
+    assert len(_changed_findings(root, capsys)) == 4

@@ -80,3 +80,26 @@ def test_fixture(scenario: Path, capsys: pytest.CaptureFixture[str], update_gold
         assert rule not in rules_found, f"a pass fixture must not produce {rule}"
     errors = any(f["severity"] == "error" and not f["suppressed"] for f in document["findings"])
     assert code == (1 if errors else 0)
+
+
+# Checks that skip, under --changed, objects none of whose files (nor related files) changed
+# (Inventory.may_keep): sound only while each of their findings points into those files.
+PRE_FILTERED = {"storage-class-reference", "secret-plaintext"}
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [s for s in SCENARIOS if s.name.startswith("fail.") and s.parent.name in ("SC001", "SC004", "SC005", "SS003")],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_changed_pre_filtering_keeps_every_finding_it_could_report(scenario: Path, tmp_path: Path) -> None:
+    from linter.pipeline import lint
+
+    report = lint(prepare(scenario, tmp_path / "repo"))
+    checks = {rule.id: rule.check for rule in report.setup.rules}
+    judged = [f for f in report.findings if checks.get(f.rule) in PRE_FILTERED]
+    assert judged, "the fixture produces no finding of a pre-filtered check"
+    for finding in judged:
+        assert finding.resource is not None
+        files = report.views.inventory.object_files[finding.resource] | set(finding.related)
+        assert finding.location.path in files, f"{finding.rule} at {finding.location} is outside {sorted(files)}"

@@ -212,7 +212,7 @@ def _plaintext_keys(resource: Resource) -> list[tuple[str, str]]:
 def check_plaintext(views: Views, params: NoParams) -> Iterator[Violation]:
     inventory = views.inventory
     for resource in inventory.of_kind("Secret"):
-        if resource.id.api_version != "v1":
+        if resource.id.api_version != "v1" or not inventory.may_keep(resource.id):
             continue
         if resource.source is SourceKind.GENERATED:
             held = str(annotations_of(resource.data).get(GENERATED_CREDENTIALS) or "")

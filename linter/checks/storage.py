@@ -91,7 +91,10 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
     found = (
         claims(inventory, CLAIM_SITES + params.additional_references) if params.additional_references else views.claims
     )
+    related = inventory.storage_classes.all_files()
     for claim in found:
+        if not inventory.may_keep(claim.resource.id, related):
+            continue  # --changed, and neither the claim nor a StorageClass changed
         if params.match == "default-missing":
             default_unknown = not inventory.default_storage_classes and views.unrendered.default_storage_class() is None
             if claim.uses_default and default_unknown:

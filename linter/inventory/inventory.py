@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from ..model import Chart, Config, History, Node, Rendering, RepoModel, Resource
+from ..model import Chart, Config, History, Node, Rendering, RepoModel, Resource, ResourceId
 from ..model.objpath import kind_matches
 from ..model.shapes import annotations_of
 from .distributions import DISTRIBUTION_STORAGE_CLASSES
@@ -94,6 +95,26 @@ class Inventory:
         if resource.render is not None:
             files.update(layer.doc.path for layer in resource.render.rendering.values if layer.doc is not None)
         return not files.isdisjoint(self.focus)
+
+    @cached_property
+    def object_files(self) -> Mapping[ResourceId, frozenset[str]]:
+        """The files each object comes from (its document, and for a rendered one the values
+        files of its release), over every object of that identity."""
+        files: dict[ResourceId, set[str]] = defaultdict(set)
+        for resource in self.model.resources:
+            paths = files[resource.id]
+            paths.add(resource.doc.path)
+            if resource.render is not None:
+                paths.update(layer.doc.path for layer in resource.render.rendering.values if layer.doc is not None)
+        return {rid: frozenset(paths) for rid, paths in files.items()}
+
+    def may_keep(self, resource: ResourceId, related: Iterable[str] = ()) -> bool:
+        """--changed: can a finding about this object, pointing into its own files, be kept?
+        (post/changed.py keeps it when one of those or of its `related` files changed.) Checks
+        ask before the work a finding costs (provenance, suggestions) on a large repository."""
+        if self.focus is None:
+            return True
+        return not self.focus.isdisjoint(self.object_files.get(resource, ())) or not self.focus.isdisjoint(related)
 
     def known_storage_classes(self) -> list[str]:
         return sorted(set(self.storage_classes.deployed) | set(self.config.cluster_storage_classes))

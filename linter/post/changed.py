@@ -10,26 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..inventory import Inventory
-from ..model import Finding, ResourceId
-
-
-def _object_files(inventory: Inventory) -> dict[ResourceId, set[str]]:
-    files: dict[ResourceId, set[str]] = {}
-    for resource in inventory.model.resources:
-        paths = files.setdefault(resource.id, set())
-        paths.add(resource.doc.path)
-        if resource.render is not None:
-            paths.update(layer.doc.path for layer in resource.render.rendering.values if layer.doc is not None)
-    return files
+from ..model import Finding
 
 
 def keep_changed(findings: Iterable[Finding], changed: set[str], inventory: Inventory) -> list[Finding]:
-    objects = _object_files(inventory)
     kept = []
     for finding in findings:
         touched = {finding.location.path, *finding.related}
         if finding.resource is not None:
-            touched |= objects.get(finding.resource, set())
+            touched |= inventory.object_files.get(finding.resource, frozenset())
         if touched & changed:
             kept.append(finding)
     return kept
