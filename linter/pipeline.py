@@ -167,17 +167,23 @@ def load(
             )
         except GitError as exc:
             raise LintError(f"--changed needs git: {exc}") from None
-        focus = None if _rules_changed(setup, state.changed) else frozenset(state.changed)
+        focus = None if _anything_may_have_changed(setup, state.changed) else frozenset(state.changed)
     inventory = build_inventory(model, setup.config, setup.catalog.producers, history, focus)
     return model, history, Views(inventory, setup.catalog.references)
 
 
-def _rules_changed(setup: Setup, changed: Iterable[str]) -> bool:
-    """The config or a rule file of the repository changed: any finding anywhere may have, so
-    `--changed` reports the whole repository."""
+def _anything_may_have_changed(setup: Setup, changed: Iterable[str]) -> bool:
+    """`--changed` reports the whole repository when the config or a rule file changed, or a
+    file was deleted (or renamed): any finding anywhere may have changed, and what a deleted
+    file made (a StorageClass, a SealedSecret) relates no finding to it any more."""
     root = setup.root.resolve()
     inputs = [setup.config.source or "", *(_shown(d, root) for d in setup.config.rule_dirs)]
-    return any(path in inputs or any(path.startswith(d.rstrip("/") + "/") for d in inputs[1:]) for path in changed)
+    for path in changed:
+        if path in inputs or any(path.startswith(d.rstrip("/") + "/") for d in inputs[1:]):
+            return True
+        if not (root / path).exists() and not (root / path).is_symlink():
+            return True
+    return False
 
 
 def lint(root: Path, options: Options = Options(), setup: Setup | None = None) -> Report:

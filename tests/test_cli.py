@@ -256,3 +256,22 @@ def test_changed_reports_what_the_edit_can_have_caused(tmp_path: Path, capsys: p
     (root / ".m0sh1-lint.yaml").write_text("kubernetesVersion: '1.32'\n")
     # the config changed: anything may have, so everything is reported
     assert len(_changed_findings(root, capsys)) == 4
+    (root / ".m0sh1-lint.yaml").write_text("kubernetesVersion: '1.31'\n")
+    classes.unlink()
+    # a deleted file: what it made relates no finding to it any more, so everything is reported
+    assert len(_changed_findings(root, capsys)) == 4
+
+
+def test_changed_template_reports_the_values_key_it_no_longer_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import lint_json
+
+    root = _changed_repo(tmp_path / "repo")
+    _, document = lint_json(root, "--changed", "--select", "CH006", capsys=capsys)
+    assert document["findings"] == []
+    template = root / "apps/b/templates/pvc.yaml"
+    template.write_text(template.read_text().replace(".Values.size", ".Values.sizes"))
+    _, document = lint_json(root, "--changed", "--select", "CH006", capsys=capsys)
+    # only the template changed; the finding is at the values line it no longer reads
+    assert [(f["file"], f["line"], f["rule"]) for f in document["findings"]] == [("apps/b/values.yaml", 2, "CH006")]

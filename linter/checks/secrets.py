@@ -147,7 +147,7 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
     """References (in the given groups) to Secrets that are missing or lack keys."""
     inventory = views.inventory
     missing: dict[tuple[Location, str, str | None, str], list[SecretRef]] = {}
-    for ref in views.secret_refs:
+    for ref in _refs_that_may_be_kept(views):
         if ref.group not in params.groups or ref.optional:
             continue
         found = views.visibility.secrets(ref.namespace, ref.name, ref.viewer)
@@ -163,6 +163,19 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
                 yield violation
     for first, *others in missing.values():  # one finding per line that names the missing Secret
         yield _missing(views, first, *others)
+
+
+def _refs_that_may_be_kept(views: Views) -> tuple[SecretRef, ...]:
+    """Every reference; under --changed, when no file that makes Secrets changed, only those of
+    the objects whose files did (a reference's findings point into its object's files, and
+    are related to the files that make Secrets: see _missing)."""
+    inventory = views.inventory
+    if inventory.focus is None:
+        return views.secret_refs
+    makers = {s.resource.doc.path for group in inventory.secrets_by_name.values() for s in group if s.resource}
+    if not inventory.focus.isdisjoint(makers | set(inventory.model.kustomizations)):
+        return views.secret_refs
+    return views.secret_refs_of(lambda resource: inventory.may_keep(resource.id))
 
 
 # --- SS003: plaintext committed --------------------------------------------------------------
@@ -362,11 +375,16 @@ class UnusedParams:
 
 
 def check_unused(views: Views, params: UnusedParams) -> Iterator[Violation]:
-    referenced = {(ref.namespace, ref.name) for ref in views.secret_refs}
-    for kind in params.kinds:
-        for resource in views.inventory.of_kind(kind):
-            if not resource.deployed or (resource.id.namespace, resource.id.name) in referenced:
-                continue
+    inventory = views.inventory
+    judged = [
+        resource
+        for kind in params.kinds
+        for resource in inventory.of_kind(kind)
+        if resource.deployed and inventory.may_keep(resource.id)  # --changed: the finding is at its file
+    ]
+    referenced = {(ref.namespace, ref.name) for ref in views.secret_refs} if judged else set()
+    for resource in judged:
+        if (resource.id.namespace, resource.id.name) not in referenced:
             fields = {"secret": resource.id.name, "namespace": resource.id.namespace or "?", "kind": resource.id.kind}
             yield Violation(resource.doc.location(("metadata", "name")), fields, resource.id)
 

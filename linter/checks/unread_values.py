@@ -61,10 +61,14 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
     charts = {chart.dir: chart for chart in views.inventory.model.charts}
     judged: dict[str, Reads | None] = {}  # per chart: its templates are the same for every release
     reported: set[tuple[str, YamlPath]] = set()
+    focus = views.inventory.focus
     for rendering in views.inventory.renderings:
         chart = charts.get(rendering.chart_dir)
         if chart is None:
             continue
+        templates = tuple(sorted(t.path for t in chart.templates))
+        if focus is not None and focus.isdisjoint((*templates, *rendering.values_files())):
+            continue  # --changed: its findings are at these values files, related to these templates
         if chart.dir not in judged:
             judged[chart.dir] = visible_reads(chart)
         reads = judged[chart.dir]
@@ -87,6 +91,7 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
                 {"key": format_path(dead), "chart": chart.dir, "where": layer.label},
                 None,
                 suggestions,
+                related=templates,  # a template that starts or stops reading the key changes it
             )
 
 

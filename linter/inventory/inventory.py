@@ -93,7 +93,7 @@ class Inventory:
             return True
         files = {resource.doc.path}
         if resource.render is not None:
-            files.update(layer.doc.path for layer in resource.render.rendering.values if layer.doc is not None)
+            files.update(resource.render.rendering.values_files())
         return not files.isdisjoint(self.focus)
 
     @cached_property
@@ -105,7 +105,7 @@ class Inventory:
             paths = files[resource.id]
             paths.add(resource.doc.path)
             if resource.render is not None:
-                paths.update(layer.doc.path for layer in resource.render.rendering.values if layer.doc is not None)
+                paths.update(resource.render.rendering.values_files())
         return {rid: frozenset(paths) for rid, paths in files.items()}
 
     def may_keep(self, resource: ResourceId, related: Iterable[str] = ()) -> bool:

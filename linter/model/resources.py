@@ -155,6 +155,11 @@ class Rendering:
     def viewer(self) -> Viewer:
         return Viewer(self.cluster, self.app if self.staged else None)
 
+    def values_files(self) -> tuple[str, ...]:
+        """The files its values come from (a layer with no file of its own, such as an
+        Application's `parameters`, by the file that sets it)."""
+        return tuple(layer.doc.path if layer.doc is not None else layer.locate(()).path for layer in self.values)
+
 
 @dataclass(frozen=True)
 class RenderOrigin:

@@ -106,10 +106,15 @@ class Views:
 
     @cached_property
     def secret_refs(self) -> tuple[SecretRef, ...]:
+        return self.secret_refs_of(None)
+
+    def secret_refs_of(self, keep: Callable[[Resource], bool] | None) -> tuple[SecretRef, ...]:
+        """The references of the objects `keep` accepts (all when None), and every values
+        reference: what a check needs under --changed when only some objects can matter."""
         out: list[SecretRef] = []
         for spec in self._references:
             if spec.get("refs"):
-                out.extend(object_refs(spec, self.inventory, self.locate))
+                out.extend(object_refs(spec, self.inventory, self.locate, keep))
             if spec.get("values"):
                 out.extend(values_refs(spec, self.inventory, self.release))
         return tuple(out)

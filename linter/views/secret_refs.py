@@ -63,10 +63,12 @@ def _kinds(match: Sequence[str]) -> list[tuple[str, str]]:
 Locate = Callable[[Resource, YamlPath], Location]
 
 
-def object_refs(spec: Mapping[str, Any], inventory: Inventory, locate: Locate) -> Iterator[SecretRef]:
+def object_refs(
+    spec: Mapping[str, Any], inventory: Inventory, locate: Locate, keep: Callable[[Resource], bool] | None = None
+) -> Iterator[SecretRef]:
     for selector, pod in _kinds(spec.get("match") or []):
         for resource in inventory.of_kind(selector):
-            if not kind_matches(selector, resource.id):
+            if not kind_matches(selector, resource.id) or (keep is not None and not keep(resource)):
                 continue
             for ref in spec.get("refs") or []:
                 yield from _refs_at(spec, ref, resource, ref["at"].replace("{pod}", pod), locate)
