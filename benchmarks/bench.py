@@ -579,7 +579,7 @@ def run_once(cmd: Sequence[str], repo: Path) -> RunResult:
     argv = [*cmd, "--root", str(repo), str(repo), "--format", "json"]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_as_installed())
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=as_installed())
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = code = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen quiet
@@ -591,7 +591,7 @@ def run_once(cmd: Sequence[str], repo: Path) -> RunResult:
     return RunResult(wall, usage.ru_utime + usage.ru_stime, maxrss_mb(usage.ru_maxrss), code, count_findings(stdout))
 
 
-def _as_installed() -> dict[str, str]:
+def as_installed() -> dict[str, str]:
     """The environment, but with Python allowed to keep compiled bytecode, as an installed linter
     has (pip compiles it; an editable install writes it on first import): some sandboxes set
     PYTHONDONTWRITEBYTECODE, which would make every run compile the linter anew (~0.2 s)."""

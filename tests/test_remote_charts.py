@@ -581,3 +581,15 @@ def test_the_recent_set_keeps_earlier_entries_only_while_they_are_few(tmp_path: 
     with cache.recent(repo):  # far fewer than are kept: only these are
         assert [cache.render(f"k{i}") for i in range(50)] == list(range(50))
     assert kept() == {f"k{i}" for i in range(50)}
+
+
+def test_a_cache_entry_nested_too_deep_is_a_miss(tmp_path: Path) -> None:
+    from linter.loaders.fetch.cache import ChartCache
+
+    cache = ChartCache(tmp_path / "cache")
+    cache.store_render("shallow", {"manifests": {}})
+    for key, depth in (("deep", 100_000), ("deepish", 980)):  # json refuses the first, interning the second
+        (tmp_path / "cache" / "renders" / key[:2]).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "cache" / "renders" / key[:2] / f"{key}.json").write_text("[" * depth + "]" * depth)
+        assert cache.render(key) is None
+    assert cache.render("shallow") == {"manifests": {}}

@@ -188,7 +188,10 @@ class ChartCache:
 
     def render(self, key: str) -> Any:
         # one file of the recent set shares its keys already (JSON reuses a text's keys)
-        found = self._recent[key] if key in self._recent else interned(_json(self._render(key)))
+        try:
+            found = self._recent[key] if key in self._recent else interned(_json(self._render(key)))
+        except RecursionError:  # nested deeper than any entry the linter writes: damaged
+            return None
         if found is not None and self._recent_path is not None:
             self._used[key] = found
         return found
@@ -269,7 +272,7 @@ class ChartCache:
 def _json(path: Path) -> Any:
     try:
         return json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a damaged entry is a miss
         return None
 
 
