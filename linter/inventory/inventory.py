@@ -74,8 +74,8 @@ class Inventory:
     nodes: tuple[Node, ...] = ()
     charts: Mapping[str, Chart] = field(default_factory=dict)  # chart directory → chart
     history: History | None = None  # git changes for the CH rules; None when not asked for
-    # With --changed: the changed files. Checks whose findings on an object depend only on that
-    # object's own files (schema validation) may skip the others; the rest ignore it.
+    # With --changed: the changed files. Checks may skip objects whose findings cannot be kept
+    # (may_keep); the rest ignore it.
     focus: frozenset[str] | None = None
     # Every object of a kind, deployed or not: only for saying where an unusable one is defined.
     all_by_kind: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
@@ -87,14 +87,6 @@ class Inventory:
     def defined_anywhere(self, selector: str) -> tuple[Resource, ...]:
         """Every object of a kind the repo describes, deployed or not."""
         return _select(self.all_by_kind, selector)
-
-    def in_focus(self, resource: Resource) -> bool:
-        if self.focus is None:
-            return True
-        files = {resource.doc.path}
-        if resource.render is not None:
-            files.update(resource.render.rendering.values_files())
-        return not files.isdisjoint(self.focus)
 
     @cached_property
     def object_files(self) -> Mapping[ResourceId, frozenset[str]]:

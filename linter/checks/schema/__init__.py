@@ -36,7 +36,7 @@ def _resource_subjects(views: Views) -> Iterator[Subject]:
     inventory = views.inventory
     for resources in inventory.by_kind.values():  # what Argo CD syncs: a file nothing deploys may be a patch
         for resource in resources:
-            if inventory.in_focus(resource):  # --changed: its schema findings depend only on its own files
+            if inventory.may_keep(resource.id):  # --changed: its schema findings depend only on its own files
                 yield Subject(resource.id, resource.data, _locator(views, resource))
 
 

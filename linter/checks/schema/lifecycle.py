@@ -123,7 +123,7 @@ def check_api_lifecycle(views: Views, params: LifecycleParams) -> Iterator[Viola
     crds = _served_by_crds(views) if not unrenderable else {}
     for resources in inventory.by_kind.values():
         for resource in resources:
-            if not inventory.in_focus(resource):
+            if not inventory.may_keep(resource.id):
                 continue
             api_version, kind = resource.id.api_version, resource.id.kind
             entry = table.get((api_version, kind))
