@@ -122,10 +122,17 @@ def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[st
         "have": key_list(have),
         "producer": found[0].where,
         "problem": f"which lacks key {key_list(missing)} (it has {key_list(have)})",
-        "fix": f"Reseal it (defined in {found[0].where}) with the missing key",
+        "fix": _add_key(found[0]),
     }
     suggestions = tuple(dict.fromkeys(m for key in missing for m in close_matches(key, sorted(have), limit=1)))
     return Violation(ref.location, fields, ref.resource.id if ref.resource else None, suggestions, related=related)
+
+
+def _add_key(secret: ProducedSecret) -> str:
+    """How to give a Secret a key, by what makes it (a SealedSecret is sealed again)."""
+    if secret.resource is not None and secret.resource.id.kind == "SealedSecret":
+        return f"Add the key when sealing the Secret (kubeseal; defined in {secret.where})"
+    return f"Add the key where the Secret is made ({secret.where})"
 
 
 @dataclass(frozen=True)
