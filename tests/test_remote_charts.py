@@ -593,3 +593,23 @@ def test_a_cache_entry_nested_too_deep_is_a_miss(tmp_path: Path) -> None:
         (tmp_path / "cache" / "renders" / key[:2] / f"{key}.json").write_text("[" * depth + "]" * depth)
         assert cache.render(key) is None
     assert cache.render("shallow") == {"manifests": {}}
+
+
+def test_only_the_recent_sets_of_the_last_repositories_are_kept(tmp_path: Path) -> None:
+    from linter.loaders.fetch.cache import RECENT_REPOSITORIES, ChartCache
+
+    cache = ChartCache(tmp_path / "cache")
+    for i in range(RECENT_REPOSITORIES + 3):
+        repo = tmp_path / f"checkout-{i}"
+        repo.mkdir()
+        with cache.recent(repo):
+            cache.store_render(f"k{i}", i)
+        [written] = [
+            p
+            for p in (tmp_path / "cache" / "recent").glob("*.json")
+            if json.loads(p.read_text())["root"] == str(repo.resolve())
+        ]
+        os.utime(written, (i, i))  # linted in this order
+    roots = sorted(json.loads(p.read_text())["root"] for p in (tmp_path / "cache" / "recent").glob("*.json"))
+    assert len(roots) == RECENT_REPOSITORIES
+    assert str((tmp_path / "checkout-0").resolve()) not in roots  # the oldest went first

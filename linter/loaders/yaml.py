@@ -17,6 +17,7 @@ reaches Helm as values has passed this walk.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import sys
@@ -256,18 +257,19 @@ class TextPositions:
         return self._maps[index] if index < len(self._maps) else {}
 
     def walked(self) -> list[dict[YamlPath, int]]:
-        """`walk`, or what it gave an earlier run for the same text (from `memo`, as [path,
-        position] pairs: JSON keeps the str keys and int indexes of a path apart)."""
+        """`walk`, or what it gave an earlier run for the same text (from `memo`: [path,
+        position] pairs, JSON keeping a path's str keys and int indexes apart, kept as one
+        string until asked, so that the memo costs little memory)."""
         if self.memo is None:
             return self.walk()
         known = self.memo.recall(self.memo_key)
-        if isinstance(known, list) and all(isinstance(pairs, list) for pairs in known):
+        if isinstance(known, str):
             try:
-                return [{tuple(path): int(position) for path, position in pairs} for pairs in known]
-            except (TypeError, ValueError):
+                return [{tuple(path): int(position) for path, position in pairs} for pairs in json.loads(known)]
+            except (TypeError, ValueError, RecursionError):
                 pass
         maps = self.walk()
-        self.memo.remember(self.memo_key, [[[list(path), position] for path, position in m.items()] for m in maps])
+        self.memo.remember(self.memo_key, json.dumps([[[list(path), pos] for path, pos in m.items()] for m in maps]))
         return maps
 
     def start_line(self, index: int) -> int:

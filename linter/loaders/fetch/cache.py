@@ -42,6 +42,7 @@ from ..yaml import interned
 
 ENV_CACHE = "M0SH1_LINT_CACHE_DIR"
 RECENT_GROWTH = 1.5  # the recent set may hold this many times the entries one run used
+RECENT_REPOSITORIES = 8
 
 
 def cache_root(repo_root: Path, configured: str | None, environ: dict[str, str] | None = None) -> Path:
@@ -241,8 +242,17 @@ class ChartCache:
         with contextlib.suppress(OSError):
             if kept.keys() != self._recent.keys():
                 self._write(path, json.dumps({"root": self._recent_root, "entries": kept}).encode())
+                self._forget_old_repositories()
             else:
                 os.utime(path)  # recently used: kept by `cache prune`
+
+    def _forget_old_repositories(self) -> None:
+        """Only the recent sets of the RECENT_REPOSITORIES repositories linted last are kept (CI
+        checks out to a new path each time; each set is as large as its repository's renders)."""
+        sets = sorted((p.stat().st_mtime, p) for p in (self.root / "recent").glob("*.json"))
+        for _, old in sets[:-RECENT_REPOSITORIES]:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
     # --- housekeeping ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,11 +87,16 @@ class TemplatePositions:
             source_digest = hashlib.sha256(self.template_source.encode()).hexdigest()
             key = f"lines-{self.rendered.memo_key}-{source_digest}"
             known = memo.recall(key)
-            if isinstance(known, list) and all(isinstance(p, int) for p in known):
-                return known
+            if isinstance(known, str):  # kept as one string: see TextPositions.walked
+                try:
+                    lines = json.loads(known)
+                    if isinstance(lines, list) and all(isinstance(p, int) for p in lines):
+                        return lines
+                except (ValueError, RecursionError):
+                    pass
         out = self._aligned()
         if memo is not None and key:
-            memo.remember(key, out)
+            memo.remember(key, json.dumps(out))
         return out
 
     def _aligned(self) -> list[int]:
