@@ -16,6 +16,7 @@ from chart_servers import Registry, http_repo, oci_registry, package, registry_a
 
 from conftest import application, git_repo, lint_json
 from linter.cli import main
+from linter.loaders.fetch.cache import read_recent
 
 URL = "https://git.example.com/ops/homelab"
 
@@ -546,8 +547,8 @@ def test_a_warm_run_is_served_from_the_recent_set_and_a_damaged_one_is_rebuilt(
 ) -> None:
     root = git_repo(tmp_path / "repo", wrapper(db_repo.url))  # type: ignore[attr-defined]
     _, first = lint_json(root, capsys=capsys)
-    [recent] = list((online / "recent").glob("*.json"))
-    record = json.loads(recent.read_text())
+    [recent] = list((online / "recent").glob("*.marshal"))
+    record = read_recent(recent)
     assert record["root"] == str(root.resolve())
     kinds = {key.split("-", 1)[0] for key in record["entries"]}
     assert {"parsed", "positions"} <= kinds  # parsed files and rendered output, and where their lines are
@@ -556,10 +557,13 @@ def test_a_warm_run_is_served_from_the_recent_set_and_a_damaged_one_is_rebuilt(
     _, warm = lint_json(root, "--offline", capsys=capsys)
     assert warm["findings"] == first["findings"]
     assert not (online / "renders").exists()
-    recent.write_text('{"root": ' + json.dumps(str(root.resolve())) + ', "entries": {"parsed-x": [[')
+    damaged = bytearray(recent.read_bytes())
+    damaged[-10] ^= 0xFF  # one flipped byte: the digest no longer matches
+    recent.write_bytes(bytes(damaged))
+    assert read_recent(recent) is None
     _, damaged = lint_json(root, "--offline", capsys=capsys)
     assert damaged["findings"] == first["findings"]
-    assert json.loads(recent.read_text())["entries"].keys() == record["entries"].keys()
+    assert read_recent(recent)["entries"].keys() == record["entries"].keys()
 
 
 def test_the_recent_set_keeps_earlier_entries_only_while_they_are_few(tmp_path: Path) -> None:
@@ -569,8 +573,8 @@ def test_the_recent_set_keeps_earlier_entries_only_while_they_are_few(tmp_path: 
     repo.mkdir()
 
     def kept() -> set[str]:
-        [recent] = list((tmp_path / "cache" / "recent").glob("*.json"))
-        return set(json.loads(recent.read_text())["entries"])
+        [recent] = list((tmp_path / "cache" / "recent").glob("*.marshal"))
+        return set(read_recent(recent)["entries"])
 
     with cache.recent(repo):  # a full run
         for i in range(200):
@@ -606,10 +610,10 @@ def test_only_the_recent_sets_of_the_last_repositories_are_kept(tmp_path: Path) 
             cache.store_render(f"k{i}", i)
         [written] = [
             p
-            for p in (tmp_path / "cache" / "recent").glob("*.json")
-            if json.loads(p.read_text())["root"] == str(repo.resolve())
+            for p in (tmp_path / "cache" / "recent").glob("*.marshal")
+            if read_recent(p)["root"] == str(repo.resolve())
         ]
         os.utime(written, (i, i))  # linted in this order
-    roots = sorted(json.loads(p.read_text())["root"] for p in (tmp_path / "cache" / "recent").glob("*.json"))
+    roots = sorted(read_recent(p)["root"] for p in (tmp_path / "cache" / "recent").glob("*.marshal"))
     assert len(roots) == RECENT_REPOSITORIES
     assert str((tmp_path / "checkout-0").resolve()) not in roots  # the oldest went first

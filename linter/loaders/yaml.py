@@ -265,7 +265,7 @@ class TextPositions:
         known = self.memo.recall(self.memo_key)
         if isinstance(known, str):
             try:
-                return [{tuple(path): int(position) for path, position in pairs} for pairs in json.loads(known)]
+                return [{_path(steps): int(position) for steps, position in pairs} for pairs in json.loads(known)]
             except (TypeError, ValueError, RecursionError):
                 pass
         maps = self.walk()
@@ -289,6 +289,11 @@ class TextPositions:
         except (yaml.YAMLError, RecursionError):
             pass  # the data walk reported it; documents before the error keep their positions
         return maps
+
+
+def _path(steps: list[str | int]) -> YamlPath:
+    """A path read back from JSON, its keys shared as the walk shares them (millions of them)."""
+    return tuple(sys.intern(step) if isinstance(step, str) else step for step in steps)
 
 
 def parse_documents(
@@ -388,7 +393,7 @@ def parse_cached(
     digest = hashlib.sha256(text.encode()).hexdigest()
     key = ("parsed-" if old_bools else "parsed12-") + digest
     known = store.render(key)
-    if isinstance(known, list) and all(isinstance(item, list) and len(item) == 2 for item in known):
+    if isinstance(known, list) and all(isinstance(item, (list, tuple)) and len(item) == 2 for item in known):
         parsed = [(int(start), data) for start, data in known]
         return from_parsed(text, path, parsed, reread, store, "positions-" + digest), []
     docs, problems = parse_documents(text, path, reread=reread, old_bools=old_bools)
