@@ -617,3 +617,28 @@ def test_only_the_recent_sets_of_the_last_repositories_are_kept(tmp_path: Path) 
     roots = sorted(read_recent(p)["root"] for p in (tmp_path / "cache" / "recent").glob("*.marshal"))
     assert len(roots) == RECENT_REPOSITORIES
     assert str((tmp_path / "checkout-0").resolve()) not in roots  # the oldest went first
+
+
+def test_cache_prune_removes_what_was_not_used_lately_recent_sets_included(tmp_path: Path) -> None:
+    from linter.loaders.fetch.cache import ChartCache
+
+    cache = ChartCache(tmp_path / "cache")
+    stale_repo, fresh_repo = tmp_path / "old-checkout", tmp_path / "repo"
+    for repo in (stale_repo, fresh_repo):
+        repo.mkdir()
+        with cache.recent(repo):
+            cache.store_render(f"render-of-{repo.name}", {"manifests": {}})
+    cache.store("https://charts.example/db", "db", "1.0.0", b"archive bytes")
+    long_ago = 1_000_000_000  # 2001: nothing was used since, but the fresh repository's recent set
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file() and not (
+            path.suffix == ".marshal" and read_recent(path)["root"] == str(fresh_repo.resolve())
+        ):
+            os.utime(path, (long_ago, long_ago))
+    removed, _ = cache.prune(older_than_days=30)
+    left = sorted(p.relative_to(tmp_path / "cache").parts[0] for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert removed >= 4  # the archive, its version record, both renders, the stale recent set
+    assert [read_recent(p)["root"] for p in (tmp_path / "cache" / "recent").glob("*.marshal")] == [
+        str(fresh_repo.resolve())
+    ]
+    assert "charts" not in left and "renders" not in left
