@@ -243,7 +243,7 @@ class ChartCache:
             kept = self._used
         with contextlib.suppress(OSError):
             if kept.keys() != self._recent.keys():
-                self._write(path, _recent_bytes({"root": self._recent_root, "entries": kept}))
+                _write_recent(path, self._recent_root, kept)
                 self._forget_old_repositories()
             else:
                 os.utime(path)  # recently used: kept by `cache prune`
@@ -282,33 +282,66 @@ class ChartCache:
 
 
 # The recent set is marshal, not JSON: it keeps strings shared (the parse walk interns keys and
-# short scalars; JSON would give each a fresh copy, ~60 MB at 3,000 charts) and loads several
-# times faster. marshal trusts its input, so the file carries the sha256 of what follows: a
-# damaged or foreign file is ignored. (The cache is the user's own directory, never the repo's.)
-_RECENT_MAGIC = b"m0sh1-lint recent 1\n"
+# short scalars, marshal restores them interned; JSON gives each a fresh copy, ~60 MB at 3,000
+# charts) and loads several times faster. Each entry is its own frame, written as it is
+# encoded (one 34 MB buffer at 3,000 charts pushed a run past the memory budget). marshal
+# trusts its input, so the file ends with the sha256 of all before it: a damaged or foreign
+# file is ignored. (The cache is the user's own directory, never the repository's.)
+_RECENT_MAGIC = b"m0sh1-lint recent 2\n"
+_LENGTH = 8  # bytes of each frame's length
+_DIGEST = 64  # hex digits of the trailing sha256
 
 
-def _recent_bytes(record: dict[str, Any]) -> bytes:
-    payload = marshal.dumps(record, 4)
-    return _RECENT_MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+def _write_recent(path: Path, root: str, entries: dict[str, Any]) -> None:
+    """Written to a temporary name and renamed into place, as every cache file is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in _frames(root, entries):
+                digest.update(chunk)
+                out.write(chunk)
+            out.write(digest.hexdigest().encode())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
-def read_recent(path: Path) -> Any:
+def _frames(root: str, entries: dict[str, Any]) -> Iterator[bytes]:
+    yield _RECENT_MAGIC
+    yield _frame(marshal.dumps(root, 4))
+    for key, value in entries.items():
+        yield _frame(marshal.dumps((key, value), 4))
+
+
+def _frame(data: bytes) -> bytes:
+    return len(data).to_bytes(_LENGTH, "big") + data
+
+
+def read_recent(path: Path) -> dict[str, Any] | None:
     """A recent set's record ({root, entries}), or None when it is missing, damaged or foreign."""
     try:
-        data = path.read_bytes()
+        data = memoryview(path.read_bytes())
     except OSError:
         return None
-    head = len(_RECENT_MAGIC) + 65
-    if not data.startswith(_RECENT_MAGIC) or len(data) < head:
+    body, trailer = data[:-_DIGEST], bytes(data[-_DIGEST:])
+    if bytes(body[: len(_RECENT_MAGIC)]) != _RECENT_MAGIC or hashlib.sha256(body).hexdigest().encode() != trailer:
         return None
-    digest, payload = data[len(_RECENT_MAGIC) : head - 1], data[head:]
-    if hashlib.sha256(payload).hexdigest().encode() != digest:
-        return None
+    items: list[Any] = []
+    at = len(_RECENT_MAGIC)
     try:
-        return marshal.loads(payload)
+        while at < len(body):
+            size = int.from_bytes(body[at : at + _LENGTH], "big")
+            items.append(marshal.loads(body[at + _LENGTH : at + _LENGTH + size]))
+            at += _LENGTH + size
     except (ValueError, EOFError, TypeError):
         return None
+    if not items or not isinstance(items[0], str) or not all(isinstance(i, tuple) and len(i) == 2 for i in items[1:]):
+        return None
+    return {"root": items[0], "entries": dict(items[1:])}
 
 
 def _json(path: Path) -> Any:
