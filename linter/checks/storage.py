@@ -174,13 +174,9 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
     inventory = views.inventory
     parent_pattern = re.compile(params.parent_pattern)
     related = inventory.storage_classes.all_files()
-    charts = inventory.charts
     for rendering in inventory.renderings:
-        if inventory.focus is not None:  # --changed: findings at its values files, about its templates' reads
-            chart = charts.get(rendering.chart_dir)
-            templates = [t.path for t in chart.templates] if chart is not None else []
-            if inventory.focus.isdisjoint((*rendering.values_files(), *templates, *related)):
-                continue
+        if not inventory.release_may_keep(rendering, related):
+            continue
         release = views.release(rendering)
         for vpath, value, layer in release.leaves():
             if not isinstance(value, str) or value in NO_CLASS:

@@ -61,14 +61,11 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
     charts = {chart.dir: chart for chart in views.inventory.model.charts}
     judged: dict[str, Reads | None] = {}  # per chart: its templates are the same for every release
     reported: set[tuple[str, YamlPath]] = set()
-    focus = views.inventory.focus
     for rendering in views.inventory.renderings:
         chart = charts.get(rendering.chart_dir)
-        if chart is None:
+        if chart is None or not views.inventory.release_may_keep(rendering):
             continue
-        templates = tuple(sorted(t.path for t in chart.templates))
-        if focus is not None and focus.isdisjoint((*templates, *rendering.values_files())):
-            continue  # --changed: its findings are at these values files, related to these templates
+        templates = chart.template_paths
         if chart.dir not in judged:
             judged[chart.dir] = visible_reads(chart)
         reads = judged[chart.dir]

@@ -108,6 +108,15 @@ class Inventory:
             return True
         return not self.focus.isdisjoint(self.object_files.get(resource, ())) or not self.focus.isdisjoint(related)
 
+    def release_may_keep(self, rendering: Rendering, related: Iterable[str] = ()) -> bool:
+        """--changed: can a finding about a release's values (at its values files, about what its
+        chart's templates read) be kept? As may_keep, for checks that judge releases."""
+        if self.focus is None:
+            return True
+        chart = self.charts.get(rendering.chart_dir)
+        files = (*rendering.values_files(), *(chart.template_paths if chart is not None else ()), *related)
+        return not self.focus.isdisjoint(files)
+
     def known_storage_classes(self) -> list[str]:
         return sorted(set(self.storage_classes.deployed) | set(self.config.cluster_storage_classes))
 

@@ -49,6 +49,11 @@ class Chart:
     helmignore: tuple[str, ...] = ()  # the chart's .helmignore patterns
 
     @property
+    def template_paths(self) -> tuple[str, ...]:
+        """Repo paths of its own templates (what a change to its reads is related to)."""
+        return tuple(sorted(t.path for t in self.templates))
+
+    @property
     def meta(self) -> Mapping[str, Any]:
         data = self.chart_doc.data
         return data if isinstance(data, dict) else {}

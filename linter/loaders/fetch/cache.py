@@ -19,7 +19,7 @@ Layout under the cache root (`cache_root()`):
     recent/<sha256 of repo path>.marshal
                                     {root, entries}: the renders/ entries one run of that
                                     repository used, and node positions it walked (`recent`;
-                                    marshal behind a sha256 of it, see _recent_bytes)
+                                    framed marshal ending in a sha256, see _write_recent)
 
 Every file is written to a temporary name and renamed into place, so a reader never sees half a
 file and two runs can fill the cache at once. An archive is checked against its name when read:
@@ -35,7 +35,7 @@ import marshal
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,16 +81,7 @@ class ChartCache:
     _recent_root: str = ""
 
     def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        _write_chunks(path, [data])
 
     # --- archives ----------------------------------------------------------------------------
 
@@ -190,7 +181,7 @@ class ChartCache:
         return self.root / "renders" / key[:2] / f"{key}.json"
 
     def render(self, key: str) -> Any:
-        # one file of the recent set shares its keys already (JSON reuses a text's keys)
+        # a renders/ file is JSON, whose strings are fresh copies; the recent set's are shared
         try:
             found = self._recent[key] if key in self._recent else interned(_json(self._render(key)))
         except RecursionError:  # nested deeper than any entry the linter writes: damaged
@@ -292,22 +283,32 @@ _LENGTH = 8  # bytes of each frame's length
 _DIGEST = 64  # hex digits of the trailing sha256
 
 
-def _write_recent(path: Path, root: str, entries: dict[str, Any]) -> None:
-    """Written to a temporary name and renamed into place, as every cache file is."""
+def _write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """Written to a temporary name and renamed into place, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    digest = hashlib.sha256()
     try:
         with os.fdopen(handle, "wb") as out:
-            for chunk in _frames(root, entries):
-                digest.update(chunk)
+            for chunk in chunks:
                 out.write(chunk)
-            out.write(digest.hexdigest().encode())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _write_recent(path: Path, root: str, entries: dict[str, Any]) -> None:
+    _write_chunks(path, _with_digest(_frames(root, entries)))
+
+
+def _with_digest(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks, then the sha256 of them all (in hex)."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        yield chunk
+    yield digest.hexdigest().encode()
 
 
 def _frames(root: str, entries: dict[str, Any]) -> Iterator[bytes]:
@@ -339,9 +340,10 @@ def read_recent(path: Path) -> dict[str, Any] | None:
             at += _LENGTH + size
     except (ValueError, EOFError, TypeError):
         return None
-    if not items or not isinstance(items[0], str) or not all(isinstance(i, tuple) and len(i) == 2 for i in items[1:]):
+    root, *pairs = items or [None]
+    if not isinstance(root, str) or not all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs):
         return None
-    return {"root": items[0], "entries": dict(items[1:])}
+    return {"root": root, "entries": dict(pairs)}
 
 
 def _json(path: Path) -> Any:
