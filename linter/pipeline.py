@@ -85,7 +85,9 @@ def prepare(
         # the repository's own config is untrusted input: it may not pull in a file from elsewhere
         raise LintError(f"{path.name}: the repository's config is a symbolic link out of the repository")
     config = load_config(path, _shown(path, root) if path is not None else None)
-    catalog = load_catalog(config.rule_dirs, confine=None if config_file is not None else root)
+    # the bundled rules' memo is the user's: the same for every repository, never a config's cacheDir
+    memo_dir = cache_root(root, None) / "catalog"
+    catalog = load_catalog(config.rule_dirs, confine=None if config_file is not None else root, memo_dir=memo_dir)
     rules = tuple(select_rules(catalog.rules, config, select, ignore))
     return Setup(root, config, catalog, rules, config_trusted=config_file is not None)
 

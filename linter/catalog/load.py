@@ -23,6 +23,7 @@ from ..core.suggest import closest
 from ..loaders.yaml import decode, parse_documents
 from ..model import Catalog, Rule, Severity, template_fields
 from .examples import validate_examples
+from .memo import Documents, memoised
 from .params import parse, schema_of
 
 # Files under rule directories that are not rules say what they are with `kind:`.
@@ -30,34 +31,52 @@ MAX_RULE_BYTES = 1 << 20
 SPEC_SCHEMAS = {"SecretProducer": "secret-producer.schema.json", "SecretReference": "secret-reference.schema.json"}
 
 
-def load_catalog(extra_dirs: Iterable[Path] = (), confine: Path | None = None) -> Catalog:
+def load_catalog(extra_dirs: Iterable[Path] = (), confine: Path | None = None, memo_dir: Path | None = None) -> Catalog:
     """Every rule and spec file under the bundled rules/ and the config's ruleDirs, validated.
     With `confine` (the repository, when its own config names the ruleDirs), every extra rule
-    directory and file must resolve inside it."""
+    directory and file must resolve inside it. With `memo_dir`, the bundled files' parsing and
+    schema validation are reused from there (memo.py)."""
     rules: dict[str, Rule] = {}
     specs: dict[str, list[Mapping[str, Any]]] = {kind: [] for kind in SPEC_SCHEMAS}
-    for directory in (rules_dir(), *extra_dirs):
-        if directory != rules_dir() and confine is not None:
-            _confined(directory, confine)
-        if not directory.is_dir():
-            raise LintError(f"{directory}: rule directory does not exist")
-        for path in sorted(directory.rglob("*.yaml")):
-            if directory != rules_dir() and confine is not None:
-                _confined(path, confine)
-            data = _read(path)
-            if isinstance(data, dict) and data.get("kind") in SPEC_SCHEMAS:
-                specs[data["kind"]].append(_spec(path, data))
-                continue
-            rule = load_rule(path, data)
-            if rule.id in rules:
-                raise LintError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
-            rules[rule.id] = rule
+    for path, data in _documents(extra_dirs, confine, memo_dir):
+        if isinstance(data, dict) and data.get("kind") in SPEC_SCHEMAS:
+            specs[data["kind"]].append(data)
+            continue
+        rule = _rule(path, data)
+        if rule.id in rules:
+            raise LintError(f"{path}: rule id {rule.id} is already used by {rules[rule.id].source}")
+        rules[rule.id] = rule
     names = [r.name for r in rules.values()]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate is not None:
         raise LintError(f"rule name `{duplicate}` is used by two rules")
     ordered = tuple(sorted(rules.values(), key=lambda r: r.id))
     return Catalog(ordered, tuple(specs["SecretProducer"]), tuple(specs["SecretReference"]))
+
+
+def _documents(extra_dirs: Iterable[Path], confine: Path | None, memo_dir: Path | None) -> Documents:
+    """Each rule and spec file's data, parsed and checked against its schema, bundled ones first."""
+    bundled = rules_dir()
+    schemas = ("rule.schema.json", *SPEC_SCHEMAS.values())
+    out = memoised(bundled, sorted(bundled.rglob("*.yaml")), schemas, memo_dir, _checked)
+    for directory in extra_dirs:
+        if confine is not None:
+            _confined(directory, confine)
+        if not directory.is_dir():
+            raise LintError(f"{directory}: rule directory does not exist")
+        for path in sorted(directory.rglob("*.yaml")):
+            if confine is not None:
+                _confined(path, confine)
+            out.append((path, _checked(path)))
+    return out
+
+
+def _checked(path: Path) -> Any:
+    data = _read(path)
+    if isinstance(data, dict) and data.get("kind") in SPEC_SCHEMAS:
+        return _spec(path, data)
+    _check_rule_schema(path, data)
+    return data
 
 
 def _confined(path: Path, root: Path) -> None:
@@ -92,9 +111,18 @@ def _spec(path: Path, data: dict[str, Any]) -> Mapping[str, Any]:
 
 
 def load_rule(path: Path, data: Any) -> Rule:
+    _check_rule_schema(path, data)
+    return _rule(path, data)
+
+
+def _check_rule_schema(path: Path, data: Any) -> None:
     error = first_error(schema("rule.schema.json"), data)
     if error:
         raise LintError(f"{path}: invalid rule: {error}")
+
+
+def _rule(path: Path, data: Any) -> Rule:
+    """A rule from data that passed rule.schema.json: the checks that depend on the code."""
     check = REGISTRY.get(data["check"])
     if check is None:
         close = closest(data["check"], REGISTRY)

@@ -28,8 +28,13 @@ def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+_HINTS: dict[type, dict[str, Any]] = {}  # schema_of and parse each ask for every rule's class
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _is_optional(hint: Any) -> tuple[bool, Any]:

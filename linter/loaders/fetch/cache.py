@@ -20,6 +20,8 @@ Layout under the cache root (`cache_root()`):
                                     {root, entries}: the renders/ entries one run of that
                                     repository used, and node positions it walked (`recent`;
                                     framed marshal ending in a sha256, see _write_recent)
+    catalog/<sha256>.json           the bundled rule files, parsed and schema-checked, under the
+                                    sha256 of their bytes (catalog/memo.py)
 
 Every file is written to a temporary name and renamed into place, so a reader never sees half a
 file and two runs can fill the cache at once. An archive is checked against its name when read:
@@ -81,7 +83,7 @@ class ChartCache:
     _recent_root: str = ""
 
     def _write(self, path: Path, data: bytes) -> None:
-        _write_chunks(path, [data])
+        write_atomically(path, data)
 
     # --- archives ----------------------------------------------------------------------------
 
@@ -254,7 +256,7 @@ class ChartCache:
         removed archives; (files removed, bytes freed)."""
         cutoff = time.time() - older_than_days * 86400
         removed = freed = 0
-        for directory in (self.root / d for d in ("charts", "renders", "recent", "listings", "down")):
+        for directory in (self.root / d for d in ("charts", "renders", "recent", "listings", "down", "catalog")):
             for path in sorted(directory.rglob("*")) if directory.exists() else ():
                 with contextlib.suppress(OSError):
                     stat = path.stat()
@@ -281,6 +283,10 @@ class ChartCache:
 _RECENT_MAGIC = b"m0sh1-lint recent 2\n"
 _LENGTH = 8  # bytes of each frame's length
 _DIGEST = 64  # hex digits of the trailing sha256
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    _write_chunks(path, [data])
 
 
 def _write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
