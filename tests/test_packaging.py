@@ -67,3 +67,12 @@ def test_wheel_installs_and_runs_outside_checkout(tmp_path: Path) -> None:
         [str(python), "-c", "import linter.core.resources as r; print(r.rules_dir())"], text=True, cwd=work, env=env
     )
     assert str(env_dir) in where and "_rules" in where
+
+
+def test_the_render_keys_name_the_installed_helm_sdk() -> None:
+    """helm_version reads the dist-info directory's name; it must agree with the installed metadata."""
+    import importlib.metadata
+
+    from linter.loaders.helm.engine import helm_version
+
+    assert helm_version() == importlib.metadata.version("helm-python-sdk") != "unknown"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import atexit
 import functools
-import importlib.metadata
+import importlib.util
 import io
 import os
 import re
@@ -20,6 +20,7 @@ import tarfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .worker import Worker, WorkerError, encode
@@ -51,11 +52,14 @@ class EngineError(Exception):
 
 @functools.cache
 def helm_version() -> str:
-    """The helm-python-sdk release that renders (part of every render-cache key)."""
-    try:
-        return importlib.metadata.version("helm-python-sdk")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    """The helm-python-sdk release that renders (part of every render-cache key), from the name
+    of the dist-info directory beside the package: importlib.metadata gives the same, but importing
+    it and parsing the METADATA file cost ~100 M instructions, 7% of a run on an empty repository."""
+    spec = importlib.util.find_spec("helm_python")  # finds it without importing it (that loads Helm)
+    for location in (spec.submodule_search_locations or ()) if spec is not None else ():
+        for entry in sorted(Path(location).parent.glob("helm_python_sdk-*.dist-info")):
+            return entry.name.removeprefix("helm_python_sdk-").removesuffix(".dist-info")
+    return "unknown"
 
 
 class TemplateError(EngineError):
