@@ -106,7 +106,13 @@ class Inventory:
         ask before the work a finding costs (provenance, suggestions) on a large repository."""
         if self.focus is None:
             return True
-        return not self.focus.isdisjoint(self.object_files.get(resource, ())) or not self.focus.isdisjoint(related)
+        return resource in self._touched or not self.focus.isdisjoint(related)
+
+    @cached_property
+    def _touched(self) -> frozenset[ResourceId]:
+        """--changed: the objects one of whose files changed (may_keep asks for thousands)."""
+        focus = self.focus or frozenset()
+        return frozenset(rid for rid, files in self.object_files.items() if not focus.isdisjoint(files))
 
     def release_may_keep(self, rendering: Rendering, related: Iterable[str] = ()) -> bool:
         """--changed: can a finding about a release's values (at its values files, about what its

@@ -70,8 +70,13 @@ class _Use:
 
 
 def _uses(views: Views, source: ReferenceSource) -> Iterator[_Use]:
+    """Every name the source holds, but under --changed not those whose finding would be dropped
+    (before the work of locating each one)."""
+    may_keep = views.inventory.may_keep
     if source.scope == "Workloads":
         for workload in views.workloads:
+            if workload.rid is not None and not may_keep(workload.rid):
+                continue
             path = workload.paths.get(source.workload_field or "priority")
             value = get_path(workload.data, path) if path is not None else None
             if isinstance(value, str) and path is not None:
@@ -87,6 +92,8 @@ def _uses(views: Views, source: ReferenceSource) -> Iterator[_Use]:
         return
     for kind in source.kinds:
         for resource in views.inventory.of_kind(kind):
+            if not may_keep(resource.id):
+                continue
             for path in expand_path(resource.data, source.at):
                 value = resource.get(path)
                 if isinstance(value, str):
