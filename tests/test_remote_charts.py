@@ -620,6 +620,7 @@ def test_only_the_recent_sets_of_the_last_repositories_are_kept(tmp_path: Path) 
 
 
 def test_cache_prune_removes_what_was_not_used_lately_recent_sets_included(tmp_path: Path) -> None:
+    from linter.catalog.load import load_catalog
     from linter.loaders.fetch.cache import ChartCache
 
     cache = ChartCache(tmp_path / "cache")
@@ -629,6 +630,7 @@ def test_cache_prune_removes_what_was_not_used_lately_recent_sets_included(tmp_p
         with cache.recent(repo):
             cache.store_render(f"render-of-{repo.name}", {"manifests": {}})
     cache.store("https://charts.example/db", "db", "1.0.0", b"archive bytes")
+    load_catalog(memo_dir=tmp_path / "cache" / "catalog")  # the bundled rules' memo
     long_ago = 1_000_000_000  # 2001: nothing was used since, but the fresh repository's recent set
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file() and not (
@@ -637,8 +639,8 @@ def test_cache_prune_removes_what_was_not_used_lately_recent_sets_included(tmp_p
             os.utime(path, (long_ago, long_ago))
     removed, _ = cache.prune(older_than_days=30)
     left = sorted(p.relative_to(tmp_path / "cache").parts[0] for p in (tmp_path / "cache").rglob("*") if p.is_file())
-    assert removed >= 4  # the archive, its version record, both renders, the stale recent set
+    assert removed >= 5  # the archive, its version record, both renders, the stale recent set, the memo
     assert [read_recent(p)["root"] for p in (tmp_path / "cache" / "recent").glob("*.marshal")] == [
         str(fresh_repo.resolve())
     ]
-    assert "charts" not in left and "renders" not in left
+    assert "charts" not in left and "renders" not in left and "catalog" not in left

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ def memoised(
     memo = memo_dir / f"{_digest(paths, relative, schemas)}.json"
     known = _read(memo, relative)
     if known is not None:
+        with contextlib.suppress(OSError):
+            os.utime(memo)  # recently used: kept by `cache prune`
         return [(path, data) for path, data in zip(paths, known, strict=True)]
     documents = [(path, checked(path)) for path in paths]
     pairs = [[name, data] for name, (_, data) in zip(relative, documents, strict=True)]
