@@ -13,6 +13,8 @@ directory (M0SH1_LINT_CACHE_DIR):
   cached   charts in the cache, render cache empty (renders/ and recent/ removed before every run)
   warm     everything cached
   changed  one wrapper's values edited (uncommitted), `--changed`, warm
+  startup  the linter on an empty repository: what any run costs (interpreter, imports, rule
+           catalog); shown, not judged, with how much of warm's work beyond it `--changed` does
 and the PyYAML-C parse floor of the repository (benchmarks/bench.py).
 
 Targets (issue #10): warm <= 0.5x cached, warm <= 8x the parse floor, changed <= 0.5x warm.
@@ -317,9 +319,19 @@ def bench(cmd: Sequence[str], root: Path, n: int, repeat: int, url: str) -> dict
     changed = [*cmd, "--changed"]
     run_once(changed, repo)  # renders the edited release once
     stages["changed"] = timed(changed, repo, repeat)
+    stages["startup"] = timed(cmd, _empty_repository(root), repeat)
     floors = [parse_floor(repo)[0] for _ in range(repeat)]
     stages["floor"] = Stage("floor", statistics.median(floors), 0.0, 0)
     return stages
+
+
+def _empty_repository(root: Path) -> Path:
+    empty = root / "empty"
+    if not empty.exists():
+        empty.mkdir()
+        subprocess.run([*GIT, "init", "-q"], cwd=empty, check=True)
+        subprocess.run([*GIT, "commit", "-q", "--allow-empty", "-m", "empty"], cwd=empty, check=True)
+    return empty
 
 
 def instructions(argv: Sequence[str]) -> int:
@@ -335,12 +347,14 @@ def instructions(argv: Sequence[str]) -> int:
 
 
 def counted(cmd: Sequence[str], repo: Path) -> dict[str, int]:
-    """Instructions of a warm run, a --changed run (the repository is in its changed state) and
-    the parse floor's process."""
+    """Instructions of a warm run, a --changed run (the repository is in its changed state), a
+    run on an empty repository and the parse floor's process."""
     lint = [*cmd, "--root", str(repo), str(repo), "--format", "json"]
+    empty = _empty_repository(repo.parent)
     return {
         "warm": instructions(lint),
         "changed": instructions([*lint, "--changed"]),
+        "startup": instructions([*cmd, "--root", str(empty), str(empty), "--format", "json"]),
         "floor": instructions([sys.executable, "-c", PARSE_FLOOR, str(repo)]),
     }
 
@@ -366,12 +380,20 @@ def report(n: int, stages: dict[str, Stage], counts: dict[str, int] | None = Non
             ),
         ]
     lines = [f"== {n} wrapper charts =="]
+    measured = {k: v / 1e9 for k, v in counts.items()} if counts is not None else s
+    unit = " G instructions" if counts is not None else " s"
+    start, warm, changed = measured["startup"], measured["warm"], measured["changed"]
+    beyond = f"{(changed - start) / (warm - start):.2f}" if warm > start else "-"
+    startup_note = (
+        f"  (startup {start:.2f}{unit} = {start / warm:.0%} of warm; beyond it, changed does {beyond} x warm's work)"
+    )
     for name, stage in stages.items():
         extra = f"  RSS {stage.peak_rss_mb:6.1f} MB  findings {stage.findings}" if name != "floor" else ""
         lines.append(f"  {name:<8} {stage.median_s:7.3f} s{extra}")
     lines += [f"  {'ok  ' if ok else 'MISS'} {text}" for text, ok in checks]
     if counts is not None:
         lines += [f"  ({'ok  ' if ok else 'MISS'} {text}: wall time, not judged)" for text, ok in by_time]
+    lines.append(startup_note)
     return all(ok for _, ok in checks), "\n".join(lines)
 
 
