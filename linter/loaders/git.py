@@ -91,6 +91,11 @@ def load_state(root: Path, base_ref: str | None, staged: bool) -> GitState:
     """The base commit and the files that differ from it (old texts are read with read_many)."""
     if not is_repo(root):
         raise GitError(f"{root} is not inside a git work tree")
+    return _state(root, base_ref, staged)
+
+
+def _state(root: Path, base_ref: str | None, staged: bool) -> GitState:
+    """load_state inside a known work tree (each git call is a process: ~4 ms)."""
     if base_ref:
         try:
             _git(root, "rev-parse", "--verify", "--quiet", base_ref + "^{commit}")
@@ -187,7 +192,7 @@ def load_history(
             return History(None, f"--base {base_ref}: {root} is not inside a git work tree")
         return History(None, None)  # an export or tarball: nothing to compare, nothing to report
     try:
-        state = load_state(root, base_ref, staged)
+        state = _state(root, base_ref, staged)
     except GitError as exc:
         return History(None, str(exc))
     overlay = overlay or {}
