@@ -82,9 +82,6 @@ class ChartCache:
     _recent_path: Path | None = None
     _recent_root: str = ""
 
-    def _write(self, path: Path, data: bytes) -> None:
-        write_atomically(path, data)
-
     # --- archives ----------------------------------------------------------------------------
 
     def _blob(self, digest: str) -> Path:
@@ -108,9 +105,9 @@ class ChartCache:
     def store(self, source_key: str, name: str, version: str, data: bytes, upstream: str | None = None) -> str:
         digest = sha256(data)
         if not self._blob(digest).exists():
-            self._write(self._blob(digest), data)
+            write_atomically(self._blob(digest), data)
         record = {"source": source_key, "name": name, "version": version, "digest": digest, "upstream": upstream}
-        self._write(self._ref(source_key, version), json.dumps(record).encode())
+        write_atomically(self._ref(source_key, version), json.dumps(record).encode())
         return digest
 
     # --- versions ------------------------------------------------------------------------------
@@ -160,7 +157,7 @@ class ChartCache:
 
     def store_listing(self, source_key: str, listing: list[tuple[str, dict[str, Any]]]) -> None:
         kept = [[version, {k: entry[k] for k in ("digest", "urls") if k in entry}] for version, entry in listing]
-        self._write(self._listing(source_key), json.dumps({"source": source_key, "versions": kept}).encode())
+        write_atomically(self._listing(source_key), json.dumps({"source": source_key, "versions": kept}).encode())
 
     # --- unreachable hosts -----------------------------------------------------------------------
 
@@ -175,7 +172,7 @@ class ChartCache:
         return str(record["reason"])
 
     def store_down(self, host: str, reason: str) -> None:
-        self._write(self._down(host), json.dumps({"host": host, "reason": reason}).encode())
+        write_atomically(self._down(host), json.dumps({"host": host, "reason": reason}).encode())
 
     # --- renders -------------------------------------------------------------------------------
 
@@ -193,7 +190,7 @@ class ChartCache:
         return found
 
     def store_render(self, key: str, result: Any) -> None:
-        self._write(self._render(key), json.dumps(result).encode())
+        write_atomically(self._render(key), json.dumps(result).encode())
         if self._recent_path is not None:
             self._used[key] = result
 
