@@ -132,6 +132,7 @@ def chart_fetcher(setup: Setup, options: Options, cache: ChartCache | None = Non
         # a mirror without TLS (plainHttp, insecureSkipTLSVerify) from the repository's own config
         # gets no credentials: a pull request could otherwise send them in clear
         credentials_without_tls=setup.config_trusted,
+        mirrors=setup.config.charts.mirrors,
     )
 
 

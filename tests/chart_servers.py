@@ -65,10 +65,11 @@ class HttpRepo:
     requests: list[str] = field(default_factory=list)
     auth: tuple[str, str] | None = None
 
-    def publish(self, *archives: Path) -> None:
+    def publish(self, *archives: Path, base_url: str | None = None) -> None:
+        """Copy the archives in and write `index.yaml` (archive URLs under `base_url` when given)."""
         for archive in archives:
             shutil.copy(archive, self.directory / archive.name)
-        helm_python.repo_index_generate(self.directory)
+        helm_python.repo_index_generate(self.directory, base_url=base_url)
 
 
 @contextmanager

@@ -152,6 +152,34 @@ def test_a_mirror_rewrites_the_repository(
     assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
 
 
+@pytest.mark.parametrize("mirror_the_releases", [True, False])
+def test_mirrors_rewrite_archive_urls_an_index_gives_on_another_host(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], mirror_the_releases: bool
+) -> None:
+    # Many indexes list their archives at GitHub release URLs: a mirror of the repository alone
+    # leaves those on the upstream host, a mirror of that host too brings them home.
+    releases = "https://github.example.invalid/acme/charts/releases/download"
+    upstream = write_chart(tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    with http_repo(tmp_path / "served") as served:
+        served.publish(package(upstream, tmp_path / "dist"), base_url=releases)
+        assert f"{releases}/db-1.2.0.tgz" in (served.directory / "index.yaml").read_text()
+        mirrors = [("https://charts.example.invalid/stable", served.url)]
+        if mirror_the_releases:
+            mirrors.append((releases, served.url))
+        files = wrapper("https://charts.example.invalid/stable", version="1.2.0")
+        files[".m0sh1-lint.yaml"] = "charts:\n  mirrors:\n" + "".join(
+            f"    - {{from: '{source}', to: '{target}'}}\n" for source, target in mirrors
+        )
+        root = git_repo(tmp_path / "repo", files)
+        _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    if mirror_the_releases:
+        assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+        assert "/db-1.2.0.tgz" in served.requests
+    else:
+        [finding] = document["findings"]
+        assert finding["rule"] == "LD010" and "github.example.invalid" in finding["message"]
+
+
 def test_an_unreachable_repository_is_tried_once_and_reported(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -208,6 +236,24 @@ def test_wrapper_with_an_oci_dependency_renders_the_subchart(
     files[".m0sh1-lint.yaml"] = (
         f"charts:\n  mirrors:\n    - {{from: '{repository}', to: '{repository}', plainHttp: true}}\n"
     )
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,SC001,LD010", capsys=capsys)
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+
+
+def test_a_scheme_less_mirror_prefix_replaces_exactly_what_it_matches(
+    tmp_path: Path, online: Path, registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `from` without a scheme counts as `oci://` (as Argo CD's scheme-less repoURLs do); what
+    # follows the matched prefix is kept as it is.
+    upstream = write_chart(tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    repository = registry.push(package(upstream, tmp_path / "dist"), path="mirror/bitnamicharts")
+    files = wrapper("oci://registry-1.docker.invalid/bitnamicharts", version="1.2.0")
+    files[".m0sh1-lint.yaml"] = (
+        "charts:\n  mirrors:\n    - {from: 'registry-1.docker.invalid/', "
+        f"to: 'oci://{registry.host}/mirror/', plainHttp: true}}\n"
+    )
+    assert repository == f"oci://{registry.host}/mirror/bitnamicharts"
     root = git_repo(tmp_path / "repo", files)
     _, document = lint_json(root, "--select", "SS001,SC001,LD010", capsys=capsys)
     assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]

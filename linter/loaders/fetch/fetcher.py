@@ -23,10 +23,11 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from ...core.semver import parse, parse_constraint
+from ...model import Mirror
 from ..helm.worker import Worker, WorkerError, decode
 from .cache import ChartCache, sha256
 from .credentials import Credentials
-from .sources import ChartSource
+from .sources import ChartSource, mirrored
 
 INDEX_DEADLINE_S = 20.0
 # How long a repository's index (or a registry's tag list) is reused from the cache: a warm run
@@ -78,6 +79,7 @@ class Fetcher:
     listing_ttl_s: float = LISTING_TTL_S
     down_ttl_s: float = DOWN_TTL_S
     credentials_without_tls: bool = False  # send credentials to plainHttp/insecure sources
+    mirrors: tuple[Mirror, ...] = ()  # for archives an index lists at absolute URLs
     _results: dict[tuple[str, str], Result] = field(default_factory=dict)
     _listings: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     _down: dict[str, str] = field(default_factory=dict)  # repository → why it could not be reached
@@ -211,12 +213,13 @@ class Fetcher:
                 entry = dict(self._listing(source)).get(version)
                 if entry is None:
                     raise _Failure(f"version {version} of `{source.name}` is not in {source.repo}")
-                url, upstream = self._archive_url(source, entry), entry.get("digest")
+                url, insecure = self._archive_url(source, entry)
+                upstream = entry.get("digest")
                 same_host = urlsplit(url).netloc == urlsplit(source.repo).netloc
                 request = {
                     "op": "pull",
                     "ref": url,
-                    "insecure": source.insecure,
+                    "insecure": insecure,
                     **(self._login(source) if same_host else {}),
                 }
             answer = self._call(source, request, PULL_DEADLINE_S)
@@ -232,12 +235,17 @@ class Fetcher:
         self.cache.store(source.key, source.name, version, data, upstream if isinstance(upstream, str) else None)
         return Fetched(source, version, data, digest)
 
-    @staticmethod
-    def _archive_url(source: ChartSource, entry: dict[str, Any]) -> str:
+    def _archive_url(self, source: ChartSource, entry: dict[str, Any]) -> tuple[str, bool]:
+        """Where the index says the archive is, and whether to skip TLS checks there. A relative
+        URL is under the (already mirrored) repository; an absolute one (many indexes point at
+        GitHub releases) goes through the mirrors like any upstream location."""
         urls = entry.get("urls") or []
         if not urls or not isinstance(urls[0], str):
             raise _Failure(f"the index of {source.repo} lists no archive for `{source.name}`")
-        return urljoin(source.repo.rstrip("/") + "/", urls[0])
+        if "://" not in urls[0]:
+            return urljoin(source.repo.rstrip("/") + "/", urls[0]), source.insecure
+        url, mirror = mirrored(urls[0], self.mirrors)
+        return url, mirror.insecure_skip_tls_verify if mirror else source.insecure
 
     # --- the worker, credentials, failures -----------------------------------------------------
 

@@ -49,11 +49,9 @@ def chart_source(repository: str, name: str, mirrors: tuple[Mirror, ...] = ()) -
         return None
     if "://" not in text:
         text = "oci://" + text  # Argo CD: a repoURL without a scheme next to `chart:` is a registry
-    mirror = _mirror(text, mirrors)
-    plain_http = insecure = False
-    if mirror is not None:
-        text = mirror.target.rstrip("/") + text[len(mirror.source.rstrip("/")) :]
-        plain_http, insecure = mirror.plain_http, mirror.insecure_skip_tls_verify
+    text, mirror = mirrored(text, mirrors)
+    plain_http = mirror.plain_http if mirror else False
+    insecure = mirror.insecure_skip_tls_verify if mirror else False
     scheme = text.split("://", 1)[0].lower()
     if scheme == "oci":
         return ChartSource("oci", text, name, plain_http, insecure)
@@ -62,9 +60,13 @@ def chart_source(repository: str, name: str, mirrors: tuple[Mirror, ...] = ()) -
     return None
 
 
-def _mirror(location: str, mirrors: tuple[Mirror, ...]) -> Mirror | None:
+def mirrored(location: str, mirrors: tuple[Mirror, ...]) -> tuple[str, Mirror | None]:
+    """`location` with the longest matching mirror prefix replaced, and that mirror (None: as it was)."""
     matching = [m for m in mirrors if location.startswith(_scheme(m.source).rstrip("/")) or location + "/" == m.source]
-    return max(matching, key=lambda m: len(m.source), default=None)
+    mirror = max(matching, key=lambda m: len(m.source), default=None)
+    if mirror is None:
+        return location, None
+    return mirror.target.rstrip("/") + location[len(_scheme(mirror.source).rstrip("/")) :], mirror
 
 
 def _scheme(prefix: str) -> str:
