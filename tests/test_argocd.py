@@ -434,3 +434,39 @@ def test_kustomize_options_the_linter_does_not_apply_are_noted(
             "are checked without them",
         )
     ]
+
+
+def pod(name: str, secret: str, annotations: str = "") -> str:
+    meta = f"  name: {name}\n" + (f"  annotations:\n{annotations}" if annotations else "")
+    return (
+        f"apiVersion: v1\nkind: Pod\nmetadata:\n{meta}spec:\n  containers:\n    - name: c\n      image: busybox:1\n"
+        f"      envFrom:\n        - secretRef:\n            name: {secret}\n"
+    )
+
+
+def test_objects_a_sync_never_applies_are_not_deployed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Helm tests and `Skip` objects are never applied by Argo CD (gitops-engine's syncPhases);
+    # an install hook runs as a PreSync hook, so what it reads must exist.
+    root = repo(
+        tmp_path,
+        {
+            "argocd/web.yaml": app("web", "charts/web", "web"),
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+            "charts/web/templates/tests/test-connection.yaml": pod(
+                "{{ .Release.Name }}-test", "test-only", '    "helm.sh/hook": test\n'
+            ),
+            "charts/web/templates/migrate.yaml": pod(
+                "{{ .Release.Name }}-migrate", "migrate-credentials", '    "helm.sh/hook": pre-install,pre-upgrade\n'
+            ),
+            "argocd/plain.yaml": app("plain", "apps/plain", "plain"),
+            "apps/plain/skipped.yaml": pod("skipped", "skipped-secret", "    argocd.argoproj.io/hook: Skip\n"),
+            "apps/plain/rollback.yaml": pod("rollback", "rollback-secret", "    helm.sh/hook: pre-rollback\n"),
+        },
+    )
+    code, document = lint_json(root, "--select", "SS001", capsys=capsys)
+    assert [(f["rule"], f["file"], f["line"]) for f in document["findings"]] == [
+        ("SS001", "charts/web/templates/migrate.yaml", 13)
+    ]
+    assert "migrate-credentials" in document["findings"][0]["message"] and code == 1
+    apps = apps_json(root, capsys)
+    assert (apps["web"]["sources"][0]["objects"], apps["plain"]["sources"][0]["objects"]) == (1, 0)

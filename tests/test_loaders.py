@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import lint_json
+from linter.loaders.argocd.hooks import never_applied
 from linter.loaders.repo import load_repo
 from linter.model import Config
 
@@ -408,3 +409,32 @@ def test_repo_walk_lists_files_and_vets_links(tmp_path: Path) -> None:
         ("b/pipe.yaml", "LD003"),
         ("dangling.yaml", "LD003"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "reason"),
+    [
+        ({}, None),
+        ({"helm.sh/hook": "crd-install"}, None),  # no hook to Argo CD: a normal resource
+        ({"helm.sh/hook": "pre-install"}, None),  # PreSync
+        ({"helm.sh/hook": "post-upgrade, test"}, None),  # PostSync; the unknown value is dropped
+        ({"helm.sh/hook": "test"}, "`helm.sh/hook: test`"),
+        ({"helm.sh/hook": "test-success"}, "`helm.sh/hook: test-success`"),
+        ({"helm.sh/hook": "pre-delete"}, "`helm.sh/hook: pre-delete`"),
+        ({"helm.sh/hook": "crd-install,test"}, "`helm.sh/hook: crd-install,test`"),
+        ({"argocd.argoproj.io/hook": "Skip"}, "`argocd.argoproj.io/hook: Skip`"),
+        ({"argocd.argoproj.io/hook": "Skip,PreSync"}, None),  # Skip only counts alone
+        ({"argocd.argoproj.io/hook": "PostDelete"}, "`argocd.argoproj.io/hook: PostDelete`"),
+        # an Argo CD hook annotation replaces the Helm one, unless none of its values is known
+        (
+            {"argocd.argoproj.io/hook": "PostDelete", "helm.sh/hook": "pre-install"},
+            "`argocd.argoproj.io/hook: PostDelete`",
+        ),
+        ({"argocd.argoproj.io/hook": "Sync", "helm.sh/hook": "test"}, None),
+        ({"argocd.argoproj.io/hook": "Later", "helm.sh/hook": "pre-install"}, None),
+        ({"argocd.argoproj.io/hook": "Later"}, "`argocd.argoproj.io/hook: Later`"),
+    ],
+)
+def test_never_applied_follows_argo_cds_sync_phases(annotations: dict[str, str], reason: str | None) -> None:
+    assert never_applied({"kind": "Pod", "metadata": {"name": "p", "annotations": annotations}}) == reason
+    assert never_applied("not a mapping") is None

@@ -25,6 +25,7 @@ from ..model import (
     YamlPath,
 )
 from .argocd.graph import Node
+from .argocd.hooks import never_applied
 from .charts import chart_from_archive
 from .fetch.fetcher import Fetched
 from .fetch.sources import chart_source
@@ -93,7 +94,7 @@ class Deployer:
         for info in spec.sources:
             if info.type == "unsupported" and info.plugin and info.path is not None:
                 self._plugin_charts(node, info.path)
-        return out
+        return [p for p in out if never_applied(p.doc.data) is None]  # Helm tests, `Skip`: never synced
 
     def _plugin_charts(self, node: Node, path: str) -> None:
         """A config management plugin renders this directory, which the linter does not run; the

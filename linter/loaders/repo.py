@@ -32,6 +32,7 @@ from ..model import (
 from ..model.shapes import as_dict
 from ..model.yamldoc import PartOf
 from .argocd.graph import Graph, Node, cluster_of, manifest_documents, walk
+from .argocd.hooks import never_applied
 from .argocd.repos import RepoIdentity, identity
 from .argocd.spec import IN_CLUSTER_SERVER, is_argo
 from .charts import chart_dirs, chart_used, in_chart, in_chart_templates, load_chart, load_charts
@@ -420,13 +421,17 @@ def _orphans(
         if (doc.path, doc.index) in produced or not isinstance(doc.data, dict) or is_argo(doc.data, "Application"):
             continue
         resource = resource_of(
-            doc, SourceKind.MANIFEST, False, None, None, note=_why_not_deployed(files, doc.path, kustomizations)
+            doc, SourceKind.MANIFEST, False, None, None, note=_why_not_deployed(files, doc, kustomizations)
         )
         if resource is not None:
             yield resource
 
 
-def _why_not_deployed(files: RepoFiles, rel: str, kustomizations: set[str]) -> str:
+def _why_not_deployed(files: RepoFiles, doc: YamlDoc, kustomizations: set[str]) -> str:
+    hook = never_applied(doc.data)
+    if hook is not None:
+        return f"Argo CD never applies it ({hook})"
+    rel = doc.path
     directory = rel.rsplit("/", 1)[0] if "/" in rel else ""
     kfile = kustomization_file(files, directory)
     if kfile is not None and kfile in kustomizations:

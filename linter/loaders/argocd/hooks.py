@@ -1,0 +1,41 @@
+"""Which documents a sync never applies, decided as Argo CD's sync engine (gitops-engine,
+`syncPhases`) decides: an object marked `argocd.argoproj.io/hook: Skip`, and a hook none of whose
+types runs during a sync: Helm tests (`helm.sh/hook: test`), Helm's delete and rollback hooks,
+Argo CD's `PostDelete`. Helm's install and upgrade hooks run as PreSync and PostSync hooks and
+are applied; `crd-install` is no hook to Argo CD. Facts and sources: docs/reference/argocd.md §13.4."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...model.shapes import as_dict, metadata
+
+ARGO_HOOK = "argocd.argoproj.io/hook"
+HELM_HOOK = "helm.sh/hook"
+# the values of ARGO_HOOK Argo CD knows; with none of them, the Helm hook annotation decides
+ARGO_TYPES = frozenset({"PreSync", "Sync", "PostSync", "SyncFail", "PostDelete", "PreDelete", "Skip"})
+SYNC_TYPES = frozenset({"PreSync", "Sync", "PostSync", "SyncFail"})
+HELM_TYPES = {
+    "pre-install": "PreSync",
+    "pre-upgrade": "PreSync",
+    "post-install": "PostSync",
+    "post-upgrade": "PostSync",
+}
+
+
+def never_applied(data: Any) -> str | None:
+    """Why a sync never applies this document (the annotation, quoted), or None when it does."""
+    annotations = as_dict(metadata(data).get("annotations"))
+    argo, helm = annotations.get(ARGO_HOOK), annotations.get(HELM_HOOK)
+    if argo is None and (helm is None or str(helm) == "crd-install"):
+        return None  # no hook: applied in the Sync phase
+    types = _values(argo) & ARGO_TYPES or {HELM_TYPES[t] for t in _values(helm) if t in HELM_TYPES}
+    if types & SYNC_TYPES:
+        return None
+    key, value = (ARGO_HOOK, argo) if argo is not None else (HELM_HOOK, helm)
+    return f"`{key}: {value}`"
+
+
+def _values(annotation: Any) -> set[str]:
+    """An annotation's comma-separated values, trimmed (as gitops-engine's GetAnnotationCSVs)."""
+    return {part.strip() for part in str(annotation).split(",") if part.strip()} if annotation is not None else set()
