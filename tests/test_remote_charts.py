@@ -298,6 +298,30 @@ def test_capabilities_gate_follows_the_crds_the_repository_installs(
     assert web["sources"][0]["objects"] == (2 if installs_operator else 1)
 
 
+@pytest.mark.parametrize(("api_versions", "objects"), [(None, 2), ("[example.com/v1]", 1)])
+def test_an_applications_helm_api_versions_replace_the_clusters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], api_versions: str | None, objects: int
+) -> None:
+    # Argo CD passes helm.apiVersions instead of the cluster's list (GetAPIVersionsOrDefault): the
+    # CRD the repository installs then no longer opens the gate.
+    app = application("web", "apps/web")
+    if api_versions is not None:
+        app = app.replace("    path: apps/web\n", f"    path: apps/web\n    helm:\n      apiVersions: {api_versions}\n")
+    files = {
+        "argocd/web.yaml": app,
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": "monitorNamespace: web\n",
+        "apps/web/templates/monitor.yaml": MONITOR_TEMPLATE,
+        "apps/web/templates/pvc.yaml": PVC,
+        "argocd/crds.yaml": application("crds", "crds", "monitoring"),
+        "crds/servicemonitor.yaml": SERVICE_MONITOR_CRD,
+    }
+    root = git_repo(tmp_path / "repo", files)
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
+    assert web["sources"][0]["objects"] == objects
+
+
 def test_application_chart_from_a_helm_repository_with_values_ref(
     tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -180,7 +180,8 @@ class Deployer:
             namespace=entry.namespace,
             skip_crds=not entry.include_crds,
             kube_version=entry.kube_version,
-            api_versions=entry.api_versions,
+            # kustomize adds an entry's own apiVersions to those Argo CD passes for the cluster
+            api_versions=tuple(dict.fromkeys((*self.api_versions, *entry.api_versions))),
             remote=None if entry.local_dir else ChartRef(entry.repo or "", entry.name, entry.version),
         )
         if entry.local_dir is not None:
@@ -231,7 +232,8 @@ class Deployer:
             namespace,
             user,
             helm.kube_version or self.kube_version,
-            tuple(dict.fromkeys((*self.api_versions, *helm.api_versions))),
+            # an Application's helm.apiVersions replace the cluster's (GetAPIVersionsOrDefault)
+            helm.api_versions or self.api_versions,
             helm.skip_crds,
             selected_at,
             chart_layer,
