@@ -17,6 +17,7 @@ from chart_servers import Registry, http_repo, oci_registry, package, registry_a
 from conftest import application, git_repo, lint_json
 from linter.cli import main
 from linter.loaders.fetch.cache import read_recent
+from linter.loaders.helm.render import reads_api_versions
 
 URL = "https://git.example.com/ops/homelab"
 
@@ -296,6 +297,69 @@ def test_capabilities_gate_follows_the_crds_the_repository_installs(
         web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
     # the wrapper's PVC, and the ServiceMonitor only when its CRD is installed
     assert web["sources"][0]["objects"] == (2 if installs_operator else 1)
+
+
+OPERATOR_APP = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: operator\n  namespace: argocd\n"
+    "spec:\n  project: default\n  source:\n    repoURL: {url}\n    chart: operator\n    targetRevision: 1.0.0\n"
+    "  destination:\n    server: https://kubernetes.default.svc\n    namespace: monitoring\n"
+)
+
+
+@pytest.mark.parametrize("where", ["templates", "application-chart-crds", "disabled"])
+def test_crds_only_rendering_shows_open_capabilities_gates(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    # The operator's CRD is known only once it renders: from the templates of a committed chart,
+    # or from the crds/ of a chart an Application takes from a Helm repository. A second walk
+    # then renders the ServiceMonitor another chart gates on it; a disabled Application installs
+    # nothing.
+    files = {
+        "argocd/web.yaml": application("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/values.yaml": "monitorNamespace: web\n",
+        "apps/web/templates/monitor.yaml": MONITOR_TEMPLATE,
+        "apps/web/templates/pvc.yaml": PVC,
+    }
+    with http_repo(tmp_path / "served") as served:
+        if where == "application-chart-crds":
+            operator = write_chart(tmp_path / "src", "operator", crds={"servicemonitor.yaml": SERVICE_MONITOR_CRD})
+            served.publish(package(operator, tmp_path / "dist"))
+            files["argocd/operator.yaml"] = OPERATOR_APP.format(url=served.url)
+        else:
+            folder = "argocd/disabled" if where == "disabled" else "argocd"
+            files[f"{folder}/operator.yaml"] = application("operator", "apps/operator", "monitoring")
+            files["apps/operator/Chart.yaml"] = "apiVersion: v2\nname: operator\nversion: 0.1.0\n"
+            files["apps/operator/templates/crd.yaml"] = "{{- if true }}\n" + SERVICE_MONITOR_CRD + "{{- end }}\n"
+        root = git_repo(tmp_path / "repo", files)
+        assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    apps = {a["name"]: a for a in json.loads(capsys.readouterr().out)["applications"]}
+    assert apps["web"]["sources"][0]["objects"] == (1 if where == "disabled" else 2)
+    assert apps["operator"]["sources"][0]["objects"] == 1
+    if where == "templates":
+        # the operator chart never looks at APIVersions: rendered once, cached without them; the
+        # web chart's entry says it does, and it is cached for each set it was rendered with
+        entries = [json.loads(p.read_text()) for p in (online / "renders").rglob("*.json")]
+        renders = [e for e in entries if isinstance(e, dict) and "manifests" in e]
+        assert (len(renders), entries.count({"reads": "apiVersions"})) == (3, 1)
+
+
+def test_which_charts_can_see_api_versions(tmp_path: Path) -> None:
+    def archive(templates: dict[str, str], subchart: dict[str, str] | None = None) -> bytes:
+        chart = write_chart(tmp_path / "src" / str(len(list(tmp_path.rglob("*.tgz")))), "c", templates=templates)
+        if subchart is not None:
+            sub = write_chart(tmp_path / "sub", "lib", templates=subchart)
+            (chart / "charts").mkdir()
+            package(sub, chart / "charts")
+        return package(chart, tmp_path / "dist" / chart.parent.name).read_bytes()
+
+    kube_only = {"a.yaml": '{{ if semverCompare ">=1.30" .Capabilities.KubeVersion.Version }}{{ end }}\n'}
+    assert not reads_api_versions(archive(kube_only), {"replicas": 1})
+    assert reads_api_versions(archive(kube_only), {"extra": '{{ .Capabilities.APIVersions.Has "x/v1" }}'})  # tpl
+    assert reads_api_versions(archive({"a.yaml": "{{ toYaml .Capabilities }}\n"}), {})
+    helper = {"_helpers.tpl": '{{ define "lib.has" }}{{ .Capabilities.APIVersions.Has "x/v1" }}{{ end }}\n'}
+    assert reads_api_versions(archive(kube_only, subchart=helper), {})
+    assert reads_api_versions(b"not an archive", {})  # Helm will say what is wrong; no sharing
 
 
 @pytest.mark.parametrize(("api_versions", "objects"), [(None, 2), ("[example.com/v1]", 1)])

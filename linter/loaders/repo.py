@@ -51,6 +51,9 @@ from .terraform import terraform_secrets
 from .yaml import parse_documents
 
 NOT_OBJECTS = {"Kustomization", "Component"}
+CRD_KIND = "CustomResourceDefinition"
+# walks at most: CRDs that only rendering shows may open Capabilities gates that render more
+CAPABILITY_ROUNDS = 3
 BUILTIN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
@@ -80,16 +83,17 @@ def load_repo(
     packager = Packager(sources, chart, fetcher, config.charts.mirrors)
     if fetcher is not None:
         fetcher.fetch_all(packager.requests(charts_found))  # in parallel, before the walk needs them
-    api_versions = crd_api_versions(_crd_objects(files, dirs, fetcher))
-    deployer = Deployer(files, sources, chart, config.kubernetes_version, packager, api_versions)
-    graph = walk(
-        files,
-        config,
-        repo,
-        deployer,
-        lambda rel: in_chart_templates(rel, dirs),
-        lambda walked: _bootstrapped_charts(charts_found, deployer, repo),
-    )
+    known_crds = list(_crd_objects(files, dirs, fetcher))
+    api_versions = crd_api_versions(known_crds)
+    for _ in range(CAPABILITY_ROUNDS):
+        deployer = Deployer(files, sources, chart, config.kubernetes_version, packager, api_versions)
+        graph = _walk(files, config, repo, deployer, dirs, charts_found)
+        # CRDs a synced Application renders (a chart's templates, an Application-level chart's
+        # crds/) are in the cluster too: walk again if they add API versions
+        grown = crd_api_versions([*known_crds, *_rendered_crds(graph)])
+        if grown == api_versions:
+            break
+        api_versions = grown
     assembled = _assemble(graph, deployer, config)
     orphans = list(_orphans(files, dirs, assembled.produced, deployer.kustomizations | {""}, deployer.fragments))
     resources = assembled.resources + orphans
@@ -132,6 +136,25 @@ def _crd_objects(files: RepoFiles, dirs: set[str], fetcher: Fetcher | None) -> I
             if "/crds/" in name and name.endswith((".yaml", ".yml")):
                 docs, _ = parse_documents(data.decode("utf-8", "replace"), name)
                 yield from (doc.data for doc in docs)
+
+
+def _walk(
+    files: RepoFiles, config: Config, repo: RepoIdentity, deployer: Deployer, dirs: set[str], charts: list[Chart]
+) -> Graph:
+    return walk(
+        files,
+        config,
+        repo,
+        deployer,
+        lambda rel: in_chart_templates(rel, dirs),
+        lambda walked: _bootstrapped_charts(charts, deployer, repo),
+    )
+
+
+def _rendered_crds(graph: Graph) -> Iterator[object]:
+    for node in graph.nodes.values():
+        if node.enabled:
+            yield from (p.doc.data for p in node.produced if p.rendered and as_dict(p.doc.data).get("kind") == CRD_KIND)
 
 
 def _bootstrapped_charts(charts: list[Chart], deployer: Deployer, repo: RepoIdentity) -> list[YamlDoc]:

@@ -182,6 +182,8 @@ class ChartCache:
     def render(self, key: str) -> Any:
         # a renders/ file is JSON, whose strings are fresh copies; the recent set's are shared
         try:
+            if key in self._used:  # asked again this run (a second walk, once CRDs are known)
+                return self._used[key]
             found = self._recent[key] if key in self._recent else interned(_json(self._render(key)))
         except RecursionError:  # nested deeper than any entry the linter writes: damaged
             return None

@@ -5,7 +5,8 @@ so `.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"` is true when the r
 the Prometheus operator's CRDs, and false otherwise.
 
 The CRDs are read before anything renders: CRD manifests anywhere in the repository, the `crds/`
-files of its charts and of the charts they fetch. A CRD that only a template renders is not seen.
+files of its charts and of the charts they fetch. Those only rendering shows (templates, the
+`crds/` of an Application-level chart) make loaders/repo.py walk the graph again.
 """
 
 from __future__ import annotations

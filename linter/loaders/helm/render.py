@@ -27,7 +27,7 @@ from ..yaml import ParseStore, parse_cached
 from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
-from .package import Packed, Subchart
+from .package import Packed, Subchart, archive_members
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -115,33 +115,29 @@ def render_release(
     return out
 
 
-RENDER_FORMAT = 1  # bump when what a cached render holds changes
+RENDER_FORMAT = 2  # bump when what a cached render holds changes
+# the render cache's note, under the key without API versions, that this chart's output may depend on them
+READS_API_VERSIONS = {"reads": "apiVersions"}
 
 
 def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: ParseStore | None) -> Render:
     """Helm's output for this archive, values, release and capabilities: from the render cache
-    when everything that affects it is unchanged (errors are cached too), else rendered now."""
-    key = hashlib.sha256(
-        json.dumps(
-            [
-                RENDER_FORMAT,
-                __version__,
-                helm_version(),
-                packed.digest,
-                values,
-                release.name,
-                release.namespace,
-                release.kube_version,
-                list(release.api_versions),
-            ],
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()
+    when everything that affects it is unchanged (errors are cached too), else rendered now.
+    A chart that never looks at `.Capabilities.APIVersions` is cached without them, so a new
+    CRD in the repository re-renders only the charts that could see it."""
+    key = _render_key(packed, values, release, with_api_versions=False)
     cached = cache.render(key) if cache is not None else None
+    marked = cached == READS_API_VERSIONS
+    if marked:
+        key = _render_key(packed, values, release, with_api_versions=True)
+        cached = cache.render(key) if cache is not None else None
     if isinstance(cached, dict) and "error" in cached:
         raise EngineError(str(cached["error"]), loading=bool(cached.get("loading")))
     if isinstance(cached, dict) and isinstance(cached.get("manifests"), dict):
         return Render(cached["manifests"], [(str(n), str(t)) for n, t in cached.get("crds") or ()])
+    if cache is not None and not marked and reads_api_versions(packed.archive, values):
+        cache.store_render(key, READS_API_VERSIONS)
+        key = _render_key(packed, values, release, with_api_versions=True)
     try:
         result = render_chart(
             packed.archive,
@@ -158,6 +154,46 @@ def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: Pa
     if cache is not None:
         cache.store_render(key, {"manifests": result.manifests, "crds": result.crds})
     return result
+
+
+def _render_key(packed: Packed, values: Any, release: ReleaseInput, with_api_versions: bool) -> str:
+    inputs = [
+        RENDER_FORMAT,
+        __version__,
+        helm_version(),
+        packed.digest,
+        values,
+        release.name,
+        release.namespace,
+        release.kube_version,
+        list(release.api_versions) if with_api_versions else None,
+    ]
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+# `.Capabilities` used for anything but its Kubernetes and Helm versions (`.Capabilities.APIVersions`,
+# or the whole of it handed to a helper or to toYaml)
+_CAPABILITIES = re.compile(rb"APIVersions|Capabilities(?!\.(?:KubeVersion|HelmVersion)\b)")
+MAX_NESTING = 5  # charts/ inside charts/ deeper than this: taken as reading them
+
+
+def reads_api_versions(archive: bytes, values: Any, depth: int = 0) -> bool:
+    """Whether a chart's output could depend on `.Capabilities.APIVersions`: any file of it or
+    of its subcharts (or a value, for `tpl`) mentions them. Erring towards yes only costs caching."""
+    if depth > MAX_NESTING:
+        return True
+    if depth == 0 and _CAPABILITIES.search(json.dumps(values).encode()):
+        return True
+    members = archive_members(archive)
+    if not members:  # unreadable or too large: Helm will say so; assume the worst here
+        return True
+    for name, data in members.items():
+        if name.endswith(".tgz"):
+            if reads_api_versions(data, None, depth + 1):
+                return True
+        elif _CAPABILITIES.search(data):
+            return True
+    return False
 
 
 def _rendered_file(
