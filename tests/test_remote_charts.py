@@ -181,6 +181,20 @@ def test_mirrors_rewrite_archive_urls_an_index_gives_on_another_host(
         assert finding["rule"] == "LD010" and "github.example.invalid" in finding["message"]
 
 
+@pytest.mark.parametrize("wanted", ["v1.3.0", "1.3.0", "~1.3.0", "v1.3"])
+def test_versions_with_a_v_prefix_resolve_as_helm_resolves_them(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], wanted: str
+) -> None:
+    # cert-manager publishes its chart as v1.16.2: Chart.yaml may ask for it with or without the v
+    upstream = write_chart(tmp_path / "src", "db", templates=DB_TEMPLATES, values=DB_VALUES)
+    with http_repo(tmp_path / "served") as served:
+        served.publish(*(package(upstream, tmp_path / "dist", version) for version in ("v1.2.0", "v1.3.0")))
+        root = git_repo(tmp_path / "repo", wrapper(served.url, version=wanted))
+        _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+        assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+        assert "/db-v1.3.0.tgz" in served.requests and "/db-v1.2.0.tgz" not in served.requests
+
+
 def test_an_unreachable_repository_is_tried_once_and_reported(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -297,6 +311,28 @@ def test_capabilities_gate_follows_the_crds_the_repository_installs(
         web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
     # the wrapper's PVC, and the ServiceMonitor only when its CRD is installed
     assert web["sources"][0]["objects"] == (2 if installs_operator else 1)
+
+
+@pytest.mark.parametrize(("wanted", "found"), [("v1.3.0", True), ("1.3.0", False), ("~1.3.0", False)])
+def test_a_registry_version_helm_parses_is_the_tag_itself(
+    tmp_path: Path, online: Path, registry: Registry, capsys: pytest.CaptureFixture[str], wanted: str, found: bool
+) -> None:
+    # Helm pulls `--version v1.3.0` as that tag (cert-manager's OCI chart), but lists only strict
+    # SemVer tags, so neither `1.3.0` nor a range finds it.
+    upstream = write_chart(tmp_path / "src", "db", templates=DB_TEMPLATES, values=DB_VALUES)
+    repository = registry.push(package(upstream, tmp_path / "dist", "v1.3.0"), path=f"vprefix{len(wanted)}")
+    files = wrapper(repository, version=wanted)
+    files[".m0sh1-lint.yaml"] = (
+        f"charts:\n  mirrors:\n    - {{from: '{repository}', to: '{repository}', plainHttp: true}}\n"
+    )
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    if not found:
+        assert [f["rule"] for f in document["findings"]] == ["LD010"]
+        return
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+    _, offline = lint_json(root, "--offline", "--select", "SS001,LD010", capsys=capsys)
+    assert offline["findings"] == document["findings"]
 
 
 OPERATOR_APP = (

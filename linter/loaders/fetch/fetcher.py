@@ -22,7 +22,7 @@ from queue import Queue
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
-from ...core.semver import parse, parse_constraint
+from ...core.semver import coerce, parse, parse_constraint
 from ...model import Mirror
 from ..helm.worker import Worker, WorkerError, decode
 from .cache import ChartCache, sha256
@@ -149,24 +149,31 @@ class Fetcher:
             return Unavailable(source, wanted or "latest", failure.reason)
 
     def _resolve(self, source: ChartSource, wanted: str) -> str:
-        if wanted and parse(wanted) is not None:
-            return wanted  # a full SemVer version is asked for as it is; `1.2` or `v1.2.3` are
-            # constraints Helm resolves against the index (the index may list `v1.2.3`)
+        """The version to fetch, picked as Helm picks it. From an index: the entry listed exactly
+        as asked for, else the highest the constraint allows (`1.2.3` finds `v1.2.3`, as
+        cert-manager publishes them). From a registry: a version Helm parses (`v1.2.3`, `1.2`) is
+        the tag itself, anything else a constraint over the tags. A version the cache holds
+        needs no index."""
+        if wanted and self.cache.version(source.key, wanted) is not None:
+            return wanted
+        if source.kind == "oci" and wanted and coerce(wanted) is not None:
+            return wanted
         constraint = parse_constraint(wanted or "*")
         if constraint is None:
             raise _Failure(f"`{wanted}` is not a version or a version constraint Helm accepts")
         cached = constraint.best(self.cache.versions(source.key))
-        if self.offline:
-            if cached is None:
-                raise _Failure(f"no version matching `{wanted or '*'}` is in the cache, and --offline forbids fetching")
-            return cached
+        pinned = bool(wanted) and parse(wanted) is not None  # one version only: the cache has it
+        if self.offline or (pinned and cached is not None):
+            if cached is not None or pinned:
+                return cached or wanted  # (a pinned one that is not cached: _fetch says so)
+            raise _Failure(f"no version matching `{wanted or '*'}` is in the cache, and --offline forbids fetching")
         try:
             listed = [version for version, _ in self._listing(source)]
         except _Failure:
             if cached is not None:
                 return cached  # the repository is unreachable: what the cache has is what we can check
             raise
-        best = constraint.best(listed)
+        best = wanted if wanted in listed else constraint.best(listed)
         if best is None:
             raise _Failure(f"no version of `{source.name}` matches `{wanted or '*'}` in {source.repo}")
         return best
