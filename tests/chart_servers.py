@@ -8,21 +8,35 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import helm_python
+
+
+def tgz(members: Iterable[tuple[str, bytes | str]]) -> bytes:
+    """A gzipped tar of (name, content) members, built by hand (no Helm: for archives Helm would refuse)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, content in members:
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def write_chart(

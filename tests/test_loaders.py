@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import math
 import os
-import tarfile
 from pathlib import Path
 
 import pytest
+from chart_servers import tgz
 
 from conftest import lint_json
 from linter.loaders.argocd.hooks import never_applied
@@ -143,17 +142,6 @@ def test_values_layers_point_at_the_line_that_set_the_value(tmp_path: Path, caps
     ]
 
 
-def _tgz(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def test_vendored_subchart_renders_and_traces_to_parent_values(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -166,13 +154,13 @@ def test_vendored_subchart_renders_and_traces_to_parent_values(
             "apps/web/values.yaml": "redis:\n  persistence:\n    storageClass: stale-class\n",
         },
     )
-    archive = _tgz(
+    archive = tgz(
         {
             "cache/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
             "cache/values.yaml": "persistence:\n  storageClass: ''\n",
             "cache/templates/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: cache\n"
             "spec:\n  storageClassName: {{ .Values.persistence.storageClass }}\n",
-        }
+        }.items()
     )
     (repo / "apps/web/charts").mkdir()
     (repo / "apps/web/charts/cache-1.0.0.tgz").write_bytes(archive)

@@ -3,13 +3,14 @@ worker and reported for that chart; the rest of the repository is linted as usua
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
+from chart_servers import tgz
 
 from conftest import git_repo, lint_json
+from linter.loaders.helm.render import reads_api_versions
+from linter.loaders.helm.sanitize import MAX_NESTED_ARCHIVES, sanitize_archive
 
 URL = "https://git.example.com/ops/homelab"
 SLOW = "{{- $x := list }}{{- range until 200000 }}{{- $x = append $x . }}{{- end }}\n"
@@ -75,21 +76,17 @@ def test_a_small_vendored_archive_that_expands_in_helm_stops_only_its_chart(
     # ~1 KB compressed; Helm's own YAML parser expands the alias 3,000 times (hundreds of MB)
     monkeypatch.setenv("M0SH1_LINT_RENDER_MEMORY_MIB", "256")
     values = f"big: &big {'x' * 200_000}\nuses: [{', '.join(['*big'] * 3000)}]\n"
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-        for name, text in {
+    archive = tgz(
+        {
             "bomb/Chart.yaml": "apiVersion: v2\nname: bomb\nversion: 1.0.0\n",
             "bomb/values.yaml": values,
             "bomb/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\n",
-        }.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    assert len(archive.getvalue()) < 4096
+        }.items()
+    )
+    assert len(archive) < 4096
     root = tmp_path / "repo"
     (root / "apps/bad/charts").mkdir(parents=True)
-    (root / "apps/bad/charts/bomb-1.0.0.tgz").write_bytes(archive.getvalue())
+    (root / "apps/bad/charts/bomb-1.0.0.tgz").write_bytes(archive)
     root = repo(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\n")
     chart = root / "apps/bad/Chart.yaml"
     chart.write_text(chart.read_text() + "dependencies:\n  - name: bomb\n    version: 1.0.0\n    repository: ''\n")
@@ -104,3 +101,35 @@ def test_a_small_vendored_archive_that_expands_in_helm_stops_only_its_chart(
         ),
         ("apps/good/templates/pvc.yaml", "SC001", found[1][2]),  # the rest of the repository is linted
     ]
+
+
+def test_archives_nested_in_a_small_vendored_archive_are_opened_within_a_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 4 KB: 60 archives in each of 60 archives, four levels deep. Opening every one (to make
+    # their schemas safe, to see whether a chart reads APIVersions) took hours; they now share
+    # one budget, and a chart that exceeds it reaches Helm empty.
+    level = tgz([("bomb/templates/cm.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\n")])
+    for _ in range(4):
+        chart = [("bomb/Chart.yaml", b"apiVersion: v2\nname: bomb\nversion: 1.0.0\n")]
+        level = tgz(chart + [(f"bomb/charts/sub{i}-1.0.0.tgz", level) for i in range(60)])
+    assert len(level) < 8192
+    root = repo(tmp_path, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad}\n")
+    (root / "apps/bad/charts").mkdir(parents=True)
+    (root / "apps/bad/charts/bomb-1.0.0.tgz").write_bytes(level)
+    chart_yaml = root / "apps/bad/Chart.yaml"
+    chart_yaml.write_text(
+        chart_yaml.read_text() + "dependencies:\n  - name: bomb\n    version: 1.0.0\n    repository: ''\n"
+    )
+    code, document = lint_json(root, "--select", "LD004,LD005,SC001", capsys=capsys)
+    found = [(f["file"], f["rule"]) for f in document["findings"]]
+    assert code == 1 and found == [("apps/bad/Chart.yaml", "LD005"), ("apps/good/templates/pvc.yaml", "SC001")]
+
+
+def test_a_budget_refuses_nesting_deep_or_wide_beyond_it() -> None:
+    inner = tgz([("c/templates/a.yaml", b"x: 1\n")])
+    assert reads_api_versions(inner, {}) is False
+    wide = tgz([(f"c/charts/s{i}.tgz", inner) for i in range(MAX_NESTED_ARCHIVES + 1)])
+    assert reads_api_versions(wide, {}) is True and sanitize_archive(wide) == b""
+    fits = tgz([(f"c/charts/s{i}.tgz", inner) for i in range(10)])
+    assert reads_api_versions(fits, {}) is False and sanitize_archive(fits) == fits

@@ -26,7 +26,7 @@ from ..fetch.fetcher import Fetched, Fetcher
 from ..fetch.sources import ChartSource, chart_source
 from ..files import inside_repo
 from .archive import TemplateSources, content_digest
-from .sanitize import MAX_EXPANDED_BYTES, sanitize_archive
+from .sanitize import MAX_EXPANDED_BYTES, Budget, sanitize_archive
 
 MAX_DEPTH = 5  # file:// dependencies of file:// dependencies
 
@@ -209,13 +209,18 @@ def unavailable(chart: str, version: str | None, repo: str, parent: str, reason:
     return Problem("LD010", where, fields)
 
 
-def archive_members(data: bytes, wanted: Callable[[str], bool] | None = None) -> dict[str, bytes]:
+def archive_members(
+    data: bytes, wanted: Callable[[str], bool] | None = None, budget: Budget | None = None
+) -> dict[str, bytes]:
     """Regular files of an archive (a fetched chart's Chart.yaml, values and crds/), those
-    `wanted` only; nothing from an archive that would unpack to more than Helm allows."""
+    `wanted` only; nothing from an archive that would unpack to more than Helm allows. With a
+    `budget` (for going through nested archives too), ArchiveBomb once it runs out."""
     out: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
             listed = tar.getmembers()
+            if budget is not None:
+                budget.open(listed)
             if sum(m.size for m in listed if m.isfile()) > MAX_EXPANDED_BYTES:
                 return {}
             for member in listed:

@@ -28,6 +28,7 @@ from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
 from .package import Packed, Subchart, archive_members
+from .sanitize import ArchiveBomb, Budget
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -174,26 +175,27 @@ def _render_key(packed: Packed, values: Any, release: ReleaseInput, with_api_ver
 # `.Capabilities` used for anything but its Kubernetes and Helm versions (`.Capabilities.APIVersions`,
 # or the whole of it handed to a helper or to toYaml)
 _CAPABILITIES = re.compile(rb"APIVersions|Capabilities(?!\.(?:KubeVersion|HelmVersion)\b)")
-MAX_NESTING = 5  # charts/ inside charts/ deeper than this: taken as reading them
 
 
-def reads_api_versions(archive: bytes, values: Any, depth: int = 0) -> bool:
+def reads_api_versions(archive: bytes, values: Any) -> bool:
     """Whether a chart's output could depend on `.Capabilities.APIVersions`: any file of it or
     of its subcharts (or a value, for `tpl`) mentions them. Erring towards yes only costs caching."""
-    if depth > MAX_NESTING:
+    if _CAPABILITIES.search(json.dumps(values).encode()):
         return True
-    if depth == 0 and _CAPABILITIES.search(json.dumps(values).encode()):
+    try:
+        return _mentions_capabilities(archive, Budget())
+    except ArchiveBomb:
         return True
-    members = archive_members(archive)
+
+
+def _mentions_capabilities(archive: bytes, budget: Budget) -> bool:
+    members = archive_members(archive, budget=budget)
     if not members:  # unreadable or too large: Helm will say so; assume the worst here
         return True
-    for name, data in members.items():
-        if name.endswith(".tgz"):
-            if reads_api_versions(data, None, depth + 1):
-                return True
-        elif _CAPABILITIES.search(data):
-            return True
-    return False
+    return any(
+        _mentions_capabilities(data, budget) if name.endswith(".tgz") else bool(_CAPABILITIES.search(data))
+        for name, data in members.items()
+    )
 
 
 def _rendered_file(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from dataclasses import dataclass
 from typing import Any
 
 REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
@@ -28,6 +29,27 @@ META_SCHEMAS = frozenset(
 DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 MAX_EXPANDED_BYTES = 100 * 1024 * 1024  # what an archive may unpack to (Helm's own limit)
+MAX_NESTED_ARCHIVES = 1000  # archives opened for one chart, nested ones included (umbrellas have tens)
+
+
+class ArchiveBomb(Exception):
+    """A chart archive whose nested archives, together, unpack to more than one archive may."""
+
+
+@dataclass
+class Budget:
+    """What looking through one chart archive may cost, its nested archives included: each level
+    alone may be small, but a few kilobytes of archives nested in archives take hours to open."""
+
+    bytes_left: int = MAX_EXPANDED_BYTES
+    archives_left: int = MAX_NESTED_ARCHIVES
+
+    def open(self, listed: list[tarfile.TarInfo]) -> None:
+        """Spend one archive and what its members unpack to; ArchiveBomb once either runs out."""
+        self.archives_left -= 1
+        self.bytes_left -= sum(m.size for m in listed if m.isfile())
+        if self.archives_left < 0 or self.bytes_left < 0:
+            raise ArchiveBomb
 
 
 def sanitize_schema(schema: Any) -> Any:
@@ -67,10 +89,16 @@ def sanitize_archive(data: bytes) -> bytes:
     """The archive with every chart level's schema made safe (the same bytes when nothing
     changes). An archive Python cannot read is returned as is: Helm rejects it on load."""
     try:
+        return _sanitized(data, Budget())
+    except ArchiveBomb:
+        return b""  # a decompression bomb: Helm gets nothing it could load
+
+
+def _sanitized(data: bytes, budget: Budget) -> bytes:
+    try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
             listed = tar.getmembers()
-            if sum(m.size for m in listed if m.isfile()) > MAX_EXPANDED_BYTES:
-                return b""  # a decompression bomb: Helm gets nothing it could load
+            budget.open(listed)
             members = [(m, _read(tar, m)) for m in listed]
     except (tarfile.TarError, OSError, EOFError):
         return data
@@ -81,7 +109,7 @@ def sanitize_archive(data: bytes) -> bytes:
         if content is not None and member.name.endswith("values.schema.json"):
             new = sanitize_schema_text(content)
         elif content is not None and member.name.endswith(".tgz") and "/charts/" in member.name:
-            new = sanitize_archive(content)
+            new = _sanitized(content, budget)
         else:
             new = content
         changed |= new is not content and new != content
