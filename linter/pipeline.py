@@ -23,7 +23,7 @@ from .core.errors import LintError
 from .inventory import build_inventory
 from .loaders.config import find_config, load_config
 from .loaders.fetch.cache import ENV_CACHE, ChartCache, cache_root
-from .loaders.fetch.credentials import load_credentials
+from .loaders.fetch.credentials import helm_repository_names, load_credentials
 from .loaders.fetch.fetcher import Fetcher, Progress
 from .loaders.git import GitError, is_repo, load_history, load_state, tracked_under, with_overlay
 from .loaders.repo import load_repo
@@ -133,6 +133,7 @@ def chart_fetcher(setup: Setup, options: Options, cache: ChartCache | None = Non
         # gets no credentials: a pull request could otherwise send them in clear
         credentials_without_tls=setup.config_trusted,
         mirrors=setup.config.charts.mirrors,
+        repository_names=helm_repository_names(),
     )
 
 

@@ -195,6 +195,30 @@ def test_versions_with_a_v_prefix_resolve_as_helm_resolves_them(
         assert "/db-v1.3.0.tgz" in served.requests and "/db-v1.2.0.tgz" not in served.requests
 
 
+@pytest.mark.parametrize("spelling", ["@acme", "alias:acme", "@unknown"])
+def test_a_dependency_may_name_a_repository_helm_knows(
+    tmp_path: Path,
+    online: Path,
+    db_repo: object,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    spelling: str,
+) -> None:
+    # `helm repo add acme URL` lets a Chart.yaml say `repository: "@acme"`; Helm looks the name up
+    # in its repository config, and so does the linter.
+    config = tmp_path / "helm" / "repositories.yaml"
+    config.parent.mkdir()
+    config.write_text(f"apiVersion: ''\nrepositories:\n  - name: acme\n    url: {db_repo.url}\n")  # type: ignore[attr-defined]
+    monkeypatch.setenv("HELM_REPOSITORY_CONFIG", str(config))
+    root = git_repo(tmp_path / "repo", wrapper(f'"{spelling}"', version="1.2.0"))
+    _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    if spelling == "@unknown":
+        [finding] = document["findings"]
+        assert finding["rule"] == "LD010" and "Helm's repository config" in finding["message"]
+    else:
+        assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+
+
 def test_an_unreachable_repository_is_tried_once_and_reported(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -85,14 +85,27 @@ def load_credentials(environ: os._Environ[str] | dict[str, str] | None = None) -
             Path(env["DOCKER_CONFIG"]) / "config.json" if env.get("DOCKER_CONFIG") else home / ".docker/config.json",
         ],
     )
-    repositories = (
-        Path(env["HELM_REPOSITORY_CONFIG"])
-        if env.get("HELM_REPOSITORY_CONFIG")
-        else home / ".config/helm/repositories.yaml"
-    )
-    _from_helm_repositories(found, repositories)
+    _from_helm_repositories(found, _repositories_file(env))
     _from_environment(found, env.get(ENV_AUTH))
     return found
+
+
+def helm_repository_names(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, str]:
+    """Name → URL of the repositories in Helm's repository config (`helm repo add`), which a
+    Chart.yaml dependency may name as `@name` or `alias:name`."""
+    data = _read_yaml(_repositories_file(dict(os.environ if environ is None else environ)))
+    entries = (data or {}).get("repositories") or () if isinstance(data, dict) else ()
+    return {
+        str(e["name"]): str(e["url"]).rstrip("/")
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get("url"), str)
+    }
+
+
+def _repositories_file(env: dict[str, str]) -> Path:
+    if env.get("HELM_REPOSITORY_CONFIG"):
+        return Path(env["HELM_REPOSITORY_CONFIG"])
+    return Path(env.get("HOME") or Path.home()) / ".config/helm/repositories.yaml"
 
 
 def _from_environment(found: Credentials, text: str | None) -> None:

@@ -80,6 +80,7 @@ class Fetcher:
     down_ttl_s: float = DOWN_TTL_S
     credentials_without_tls: bool = False  # send credentials to plainHttp/insecure sources
     mirrors: tuple[Mirror, ...] = ()  # for archives an index lists at absolute URLs
+    repository_names: dict[str, str] = field(default_factory=dict)  # Helm's, for `@name` dependencies
     _results: dict[tuple[str, str], Result] = field(default_factory=dict)
     _listings: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     _down: dict[str, str] = field(default_factory=dict)  # repository → why it could not be reached

@@ -4,6 +4,7 @@ mirrors that rewrite those locations (config `charts.mirrors`, longest matching 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -41,11 +42,17 @@ class ChartSource:
         return self.reference if self.kind == "oci" else f"`{self.name}` from {self.repo}"
 
 
-def chart_source(repository: str, name: str, mirrors: tuple[Mirror, ...] = ()) -> ChartSource | None:
+def chart_source(
+    repository: str, name: str, mirrors: tuple[Mirror, ...] = (), names: Mapping[str, str] | None = None
+) -> ChartSource | None:
     """The source of chart `name` in `repository` (a Chart.yaml `repository`, an Application's
-    `repoURL`), after mirrors; None when it is no remote location (empty, `file://`, `@alias`)."""
+    `repoURL`), after mirrors; None when it is no remote location (empty, `file://`, an `@name`
+    that `names`, Helm's repository names, does not list)."""
     text = repository.strip().rstrip("/")
-    if not text or text.startswith(("file://", "@", "alias:")):
+    alias = repository_alias(text)
+    if alias is not None:
+        text = (names or {}).get(alias, "")
+    if not text or text.startswith("file://"):
         return None
     if "://" not in text:
         text = "oci://" + text  # Argo CD: a repoURL without a scheme next to `chart:` is a registry
@@ -57,6 +64,14 @@ def chart_source(repository: str, name: str, mirrors: tuple[Mirror, ...] = ()) -
         return ChartSource("oci", text, name, plain_http, insecure)
     if scheme in ("http", "https"):
         return ChartSource("http", text, name, plain_http, insecure)
+    return None
+
+
+def repository_alias(repository: str) -> str | None:
+    """The repository name in a Chart.yaml `repository: "@name"` or `"alias:name"`, else None."""
+    for prefix in ("@", "alias:"):
+        if repository.startswith(prefix):
+            return repository[len(prefix) :]
     return None
 
 

@@ -23,7 +23,7 @@ from ...core.semver import coerce, parse_constraint
 from ...model import Chart, Dependency, Location, Mirror, Problem
 from ..fetch.cache import sha256
 from ..fetch.fetcher import Fetched, Fetcher
-from ..fetch.sources import ChartSource, chart_source
+from ..fetch.sources import ChartSource, chart_source, repository_alias
 from ..files import inside_repo
 from .archive import TemplateSources, content_digest
 from .sanitize import MAX_EXPANDED_BYTES, Budget, sanitize_archive
@@ -86,6 +86,10 @@ class Packager:
             self._packed[chart.dir] = self._pack(chart, depth)
         return self._packed[chart.dir]
 
+    def _names(self) -> dict[str, str]:
+        """Helm's repository names, for `@name` dependencies (none without fetching)."""
+        return self.fetcher.repository_names if self.fetcher is not None else {}
+
     def fetched_archive(self, fetched: Fetched) -> tuple[str, bytes]:
         """A fetched archive made safe (schemas sanitised) and registered with the template
         sources, once per archive however many charts depend on it: (its key, its bytes)."""
@@ -102,7 +106,7 @@ class Packager:
             for dependency in chart.dependencies:
                 if dependency.scope in chart.vendored:
                     continue
-                source = chart_source(dependency.repository or "", dependency.name, self.mirrors)
+                source = chart_source(dependency.repository or "", dependency.name, self.mirrors, self._names())
                 if source is not None:
                     out.append((source, _wanted(chart, dependency)))
         return out
@@ -141,12 +145,15 @@ class Packager:
         repository = (dependency.repository or "").strip()
         if repository.startswith("file://"):
             return self._local(chart, dependency, where, repository[len("file://") :], depth)
-        source = chart_source(repository, dependency.name, self.mirrors)
+        source = chart_source(repository, dependency.name, self.mirrors, self._names())
         if source is None:
             reason = (
                 "it has no repository and is not committed under charts/"
                 if not repository
-                else f"repository `{repository}` is a local Helm repository alias, which the linter cannot resolve"
+                else f"repository `{repository}` names a Helm repository that Helm's repository config "
+                "(`helm repo add`, $HELM_REPOSITORY_CONFIG) does not list"
+                if repository_alias(repository) is not None
+                else f"repository `{repository}` is no chart repository URL"
             )
             return _unavailable(chart, dependency, where, reason)
         if self.fetcher is None:
