@@ -131,5 +131,9 @@ def test_a_budget_refuses_nesting_deep_or_wide_beyond_it() -> None:
     assert reads_api_versions(inner, {}) is False
     wide = tgz([(f"c/charts/s{i}.tgz", inner) for i in range(MAX_NESTED_ARCHIVES + 1)])
     assert reads_api_versions(wide, {}) is True and sanitize_archive(wide) == b""
+    deep = inner
+    for _ in range(400):  # one archive per level: deeper than Python's recursion limit
+        deep = tgz([("c/charts/s.tgz", deep)])
+    assert reads_api_versions(deep, {}) is True and sanitize_archive(deep) == b""
     fits = tgz([(f"c/charts/s{i}.tgz", inner) for i in range(10)])
     assert reads_api_versions(fits, {}) is False and sanitize_archive(fits) == fits

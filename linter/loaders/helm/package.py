@@ -217,7 +217,7 @@ def unavailable(chart: str, version: str | None, repo: str, parent: str, reason:
 
 
 def archive_members(
-    data: bytes, wanted: Callable[[str], bool] | None = None, budget: Budget | None = None
+    data: bytes, wanted: Callable[[str], bool] | None = None, budget: Budget | None = None, depth: int = 0
 ) -> dict[str, bytes]:
     """Regular files of an archive (a fetched chart's Chart.yaml, values and crds/), those
     `wanted` only; nothing from an archive that would unpack to more than Helm allows. With a
@@ -227,7 +227,7 @@ def archive_members(
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
             listed = tar.getmembers()
             if budget is not None:
-                budget.open(listed)
+                budget.open(listed, depth)
             if sum(m.size for m in listed if m.isfile()) > MAX_EXPANDED_BYTES:
                 return {}
             for member in listed:

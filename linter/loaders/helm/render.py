@@ -183,17 +183,17 @@ def reads_api_versions(archive: bytes, values: Any) -> bool:
     if _CAPABILITIES.search(json.dumps(values).encode()):
         return True
     try:
-        return _mentions_capabilities(archive, Budget())
+        return _mentions_capabilities(archive, Budget(), 0)
     except ArchiveBomb:
         return True
 
 
-def _mentions_capabilities(archive: bytes, budget: Budget) -> bool:
-    members = archive_members(archive, budget=budget)
+def _mentions_capabilities(archive: bytes, budget: Budget, depth: int) -> bool:
+    members = archive_members(archive, budget=budget, depth=depth)
     if not members:  # unreadable or too large: Helm will say so; assume the worst here
         return True
     return any(
-        _mentions_capabilities(data, budget) if name.endswith(".tgz") else bool(_CAPABILITIES.search(data))
+        _mentions_capabilities(data, budget, depth + 1) if name.endswith(".tgz") else bool(_CAPABILITIES.search(data))
         for name, data in members.items()
     )
 

@@ -30,6 +30,7 @@ DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 MAX_EXPANDED_BYTES = 100 * 1024 * 1024  # what an archive may unpack to (Helm's own limit)
 MAX_NESTED_ARCHIVES = 1000  # archives opened for one chart, nested ones included (umbrellas have tens)
+MAX_NESTING = 10  # charts/ in charts/ this deep: real charts stop at three
 
 
 class ArchiveBomb(Exception):
@@ -44,8 +45,11 @@ class Budget:
     bytes_left: int = MAX_EXPANDED_BYTES
     archives_left: int = MAX_NESTED_ARCHIVES
 
-    def open(self, listed: list[tarfile.TarInfo]) -> None:
-        """Spend one archive and what its members unpack to; ArchiveBomb once either runs out."""
+    def open(self, listed: list[tarfile.TarInfo], depth: int = 0) -> None:
+        """Spend one archive (at `depth` levels of nesting) and what its members unpack to;
+        ArchiveBomb once either runs out, or nesting goes deeper than any chart does."""
+        if depth > MAX_NESTING:
+            raise ArchiveBomb
         self.archives_left -= 1
         self.bytes_left -= sum(m.size for m in listed if m.isfile())
         if self.archives_left < 0 or self.bytes_left < 0:
@@ -89,16 +93,16 @@ def sanitize_archive(data: bytes) -> bytes:
     """The archive with every chart level's schema made safe (the same bytes when nothing
     changes). An archive Python cannot read is returned as is: Helm rejects it on load."""
     try:
-        return _sanitized(data, Budget())
+        return _sanitized(data, Budget(), 0)
     except ArchiveBomb:
         return b""  # a decompression bomb: Helm gets nothing it could load
 
 
-def _sanitized(data: bytes, budget: Budget) -> bytes:
+def _sanitized(data: bytes, budget: Budget, depth: int) -> bytes:
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
             listed = tar.getmembers()
-            budget.open(listed)
+            budget.open(listed, depth)
             members = [(m, _read(tar, m)) for m in listed]
     except (tarfile.TarError, OSError, EOFError):
         return data
@@ -109,7 +113,7 @@ def _sanitized(data: bytes, budget: Budget) -> bytes:
         if content is not None and member.name.endswith("values.schema.json"):
             new = sanitize_schema_text(content)
         elif content is not None and member.name.endswith(".tgz") and "/charts/" in member.name:
-            new = _sanitized(content, budget)
+            new = _sanitized(content, budget, depth + 1)
         else:
             new = content
         changed |= new is not content and new != content
