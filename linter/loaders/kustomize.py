@@ -72,7 +72,7 @@ class KustomizeChart:
     version: str | None
     release_name: str
     namespace: str | None
-    values: tuple[ValuesLayer, ...]  # valuesFile, additionalValuesFiles, valuesInline, in that order
+    values: tuple[ValuesLayer, ...]  # valuesFile, valuesInline, additionalValuesFiles, in that order
     include_crds: bool
     local_dir: str | None  # chartHome/<name> when it exists in the repository
     at: Location  # the entry in the kustomization
@@ -195,6 +195,16 @@ def _build_kustomization(
                 build.generated.append(_generated(kind, generator, doc, (key, index), files, here, transform, options))
 
 
+def _values_file_layers(files: RepoFiles, here: str, names: list[Any]) -> list[ValuesLayer]:
+    layers = []
+    for value_file in names:
+        path = posix_join(here, str(value_file)) if isinstance(value_file, str) and value_file else None
+        values_docs = files.yaml(path) if path and files.exists(path) else []
+        if path and values_docs and isinstance(values_docs[0].data, dict):
+            layers.append(ValuesLayer(path, values_docs[0].data, values_docs[0]))
+    return layers
+
+
 def _helm_charts(
     files: RepoFiles, data: dict[str, Any], doc: YamlDoc, here: str, transform: _Transform, kfile: str
 ) -> list[KustomizeChart]:
@@ -205,22 +215,19 @@ def _helm_charts(
             continue
         name = str(entry["name"])
         where: YamlPath = ("helmCharts", index)
-        layers: list[ValuesLayer] = []
-        value_files = [entry.get("valuesFile"), *as_list(entry.get("additionalValuesFiles"))]
-        for value_file in value_files:
-            path = posix_join(here, str(value_file)) if isinstance(value_file, str) and value_file else None
-            values_docs = files.yaml(path) if path and files.exists(path) else []
-            if path and values_docs and isinstance(values_docs[0].data, dict):
-                layers.append(ValuesLayer(path, values_docs[0].data, values_docs[0]))
+        # kustomize merges valuesInline over valuesFile into the first `-f`; additionalValuesFiles
+        # follow it, so they override the inline values (HelmChartInflationGenerator)
+        layers = _values_file_layers(files, here, [entry.get("valuesFile")])
         if isinstance(entry.get("valuesInline"), dict):
             layers.append(ValuesLayer(f"{kfile} valuesInline", entry["valuesInline"], doc, (*where, "valuesInline")))
+        layers += _values_file_layers(files, here, as_list(entry.get("additionalValuesFiles")))
         local = posix_join(here, home, name)
         out.append(
             KustomizeChart(
                 name,
                 _str(entry.get("repo")),
                 _str(str(entry["version"])) if entry.get("version") is not None else None,
-                _str(entry.get("releaseName")) or name,
+                _str(entry.get("releaseName")) or "release-name",  # `helm template`'s own default
                 _str(entry.get("namespace")),
                 tuple(layers),
                 entry.get("includeCRDs") is True,
