@@ -72,11 +72,13 @@ def package(chart: Path, destination: Path, version: str | None = None) -> Path:
 
 @dataclass
 class HttpRepo:
-    """A Helm repository directory served on 127.0.0.1; `requests` counts what was asked for."""
+    """A Helm repository directory served on 127.0.0.1; `requests` counts what was asked for and
+    `authorized` what came with an Authorization header."""
 
     directory: Path
     url: str = ""
     requests: list[str] = field(default_factory=list)
+    authorized: list[str] = field(default_factory=list)
     auth: tuple[str, str] | None = None
 
     def publish(self, *archives: Path, base_url: str | None = None) -> None:
@@ -95,6 +97,8 @@ def http_repo(directory: Path, auth: tuple[str, str] | None = None) -> Iterator[
     class Handler(http.server.SimpleHTTPRequestHandler):
         def do_GET(self) -> None:
             repo.requests.append(self.path)
+            if self.headers.get("Authorization"):
+                repo.authorized.append(self.path)
             if expected is not None and self.headers.get("Authorization") != expected:
                 self.send_response(401)
                 self.send_header("WWW-Authenticate", 'Basic realm="charts"')

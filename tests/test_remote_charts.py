@@ -17,7 +17,9 @@ from chart_servers import Registry, http_repo, oci_registry, package, registry_a
 from conftest import application, git_repo, lint_json
 from linter.cli import main
 from linter.loaders.fetch.cache import read_recent
+from linter.loaders.fetch.sources import mirrored
 from linter.loaders.helm.render import reads_api_versions
+from linter.model import Mirror
 
 URL = "https://git.example.com/ops/homelab"
 
@@ -153,6 +155,34 @@ def test_a_mirror_rewrites_the_repository(
     assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
 
 
+MIRROR_CASES = [
+    # (from, location, rewritten; None = not covered)
+    ("oci://", "oci://ghcr.io/acme/db", "oci://mirror.example/ghcr.io/acme/db"),
+    ("oci://ghcr.io/", "oci://ghcr.io/acme/db", "oci://mirror.example/acme/db"),
+    ("oci://ghcr.io/", "oci://ghcr.io.evil.example/acme", None),
+    ("oci://ghcr.io", "oci://ghcr.io.evil.example/acme", None),
+    ("ghcr.io/", "oci://ghcr.io/acme", "oci://mirror.example/acme"),
+    ("https://charts.example.com", "https://charts.example.com.evil.io/x", None),
+    ("https://charts.example.com", "https://charts.example.com/stable", "oci://mirror.example/stable"),
+    ("https://charts.example.com/", "https://charts.example.com", "oci://mirror.example"),
+    ("https://charts.example.com/sta", "https://charts.example.com/stable", None),
+]
+
+
+@pytest.mark.parametrize(("source", "location", "rewritten"), MIRROR_CASES)
+def test_a_mirror_prefix_covers_whole_path_segments(source: str, location: str, rewritten: str | None) -> None:
+    # `https://charts.example.com` must not send `…com.evil.io` to the mirror, and the join never
+    # doubles a slash (`oci://` + `oci://host/` used to give `oci://host//ghcr.io/…`).
+    mirror = Mirror(source, "oci://mirror.example/")
+    assert mirrored(location, (mirror,)) == ((rewritten, mirror) if rewritten else (location, None))
+
+
+def test_the_longest_mirror_prefix_wins_whatever_its_spelling() -> None:
+    broad, narrow = Mirror("oci://", "oci://all.example/"), Mirror("ghcr.io/acme", "oci://acme.example/")
+    assert mirrored("oci://ghcr.io/acme/db", (narrow, broad)) == ("oci://acme.example/db", narrow)
+    assert mirrored("oci://ghcr.io/other/db", (narrow, broad)) == ("oci://all.example/ghcr.io/other/db", broad)
+
+
 @pytest.mark.parametrize("mirror_the_releases", [True, False])
 def test_mirrors_rewrite_archive_urls_an_index_gives_on_another_host(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], mirror_the_releases: bool
@@ -254,6 +284,30 @@ def test_basic_auth_credentials_come_from_the_environment_and_never_show(
             out, err = capsys.readouterr()
             assert "s3cret-pass" not in out + err
     assert not any("s3cret" in p.read_text(errors="replace") for p in online.rglob("*.json"))
+
+
+def test_credentials_never_go_to_an_archive_a_mirror_fetches_without_tls_checks(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index sits behind basic auth and lists its archives on another host; a mirror brings
+    # that host to the same server but with insecureSkipTLSVerify, so the password stays home.
+    releases = "https://github.example.invalid/acme/charts/releases/download"
+    upstream = write_chart(tmp_path / "src", "db", version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    with http_repo(tmp_path / "served", auth=("reader", "s3cret-pass")) as served:
+        served.publish(package(upstream, tmp_path / "dist"), base_url=releases)
+        monkeypatch.setenv(
+            "M0SH1_LINT_HELM_AUTH", json.dumps({served.url: {"username": "reader", "password": "s3cret-pass"}})
+        )
+        files = wrapper("https://charts.example.invalid/stable", version="1.2.0")
+        files[".m0sh1-lint.yaml"] = (
+            f"charts:\n  mirrors:\n    - {{from: 'https://charts.example.invalid/stable', to: '{served.url}'}}\n"
+            f"    - {{from: '{releases}', to: '{served.url}', insecureSkipTLSVerify: true}}\n"
+        )
+        root = git_repo(tmp_path / "repo", files)
+        code, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    assert served.authorized == ["/index.yaml"]
+    assert code == 1 and [f["rule"] for f in document["findings"]] == ["LD010"]
+    assert "refused access" in document["findings"][0]["message"]
 
 
 @pytest.fixture(scope="module")

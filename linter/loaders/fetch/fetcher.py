@@ -214,6 +214,7 @@ class Fetcher:
         if self.progress:
             self.progress("start", source)
         try:
+            vouched = True  # may the cache keep it under `source.key`, next to archives fetched as that says
             if source.kind == "oci":
                 request = {"op": "pull", "ref": source.reference, "version": version, **self._oci(source)}
                 upstream = None
@@ -223,13 +224,8 @@ class Fetcher:
                     raise _Failure(f"version {version} of `{source.name}` is not in {source.repo}")
                 url, insecure = self._archive_url(source, entry)
                 upstream = entry.get("digest")
-                same_host = urlsplit(url).netloc == urlsplit(source.repo).netloc
-                request = {
-                    "op": "pull",
-                    "ref": url,
-                    "insecure": insecure,
-                    **(self._login(source) if same_host else {}),
-                }
+                vouched = not insecure or source.insecure or bool(upstream)  # the index's digest checks it
+                request = {"op": "pull", "ref": url, "insecure": insecure, **self._archive_login(source, url, insecure)}
             answer = self._call(source, request, PULL_DEADLINE_S)
         finally:
             if self.progress:
@@ -240,7 +236,8 @@ class Fetcher:
         digest = sha256(data)
         if isinstance(upstream, str) and upstream and upstream.removeprefix("sha256:") != digest:
             raise _Failure(f"the archive of version {version} does not match the digest its repository publishes")
-        self.cache.store(source.key, source.name, version, data, upstream if isinstance(upstream, str) else None)
+        if vouched:
+            self.cache.store(source.key, source.name, version, data, upstream if isinstance(upstream, str) else None)
         return Fetched(source, version, data, digest)
 
     def _archive_url(self, source: ChartSource, entry: dict[str, Any]) -> tuple[str, bool]:
@@ -262,6 +259,17 @@ class Fetcher:
             return {}
         credential = self.credentials.for_source(source)
         return {"username": credential.username, "password": credential.password} if credential else {}
+
+    def _archive_login(self, source: ChartSource, url: str, insecure: bool) -> dict[str, Any]:
+        """The repository's credentials for an archive the index lists, only where they were meant
+        for: the same scheme and host, and TLS that is checked (an index may point anywhere, and a
+        mirror may make that host's TLS unchecked)."""
+        here, there = urlsplit(url), urlsplit(source.repo)
+        if (here.scheme, here.netloc) != (there.scheme, there.netloc):
+            return {}
+        if insecure and not self.credentials_without_tls:
+            return {}
+        return self._login(source)
 
     def _oci(self, source: ChartSource) -> dict[str, Any]:
         return {"host": source.host, "plainHttp": source.plain_http, "insecure": source.insecure, **self._login(source)}

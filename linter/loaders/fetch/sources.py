@@ -76,12 +76,31 @@ def repository_alias(repository: str) -> str | None:
 
 
 def mirrored(location: str, mirrors: tuple[Mirror, ...]) -> tuple[str, Mirror | None]:
-    """`location` with the longest matching mirror prefix replaced, and that mirror (None: as it was)."""
-    matching = [m for m in mirrors if location.startswith(_scheme(m.source).rstrip("/")) or location + "/" == m.source]
-    mirror = max(matching, key=lambda m: len(m.source), default=None)
-    if mirror is None:
+    """`location` with the longest matching mirror prefix replaced, and that mirror (None: as it was).
+    A prefix matches whole path segments only: `https://charts.example.com` covers
+    `https://charts.example.com/stable` but not `https://charts.example.com.evil.io`."""
+    matching = [(rest, m) for m in mirrors if (rest := _after_prefix(location, _scheme(m.source))) is not None]
+    if not matching:
         return location, None
-    return mirror.target.rstrip("/") + location[len(_scheme(mirror.source).rstrip("/")) :], mirror
+    rest, mirror = max(matching, key=lambda match: len(_scheme(match[1].source)))
+    return _joined(mirror.target, rest), mirror
+
+
+def _after_prefix(location: str, prefix: str) -> str | None:
+    """What follows `prefix` in `location` (no leading `/`), or None when it does not cover it."""
+    stem = prefix if prefix.endswith("://") else prefix.rstrip("/")
+    if location == stem:
+        return ""
+    rest = location[len(stem) :]
+    if not location.startswith(stem) or not (stem.endswith("/") or rest.startswith("/")):
+        return None
+    return rest.lstrip("/")
+
+
+def _joined(target: str, rest: str) -> str:
+    if not rest:
+        return target if target.endswith("://") else target.rstrip("/")
+    return (target if target.endswith("/") else target + "/") + rest
 
 
 def _scheme(prefix: str) -> str:
