@@ -420,7 +420,10 @@ OPERATOR_APP = (
 )
 
 
-@pytest.mark.parametrize("where", ["templates", "application-chart-crds", "disabled"])
+ABSENT_GATE = '{{- if not (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") }}\n'
+
+
+@pytest.mark.parametrize("where", ["templates", "application-chart-crds", "disabled", "only-while-absent"])
 def test_crds_only_rendering_shows_open_capabilities_gates(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str], where: str
 ) -> None:
@@ -444,12 +447,14 @@ def test_crds_only_rendering_shows_open_capabilities_gates(
             folder = "argocd/disabled" if where == "disabled" else "argocd"
             files[f"{folder}/operator.yaml"] = application("operator", "apps/operator", "monitoring")
             files["apps/operator/Chart.yaml"] = "apiVersion: v2\nname: operator\nversion: 0.1.0\n"
-            files["apps/operator/templates/crd.yaml"] = "{{- if true }}\n" + SERVICE_MONITOR_CRD + "{{- end }}\n"
+            # installing a CRD only while it is absent must not make the walks alternate
+            gate = ABSENT_GATE if where == "only-while-absent" else "{{- if true }}\n"
+            files["apps/operator/templates/crd.yaml"] = gate + SERVICE_MONITOR_CRD + "{{- end }}\n"
         root = git_repo(tmp_path / "repo", files)
         assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
     apps = {a["name"]: a for a in json.loads(capsys.readouterr().out)["applications"]}
     assert apps["web"]["sources"][0]["objects"] == (1 if where == "disabled" else 2)
-    assert apps["operator"]["sources"][0]["objects"] == 1
+    assert apps["operator"]["sources"][0]["objects"] == (0 if where == "only-while-absent" else 1)
     if where == "templates":
         # the operator chart never looks at APIVersions: rendered once, cached without them; the
         # web chart's entry says it does, and it is cached for each set it was rendered with

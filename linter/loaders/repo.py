@@ -89,8 +89,9 @@ def load_repo(
         deployer = Deployer(files, sources, chart, config.kubernetes_version, packager, api_versions)
         graph = _walk(files, config, repo, deployer, dirs, charts_found)
         # CRDs a synced Application renders (a chart's templates, an Application-level chart's
-        # crds/) are in the cluster too: walk again if they add API versions
-        grown = crd_api_versions([*known_crds, *_rendered_crds(graph)])
+        # crds/) are in the cluster too: walk again if they add API versions. Once installed, a
+        # CRD stays (the union), so a chart that installs one only while it is absent settles.
+        grown = tuple(sorted({*api_versions, *crd_api_versions(_rendered_crds(graph))}))
         if grown == api_versions:
             break
         api_versions = grown
