@@ -121,8 +121,8 @@ _WILD = ("x", "X", "*")
 
 @dataclass(frozen=True)
 class _Term:
-    """One comparison: `low <= v < high` (either bound optional), or `v != excluded`. A version with
-    a prerelease only matches a term written with one (Masterminds' rule, as Helm applies it)."""
+    """One comparison: `low <= v < high` (either bound optional), or `v != excluded`. `prerelease`:
+    the term is written with one (see Constraint.matches)."""
 
     low: Version | None = None
     low_inclusive: bool = True
@@ -132,8 +132,6 @@ class _Term:
     prerelease: bool = False
 
     def matches(self, version: Version) -> bool:
-        if version.prerelease and not self.prerelease:
-            return False
         key = version.key()
         if self.excluded is not None:
             return key != self.excluded.key()
@@ -150,7 +148,13 @@ class Constraint:
     alternatives: tuple[tuple[_Term, ...], ...]
 
     def matches(self, version: Version) -> bool:
-        return any(all(term.matches(version) for term in group) for group in self.alternatives)
+        """A prerelease matches only an AND group with a term written with one (Masterminds
+        semver 3.4, Helm 4: `>1.0.0-beta.1 <2` admits 1.5.0-rc.1; `>=1.0.0 <2` does not)."""
+        return any(
+            (not version.prerelease or any(term.prerelease for term in group))
+            and all(term.matches(version) for term in group)
+            for group in self.alternatives
+        )
 
     def best(self, versions: Iterable[str]) -> str | None:
         """The highest of `versions` (as written) that matches, as Helm picks it; None if none does."""
