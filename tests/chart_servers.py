@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import helm_python
+from ruamel.yaml import YAML
+
+from linter.core.chart_lock import requirements_digest
 
 
 def tgz(members: Iterable[tuple[str, bytes | str]]) -> bytes:
@@ -37,6 +40,21 @@ def tgz(members: Iterable[tuple[str, bytes | str]]) -> bytes:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def chart_lock(chart_yaml: str, versions: Iterable[str]) -> str:
+    """A Chart.lock pinning Chart.yaml's dependencies, in order, to `versions`, with the digest
+    Helm would write (test_chart_lock checks that digest against Helm's own)."""
+    dependencies = YAML(typ="safe").load(chart_yaml)["dependencies"]
+    pins = [
+        {"name": d["name"], "repository": d.get("repository", ""), "version": v}
+        for d, v in zip(dependencies, versions, strict=True)
+    ]
+    entries = "".join(
+        f"  - name: {p['name']}\n    repository: {p['repository']}\n    version: {p['version']}\n" for p in pins
+    )
+    digest = requirements_digest(dependencies, pins)
+    return f'dependencies:\n{entries}digest: {digest}\ngenerated: "2026-01-01T00:00:00Z"\n'
 
 
 def write_chart(

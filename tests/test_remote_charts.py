@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chart_servers import Registry, http_repo, oci_registry, package, registry_available, write_chart
+from chart_servers import Registry, chart_lock, http_repo, oci_registry, package, registry_available, write_chart
 
 from conftest import application, git_repo, lint_json
 from linter.cli import main
@@ -135,8 +135,9 @@ def test_chart_lock_pins_the_version_when_in_sync(
     tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = db_repo.url  # type: ignore[attr-defined]
-    lock = f"dependencies:\n  - name: db\n    repository: {url}\n    version: 1.2.0\ndigest: sha256:0\ngenerated: x\n"
-    root = git_repo(tmp_path / "repo", wrapper(url, lock=lock))
+    files = wrapper(url)
+    files["apps/web/Chart.lock"] = chart_lock(files["apps/web/Chart.yaml"], ["1.2.0"])
+    root = git_repo(tmp_path / "repo", files)
     lint_json(root, "--select", "SS001", capsys=capsys)
     assert "/db-1.2.0.tgz" in db_repo.requests and "/db-1.3.0.tgz" not in db_repo.requests  # type: ignore[attr-defined]
 

@@ -11,7 +11,7 @@ from ..core.globs import helmignored
 from ..core.semver import Version, bump, coerce, parse, parse_constraint, pitfall
 from ..inventory import Inventory
 from ..model import Chart, Fix, Violation
-from ..model.shapes import as_dict, as_list
+from ..model.shapes import as_dict
 from ..views import Views
 from .base import AnyCheck, Check, NoParams
 
@@ -187,45 +187,49 @@ def check_lock(views: Views, params: NoParams) -> Iterator[Violation]:
         lock = chart.lock_doc
         if lock is None or not isinstance(lock.data, dict):
             continue
-        locked = {
-            str(d.get("name")): (i, d)
-            for i, d in enumerate(as_list(lock.data.get("dependencies")))
-            if isinstance(d, dict)
-        }
-        raw = as_list(chart.chart_doc.data.get("dependencies")) if isinstance(chart.chart_doc.data, dict) else []
-        positions = {str(d.get("name")): i for i, d in reversed(list(enumerate(raw))) if isinstance(d, dict)}
-        declared = {d.name: d for d in chart.dependencies}
-        for name, dep in declared.items():
-            where = chart.chart_doc.location(("dependencies", positions.get(name, 0)))
-            if name not in locked:
-                yield Violation(where, {"chart": chart.name, "problem": f"dependency `{name}` is not in Chart.lock"})
-                continue
-            index, entry = locked[name]
-            if str(entry.get("repository", "")).rstrip("/") != (dep.repository or "").rstrip("/"):
-                problem = (
-                    f"dependency `{name}` comes from `{dep.repository}` but Chart.lock has `{entry.get('repository')}`"
-                )
-                yield Violation(where, {"chart": chart.name, "problem": problem})
-            if dep.version is not None and not _constraint_ok(dep.version, str(entry.get("version", ""))):
-                problem = f"dependency `{name}` wants `{dep.version}` but Chart.lock pins `{entry.get('version')}`"
-                yield Violation(where, {"chart": chart.name, "problem": problem})
-        for name, (index, _) in locked.items():
-            if name not in declared:
-                yield Violation(
-                    lock.location(("dependencies", index)),
-                    {"chart": chart.name, "problem": f"Chart.lock pins `{name}`, which Chart.yaml no longer declares"},
-                )
+        found = [*_lock_mismatches(chart), *_stale_lock_entries(chart)]
+        yield from found
+        if not found and chart.lock_digest_matches() is False:
+            problem = (
+                "Chart.lock's digest is not Helm's hash of Chart.yaml's dependencies: a field Helm "
+                "hashes (condition, tags, alias, import-values, a version) changed since the lock was written"
+            )
+            yield Violation(lock.location(("digest",)), {"chart": chart.name, "problem": problem})
+
+
+def _lock_mismatches(chart: Chart) -> Iterator[Violation]:
+    for dep in chart.dependencies:
+        where = chart.chart_doc.location(("dependencies", dep.index))
+        pair = chart.lock_entry(dep)
+        if pair is None:
+            yield Violation(where, {"chart": chart.name, "problem": f"dependency `{dep.name}` is not in Chart.lock"})
+            continue
+        _, entry = pair
+        if str(entry.get("repository", "")).rstrip("/") != (dep.repository or "").rstrip("/"):
+            problem = (
+                f"dependency `{dep.name}` comes from `{dep.repository}` but Chart.lock has `{entry.get('repository')}`"
+            )
+            yield Violation(where, {"chart": chart.name, "problem": problem})
+        if dep.version is not None and not _constraint_ok(dep.version, str(entry.get("version", ""))):
+            problem = f"dependency `{dep.name}` wants `{dep.version}` but Chart.lock pins `{entry.get('version')}`"
+            yield Violation(where, {"chart": chart.name, "problem": problem})
+
+
+def _stale_lock_entries(chart: Chart) -> Iterator[Violation]:
+    assert chart.lock_doc is not None
+    for index, entry in chart.stale_lock_entries():
+        problem = f"Chart.lock pins `{entry.get('name')}`, which Chart.yaml no longer declares"
+        yield Violation(chart.lock_doc.location(("dependencies", index)), {"chart": chart.name, "problem": problem})
 
 
 def check_vendored(views: Views, params: NoParams) -> Iterator[Violation]:
     """Committed subcharts whose version is not the one Chart.lock pins (or Chart.yaml allows)."""
     for chart in views.inventory.model.charts:
-        locked = chart.locked()
         for dep in chart.dependencies:
             have = chart.vendored.get(dep.scope)
             if have is None:
                 continue
-            pin = locked.get(dep.name)
+            pin = pair[1] if (pair := chart.lock_entry(dep)) is not None else None
             if pin is not None and pin.get("version") is not None:
                 wanted, ok = f"Chart.lock pins `{pin['version']}`", coerce(have) == coerce(str(pin["version"]))
             elif dep.version is not None:

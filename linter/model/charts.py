@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.chart_lock import requirements_digest
 from .resources import Template
 from .shapes import as_list
 from .yamldoc import YamlDoc
@@ -58,8 +59,39 @@ class Chart:
         data = self.chart_doc.data
         return data if isinstance(data, dict) else {}
 
-    def locked(self) -> Mapping[str, Mapping[str, Any]]:
-        """Chart.lock entries by dependency name (empty without a lock)."""
+    def lock_entry(self, dependency: Dependency) -> tuple[int, Mapping[str, Any]] | None:
+        """The Chart.lock entry that pins `dependency` (its index in the lock, the entry)."""
+        return self._lock_pairs()[0].get(dependency.index)
+
+    def stale_lock_entries(self) -> list[tuple[int, Mapping[str, Any]]]:
+        """Chart.lock entries no dependency in Chart.yaml accounts for."""
+        return self._lock_pairs()[1]
+
+    def lock_digest_matches(self) -> bool | None:
+        """Is Chart.lock's `digest` Helm's hash of Chart.yaml's dependencies and the lock's
+        entries (what `helm dependency build` insists on)? None when that cannot be told."""
         data = self.lock_doc.data if self.lock_doc is not None else None
-        entries = data.get("dependencies") if isinstance(data, dict) else None
-        return {str(e.get("name")): e for e in as_list(entries) if isinstance(e, dict)}
+        digest = data.get("digest") if isinstance(data, dict) else None
+        if not isinstance(digest, str) or str(self.meta.get("apiVersion")) == "v1":
+            return None  # v1 charts hash with Helm 2's rules
+        assert isinstance(data, dict)
+        computed = requirements_digest(as_list(self.meta.get("dependencies")), as_list(data.get("dependencies")))
+        return None if computed is None else computed == digest
+
+    def _lock_pairs(self) -> tuple[dict[int, tuple[int, Mapping[str, Any]]], list[tuple[int, Mapping[str, Any]]]]:
+        """Dependency index → its lock entry, and the entries left over. A chart may depend on
+        one chart twice under two aliases: the k-th dependency of a name takes the k-th entry of
+        that name (Helm writes the lock in Chart.yaml's order)."""
+        data = self.lock_doc.data if self.lock_doc is not None else None
+        entries = as_list(data.get("dependencies")) if isinstance(data, dict) else []
+        queues: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                queues.setdefault(str(entry.get("name")), []).append((index, entry))
+        paired = {}
+        for dependency in self.dependencies:
+            queue = queues.get(dependency.name)
+            if queue:
+                paired[dependency.index] = queue.pop(0)
+        left = sorted((pair for queue in queues.values() for pair in queue), key=lambda pair: pair[0])
+        return paired, left

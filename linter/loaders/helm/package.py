@@ -107,8 +107,9 @@ class Packager:
                 if dependency.scope in chart.vendored:
                     continue
                 source = chart_source(dependency.repository or "", dependency.name, self.mirrors, self._names())
-                if source is not None:
-                    out.append((source, _wanted(chart, dependency)))
+                wanted = _wanted(chart, dependency)
+                if source is not None and wanted is not None:
+                    out.append((source, wanted))
         return out
 
     def _pack(self, chart: Chart, depth: int) -> Packed:
@@ -156,9 +157,13 @@ class Packager:
                 else f"repository `{repository}` is no chart repository URL"
             )
             return _unavailable(chart, dependency, where, reason)
+        wanted = _wanted(chart, dependency)
+        if wanted is None:
+            reason = "it has no `version`, and `helm dependency build` needs a version or a constraint"
+            return _unavailable(chart, dependency, where, reason)
         if self.fetcher is None:
             return _unavailable(chart, dependency, where, "chart fetching is off")
-        result = self.fetcher.fetch(source, _wanted(chart, dependency))
+        result = self.fetcher.fetch(source, wanted)
         if not isinstance(result, Fetched):
             return _unavailable(chart, dependency, where, result.reason)
         key, data = self.fetched_archive(result)
@@ -192,17 +197,24 @@ class Packager:
 
 
 def _wanted(chart: Chart, dependency: Dependency) -> str | None:
-    """The version Helm would fetch: Chart.lock's pin when it agrees with Chart.yaml, else the
-    constraint as written (dependency build refuses an out-of-sync lock; CH004 reports that)."""
-    entry = chart.locked().get(dependency.name)
-    if entry is not None and str(entry.get("repository") or "").rstrip("/") == (dependency.repository or "").rstrip(
-        "/"
-    ):
+    """The version Helm would fetch: Chart.lock's pin when the lock is in sync with Chart.yaml
+    (by Helm's digest; where that cannot be told, when the entry agrees), else the constraint as
+    written (dependency build refuses an out-of-sync lock; CH004 reports that). None: Helm has
+    no version to go by (an empty or missing `version`)."""
+    pair = chart.lock_entry(dependency)
+    if pair is not None:
+        entry = pair[1]
         pinned = str(entry.get("version") or "")
-        version, constraint = coerce(pinned), parse_constraint(dependency.version or "*")
-        if version is not None and constraint is not None and constraint.matches(version):
+        in_sync = chart.lock_digest_matches()
+        if in_sync is None:
+            same_repository = str(entry.get("repository") or "").rstrip("/") == (dependency.repository or "").rstrip(
+                "/"
+            )
+            version, constraint = coerce(pinned), parse_constraint(dependency.version or "")
+            in_sync = same_repository and version is not None and constraint is not None and constraint.matches(version)
+        if in_sync and pinned:
             return pinned
-    return dependency.version
+    return dependency.version or None
 
 
 def _unavailable(chart: Chart, dependency: Dependency, where: Location, reason: str) -> Problem:
