@@ -18,8 +18,10 @@ from conftest import application, git_repo, lint_json
 from linter.cli import main
 from linter.loaders.fetch.cache import read_recent
 from linter.loaders.fetch.sources import mirrored
+from linter.loaders.files import RepoFiles
 from linter.loaders.helm.render import reads_api_versions
-from linter.model import Mirror
+from linter.loaders.kustomize import build_directory
+from linter.model import DirectorySource, Mirror
 
 URL = "https://git.example.com/ops/homelab"
 
@@ -482,6 +484,12 @@ def test_which_charts_can_see_api_versions(tmp_path: Path) -> None:
     assert reads_api_versions(b"not an archive", {})  # Helm will say what is wrong; no sharing
 
 
+def with_source_options(app: str, path: str, options: str) -> str:
+    """`app` (from conftest.application) with `options` (YAML lines) under its source."""
+    indented = "".join(f"    {line}\n" for line in options.splitlines())
+    return app.replace(f"    path: {path}\n", f"    path: {path}\n{indented}")
+
+
 @pytest.mark.parametrize(("api_versions", "objects"), [(None, 2), ("[example.com/v1]", 1)])
 def test_an_applications_helm_api_versions_replace_the_clusters(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], api_versions: str | None, objects: int
@@ -490,7 +498,7 @@ def test_an_applications_helm_api_versions_replace_the_clusters(
     # CRD the repository installs then no longer opens the gate.
     app = application("web", "apps/web")
     if api_versions is not None:
-        app = app.replace("    path: apps/web\n", f"    path: apps/web\n    helm:\n      apiVersions: {api_versions}\n")
+        app = with_source_options(app, "apps/web", f"helm:\n  apiVersions: {api_versions}")
     files = {
         "argocd/web.yaml": app,
         "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
@@ -898,3 +906,282 @@ def test_cache_prune_removes_what_was_not_used_lately_recent_sets_included(tmp_p
         str(fresh_repo.resolve())
     ]
     assert "charts" not in left and "renders" not in left and "catalog" not in left
+
+
+LOCAL_DB = "upstream/db"
+
+
+def local_wrapper(tmp_path: Path, version: str, name: str = "db", db_chart_yaml_extra: str = "") -> dict[str, str]:
+    """The wrapper depending on `upstream/db` (chart `name`) through `file://`."""
+    files = wrapper(f"file://../../{LOCAL_DB}", version=version)
+    files[f"{LOCAL_DB}/Chart.yaml"] = f"apiVersion: v2\nname: {name}\nversion: 1.2.0\n{db_chart_yaml_extra}"
+    files[f"{LOCAL_DB}/values.yaml"] = DB_VALUES
+    for template, text in DB_TEMPLATES.items():
+        files[f"{LOCAL_DB}/templates/{template}"] = text
+    return files
+
+
+@pytest.mark.parametrize(
+    ("version", "name", "expected"),
+    [
+        ("~1.2.0", "db", None),
+        ("~1.3.0", "db", "`file://../../upstream/db` holds `db` 1.2.0, which `~1.3.0` does not allow"),
+        ("", "db", "an entry without `version` cannot match"),
+        ("~1.2.0", "database", "`upstream/db` is chart `database`, not `db`"),
+    ],
+)
+def test_a_file_dependency_must_be_the_chart_and_version_it_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], version: str, name: str, expected: str | None
+) -> None:
+    # helm dependency build packs a file:// chart only when its name is the entry's and its
+    # version satisfies the entry's constraint; otherwise it fails, and Argo CD with it
+    root = git_repo(tmp_path / "repo", local_wrapper(tmp_path, version, name))
+    _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    if expected is None:
+        assert findings(document) == [("apps/web/values.yaml", 3, "SS001")]
+        return
+    [finding] = document["findings"]
+    assert (finding["rule"], finding["file"], finding["line"]) == (
+        "LD010",
+        "apps/web/Chart.yaml",
+        5,
+    )
+    assert expected in finding["message"]
+    assert finding["hint"].startswith("Point `repository: file://…`" if version else "Give the dependency a `version`")
+
+
+def test_the_dependencies_of_a_file_dependency_are_not_built(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Helm packs a file:// chart as committed (helm#2247): its own remote dependency is not
+    # fetched, and the linter says so at the line that declares it
+    url = db_repo.url  # type: ignore[attr-defined]
+    extra = f"dependencies:\n  - name: cache\n    version: 1.0.0\n    repository: {url}\n"
+    root = git_repo(tmp_path / "repo", local_wrapper(tmp_path, "~1.2.0", db_chart_yaml_extra=extra))
+    _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    assert findings(document) == [("apps/web/values.yaml", 3, "SS001"), (f"{LOCAL_DB}/Chart.yaml", 5, "LD010")]
+    nested = document["findings"][1]
+    assert "`upstream/db` is a `file://` dependency of `apps/web`" in nested["message"]
+    assert nested["hint"].startswith("Make it a dependency of the chart Argo CD renders")
+    assert db_repo.requests == []  # type: ignore[attr-defined]
+
+
+def test_a_remote_dependency_without_a_version_is_not_fetched(
+    tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = wrapper(db_repo.url, version='""')  # type: ignore[attr-defined]
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "LD010", capsys=capsys)
+    [finding] = document["findings"]
+    assert "it has no `version`" in finding["message"] and finding["hint"].startswith("Give the dependency")
+    assert db_repo.requests == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("archive_name", "chart_name", "vendored"),
+    [("db-1.2.0.tgz", "db", True), ("renamed.tgz", "db", True), ("db-ext-1.2.0.tgz", "db-ext", False)],
+)
+def test_a_committed_archive_is_the_chart_its_chart_yaml_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], archive_name: str, chart_name: str, vendored: bool
+) -> None:
+    # Helm knows a subchart in charts/ by the name in its Chart.yaml, not by the file name
+    upstream = write_chart(tmp_path / "src", chart_name, version="1.2.0", templates=DB_TEMPLATES, values=DB_VALUES)
+    root = tmp_path / "repo"
+    (root / "apps/web/charts").mkdir(parents=True)
+    (root / "apps/web/charts" / archive_name).write_bytes(package(upstream, tmp_path / "dist").read_bytes())
+    git_repo(root, wrapper("https://charts.example.invalid", version="1.2.0"))
+    _, document = lint_json(root, "--offline", "--select", "LD010", capsys=capsys)
+    assert [f["rule"] for f in document["findings"]] == ([] if vendored else ["LD010"])
+
+
+@pytest.mark.parametrize(
+    ("entry_api_versions", "app_api_versions", "installs_crd", "objects"),
+    [
+        (None, None, False, 1),
+        ("[monitoring.coreos.com/v1/ServiceMonitor]", None, False, 1),  # replaced by Argo CD's flags
+        (None, None, True, 2),
+        (None, "[example.com/v1]", True, 1),  # the Application's list replaces the cluster's
+        (None, "[monitoring.coreos.com/v1/ServiceMonitor]", False, 2),
+    ],
+)
+def test_kustomize_helm_charts_see_the_api_versions_argo_cd_passes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    entry_api_versions: str | None,
+    app_api_versions: str | None,
+    installs_crd: bool,
+    objects: int,
+) -> None:
+    # Argo CD runs kustomize with --helm-api-versions (the Application's kustomize.apiVersions,
+    # else the cluster's), which replace a helmCharts entry's own apiVersions
+    entry = "  - name: mon\n    releaseName: web\n"
+    if entry_api_versions is not None:
+        entry += f"    apiVersions: {entry_api_versions}\n"
+    files = kustomize_app(entry) | {
+        "kustomize/web/charts/mon/Chart.yaml": "apiVersion: v2\nname: mon\nversion: 1.0.0\n",
+        "kustomize/web/charts/mon/values.yaml": "monitorNamespace: web\n",
+        "kustomize/web/charts/mon/templates/monitor.yaml": MONITOR_TEMPLATE,
+    }
+    if app_api_versions is not None:
+        options = f"kustomize:\n  apiVersions: {app_api_versions}"
+        files["argocd/web.yaml"] = with_source_options(files["argocd/web.yaml"], "kustomize/web", options)
+    if installs_crd:
+        files |= {"argocd/crds.yaml": application("crds", "crds", "monitoring"), "crds/sm.yaml": SERVICE_MONITOR_CRD}
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "AR013", capsys=capsys)
+    assert document["findings"] == []  # the Application's kustomize.apiVersions is applied
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
+    assert web["sources"][0]["objects"] == objects
+
+
+def test_a_kustomize_helm_chart_without_release_name_is_release_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # kustomize passes no name to `helm template`, whose default release name is `release-name`
+    files = kustomize_app("  - name: db\n") | {
+        "kustomize/web/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "kustomize/web/charts/db/values.yaml": "auth:\n  existingSecret: ''\n",
+        "kustomize/web/charts/db/templates/deployment.yaml": DB_TEMPLATES["deployment.yaml"].replace(
+            "{{ .Values.auth.existingSecret }}", "{{ .Release.Name }}-db"
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001", capsys=capsys)
+    [finding] = document["findings"]
+    assert "`release-name-db`" in finding["message"]
+
+
+NAMESPACED_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: {{ .Release.Namespace }}\n"
+    "type: Opaque\nstringData:\n  password: x\n"
+)
+
+
+def reads_creds_chart(prefix: str) -> dict[str, str]:
+    """A chart whose Deployment (no namespace) reads the Secret it makes in the release namespace."""
+    deployment = DB_TEMPLATES["deployment.yaml"].replace("{{ .Values.auth.existingSecret }}", "creds")
+    return {
+        f"{prefix}/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        f"{prefix}/templates/deployment.yaml": deployment,
+        f"{prefix}/templates/secret.yaml": NAMESPACED_SECRET,
+    }
+
+
+@pytest.mark.parametrize(("helm_namespace", "found"), [(None, False), ("other", True)])
+def test_an_object_without_namespace_lands_in_the_destination_namespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], helm_namespace: str | None, found: bool
+) -> None:
+    # helm.namespace is what templates see; Argo CD still puts a namespace-less object into the
+    # destination namespace, so the Secret made in `other` is not the Deployment's in `web`
+    app = application("web", "apps/web")
+    if helm_namespace is not None:
+        app = with_source_options(app, "apps/web", f"helm:\n  namespace: {helm_namespace}")
+    root = git_repo(tmp_path / "repo", {"argocd/web.yaml": app} | reads_creds_chart("apps/web"))
+    _, document = lint_json(root, "--select", "SS001", capsys=capsys)
+    assert [f["rule"] for f in document["findings"]] == (["SS001"] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("kustomization_namespace", "entry_namespace", "found"),
+    [
+        ("", "", True),  # `helm template` without --namespace: the Secret goes to `default`
+        ("", "    namespace: web\n", False),
+        ("namespace: web\n", "", False),  # the kustomization's namespace is the release's (≥ 5.8)
+    ],
+)
+def test_a_kustomize_helm_chart_renders_in_the_entrys_or_the_kustomizations_namespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kustomization_namespace: str, entry_namespace: str, found: bool
+) -> None:
+    files = {
+        "argocd/web.yaml": application("web", "kustomize/web"),
+        "kustomize/web/kustomization.yaml": kustomization_namespace + "helmCharts:\n  - name: db\n" + entry_namespace,
+    } | reads_creds_chart("kustomize/web/charts/db")
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,LD008", capsys=capsys)
+    assert [f["rule"] for f in document["findings"]] == (["SS001"] if found else [])
+
+
+def test_a_kustomize_base_helm_chart_takes_the_overlays_namespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # kustomize ≥ 5.8 hands the nearest including kustomization's namespace down (helmRootNamespace)
+    files = {
+        "argocd/web.yaml": application("web", "kustomize/overlay", namespace="prod"),
+        "kustomize/overlay/kustomization.yaml": "namespace: prod\nresources:\n  - ../base\n",
+        "kustomize/base/kustomization.yaml": "helmCharts:\n  - name: db\n",
+        "kustomize/base/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "kustomize/base/charts/db/templates/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  at: {{ .Release.Namespace }}\n"
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    [web] = json.loads(capsys.readouterr().out)["applications"]
+    assert web["sources"][0]["objects"] == 1
+    [entry] = build_directory(RepoFiles(root), DirectorySource("kustomize/overlay")).helm_charts
+    assert entry.namespace == "prod"
+
+
+@pytest.mark.parametrize(
+    ("merge", "secret"),
+    [(None, "inline-creds"), ("override", "inline-creds"), ("merge", "file-creds"), ("replace", "inline-creds")],
+)
+def test_kustomize_values_merge_decides_between_the_values_file_and_the_inline_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], merge: str | None, secret: str
+) -> None:
+    entry = "  - name: db\n    valuesFile: db-values.yaml\n"
+    entry += "    valuesInline:\n      auth:\n        existingSecret: inline-creds\n"
+    if merge is not None:
+        entry += f"    valuesMerge: {merge}\n"
+    files = kustomize_app(entry) | {
+        "kustomize/web/db-values.yaml": "auth:\n  existingSecret: file-creds\nstorageClass:\n  create: false\n",
+        "kustomize/web/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "kustomize/web/charts/db/values.yaml": DB_VALUES,
+        "kustomize/web/charts/db/templates/deployment.yaml": DB_TEMPLATES["deployment.yaml"],
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "SS001,LD007,LD008", capsys=capsys)
+    [finding] = document["findings"]
+    assert finding["rule"] == "SS001" and f"`{secret}`" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "reason"),
+    [
+        ("    valuesFile: missing.yaml\n", "valuesFile", "values file `missing.yaml` does not exist"),
+        ("    additionalValuesFiles: [gone.yaml]\n", "additionalValuesFiles", "values file `gone.yaml` does not exist"),
+        ("    valuesMerge: deep\n", "valuesMerge", "`valuesMerge: deep` is none of `override`, `merge`, `replace`"),
+    ],
+)
+def test_a_helm_charts_entry_kustomize_refuses_is_ld008(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, field: str, reason: str
+) -> None:
+    files = kustomize_app("  - name: db\n" + extra) | reads_creds_chart("kustomize/web/charts/db")
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "LD008", capsys=capsys)
+    [finding] = document["findings"]
+    text = (root / "kustomize/web/kustomization.yaml").read_text().splitlines()
+    assert finding["file"] == "kustomize/web/kustomization.yaml" and text[finding["line"] - 1].strip().startswith(field)
+    assert reason in finding["message"]
+
+
+@pytest.mark.parametrize(("skip_hooks", "objects"), [(False, 2), (True, 1)])
+def test_kustomize_skip_hooks_leaves_every_hook_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], skip_hooks: bool, objects: int
+) -> None:
+    hook = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: migrate\n"
+        "  annotations:\n    helm.sh/hook: pre-install\ndata: {}\n"
+    )
+    files = {
+        "argocd/web.yaml": application("web", "kustomize/web"),
+        "kustomize/web/kustomization.yaml": f"helmCharts:\n  - name: db\n    skipHooks: {str(skip_hooks).lower()}\n",
+        "kustomize/web/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+        "kustomize/web/charts/db/templates/hook.yaml": hook,
+        "kustomize/web/charts/db/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+    }
+    root = git_repo(tmp_path / "repo", files)
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    [web] = json.loads(capsys.readouterr().out)["applications"]
+    assert web["sources"][0]["objects"] == objects

@@ -52,6 +52,7 @@ FIELDS = frozenset(
         "parent",
         "offline",
         "others",
+        "fix",
     }
 )
 

@@ -157,23 +157,31 @@ def _only_comments(text: str) -> bool:
 
 
 def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]) -> dict[str, str | None]:
-    """Dependencies committed under charts/ (a directory or `<name>-<version>.tgz`), with the
-    version each holds."""
+    """Dependencies committed under charts/, with the version each holds. As Helm loads them,
+    every directory and `.tgz` there is a chart known by the `name` in its Chart.yaml, whatever
+    the file is called (`sub-ext-1.0.0.tgz` holds `sub-ext`, not `sub`); names starting with
+    `_` or `.` are skipped."""
     charts = posix_join(chart_dir, "charts")
     depth = len(charts.split("/")) if charts else 0
-    present = sorted({p.split("/")[depth] for p in files.under(charts)})
-    out: dict[str, str | None] = {}
-    for dep in dependencies:
-        entry = next(
-            (e for e in present if e == dep.name or (e.startswith(dep.name + "-") and e.endswith(".tgz"))), None
-        )
-        if entry is not None:
-            out[dep.scope] = _committed_version(files, posix_join(charts, entry))
-    return out
+    paths = [p.split("/") for p in files.under(charts)]
+    directories = {parts[depth] for parts in paths if len(parts) > depth + 1}
+    held: dict[str, str | None] = {}
+    for entry in sorted({parts[depth] for parts in paths}):
+        if entry.startswith(("_", ".")) or not (entry in directories or entry.endswith(".tgz")):
+            continue
+        meta = _committed_meta(files, posix_join(charts, entry))
+        name = meta.get("name") if meta is not None else None
+        if not isinstance(name, str) or not name:
+            if entry not in directories:
+                continue  # an archive Helm cannot read: it fails to load the chart (LD004 then)
+            name = entry  # a directory with a broken Chart.yaml: as good as present, version unknown
+        version = meta.get("version") if meta is not None else None
+        held.setdefault(name, str(version) if version is not None else None)
+    return {dep.scope: held[dep.name] for dep in dependencies if dep.name in held}
 
 
-def _committed_version(files: RepoFiles, path: str) -> str | None:
-    """The version in a committed subchart's Chart.yaml (a directory or an archive)."""
+def _committed_meta(files: RepoFiles, path: str) -> dict[str, object] | None:
+    """The Chart.yaml of a committed subchart (a directory or an archive), when readable."""
     if not path.endswith(".tgz"):
         docs = files.yaml(posix_join(path, "Chart.yaml"), used=False)
         meta = docs[0].data if docs else None
@@ -185,8 +193,7 @@ def _committed_version(files: RepoFiles, path: str) -> str | None:
         raw = next((v for k, v in members.items() if k.count("/") == 1 and k.endswith("/Chart.yaml")), None)
         docs, _ = parse_documents(raw.decode("utf-8", "replace"), path) if raw is not None else ([], [])
         meta = docs[0].data if docs else None
-    version = meta.get("version") if isinstance(meta, dict) else None
-    return str(version) if version is not None else None
+    return meta if isinstance(meta, dict) else None
 
 
 def chart_from_archive(data: bytes, key: str, selected_at: Location, sources: TemplateSources) -> Chart | None:

@@ -24,14 +24,15 @@ from ..model import (
     YamlDoc,
     YamlPath,
 )
+from ..model.shapes import as_dict, metadata
 from .argocd.graph import Node
-from .argocd.hooks import never_applied
+from .argocd.hooks import HELM_HOOK, never_applied
 from .charts import chart_from_archive
 from .fetch.fetcher import Fetched
 from .fetch.sources import chart_source
 from .files import RepoFiles
 from .helm.archive import TemplateSources
-from .helm.package import Packager, Packed, Subchart, unavailable
+from .helm.package import FETCH_FIX, SOURCE_FIX, Packager, Packed, Subchart, unavailable
 from .helm.render import ReleaseInput, render_release
 from .kustomize import Build, Included, KustomizeChart, build_directory
 from .produced import Produced, Release
@@ -78,7 +79,7 @@ class Deployer:
                 for item in build.generated
             ]
             for kustomize_chart in build.helm_charts:
-                out += self._render_kustomize_chart(node, kustomize_chart, source)
+                out += self._render_kustomize_chart(node, kustomize_chart, directory, source)
             if build.jsonnet:
                 listed = ", ".join(f"`{f}`" for f in build.jsonnet[:3]) + (
                     " and more" if len(build.jsonnet) > 3 else ""
@@ -143,8 +144,12 @@ class Deployer:
         problems = self.problems.setdefault(node.key, [])
         parent = f"Application `{spec.name}`"
         if fetcher is None or chart_source_ is None:
-            reason = "chart fetching is off" if fetcher is None else f"`{remote.repo_url}` is no repository URL"
-            problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, reason, at))
+            reason, fix = (
+                ("chart fetching is off", FETCH_FIX)
+                if fetcher is None
+                else (f"`{remote.repo_url}` is no repository URL", SOURCE_FIX)
+            )
+            problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, reason, at, fix))
             self._unrendered(node, helm, remote.name)
             return []
         result = fetcher.fetch(chart_source_, remote.version)
@@ -167,9 +172,14 @@ class Deployer:
         layers = (*self._file_layers(helm.value_files), *helm.values_layers)
         self.unrendered.append((node.key, UnrenderedChart(chart, helm.release_name, namespace, spec.name, layers)))
 
-    def _render_kustomize_chart(self, node: Node, entry: KustomizeChart, source: int) -> list[Produced]:
+    def _render_kustomize_chart(
+        self, node: Node, entry: KustomizeChart, directory: DirectorySource, source: int
+    ) -> list[Produced]:
         """A kustomization's `helmCharts` entry: a local chart under chartHome, or a remote one;
-        its objects then get the kustomization's namespace and name prefix/suffix."""
+        its objects then get the kustomization's namespace and name prefix/suffix. Argo CD runs
+        kustomize (≥ 5.3) with --helm-kube-version and --helm-api-versions, the Application's
+        `kustomize.kubeVersion`/`apiVersions` or else the cluster's, and those flags replace
+        the entry's own `kubeVersion`/`apiVersions` (HelmChartInflationGenerator.Config)."""
         spec = node.spec
         assert spec is not None
         helm = HelmSource(
@@ -179,9 +189,8 @@ class Deployer:
             entry.values,
             namespace=entry.namespace,
             skip_crds=not entry.include_crds,
-            kube_version=entry.kube_version,
-            # kustomize adds an entry's own apiVersions to those Argo CD passes for the cluster
-            api_versions=tuple(dict.fromkeys((*self.api_versions, *entry.api_versions))),
+            kube_version=directory.kube_version,
+            api_versions=directory.api_versions,
             remote=None if entry.local_dir else ChartRef(entry.repo or "", entry.name, entry.version),
         )
         if entry.local_dir is not None:
@@ -192,11 +201,21 @@ class Deployer:
             reason = "it names no `repo` and no chart is under helmGlobals.chartHome"
             self.problems.setdefault(node.key, []).append(
                 unavailable(
-                    entry.name, entry.version, "(none)", f"kustomization `{entry.transform.via}`", reason, entry.at
+                    entry.name,
+                    entry.version,
+                    "(none)",
+                    f"kustomization `{entry.transform.via}`",
+                    reason,
+                    entry.at,
+                    SOURCE_FIX,
                 )
             )
             self._unrendered(node, helm, entry.name)
             return []
+        if entry.skip_hooks:  # kustomize's `helm template --no-hooks` leaves every hook out
+            produced = [
+                item for item in produced if HELM_HOOK not in as_dict(metadata(item.doc.data).get("annotations"))
+            ]
         for item in produced:
             item.included = Included(
                 item.doc,
@@ -248,17 +267,13 @@ class Deployer:
                 None,
                 rendered=True,
                 kind=SourceKind.RENDERED,
-                default_namespace=namespace,
                 release=release,
                 file=item,
             )
             for item in rendered.files
             for doc in item.docs
         ]
-        out += [
-            Produced(doc, source, None, rendered=True, kind=SourceKind.RENDERED, default_namespace=namespace)
-            for doc in rendered.crds
-        ]
+        out += [Produced(doc, source, None, rendered=True, kind=SourceKind.RENDERED) for doc in rendered.crds]
         return out
 
     def _file_layers(self, paths: tuple[str, ...]) -> list[ValuesLayer]:

@@ -71,14 +71,14 @@ class KustomizeChart:
     repo: str | None  # None: a local chart under helmGlobals.chartHome
     version: str | None
     release_name: str
-    namespace: str | None
+    namespace: str  # the release namespace (`.Release.Namespace`)
     values: tuple[ValuesLayer, ...]  # valuesFile, valuesInline, additionalValuesFiles, in that order
     include_crds: bool
     local_dir: str | None  # chartHome/<name> when it exists in the repository
     at: Location  # the entry in the kustomization
     transform: Included  # the kustomization's namespace and name prefix/suffix for the output
-    kube_version: str | None = None
-    api_versions: tuple[str, ...] = ()
+    skip_hooks: bool = False  # `helm template --no-hooks`: no object with a helm.sh/hook annotation
+    # no kubeVersion/apiVersions: Argo CD's --helm-kube-version/--helm-api-versions replace them
 
 
 @dataclass
@@ -144,13 +144,20 @@ class _Transform:
     namespace: str | None = None
     prefix: str = ""
     suffix: str = ""
+    # the release namespace of a helmCharts entry without its own: the nearest kustomization's
+    # namespace, this one's first (kustomize ≥ 5.8, helmRootNamespace)
+    helm_namespace: str | None = None
+    root: bool = True  # the Application's kustomization, whose namespace the Application may set
 
     def inside(self, kustomization: dict[str, Any]) -> _Transform:
         """Outer kustomizations apply after inner ones: the outer namespace wins."""
+        own = _str(kustomization.get("namespace"))
         return _Transform(
-            self.namespace or _str(kustomization.get("namespace")),
+            self.namespace or own,
             self.prefix + (_str(kustomization.get("namePrefix")) or ""),
             (_str(kustomization.get("nameSuffix")) or "") + self.suffix,
+            (self.namespace or own) if self.root else (own or self.helm_namespace),
+            root=False,
         )
 
 
@@ -187,7 +194,7 @@ def _build_kustomization(
     for entry in components:  # the Application's `kustomize.components`, relative to the kustomization
         _resource(files, entry, here, doc, ("components",), build, visiting, transform, kfile)
 
-    build.helm_charts.extend(_helm_charts(files, data, doc, here, transform, kfile))
+    build.helm_charts.extend(_helm_charts(files, data, doc, here, transform, kfile, build))
     options = as_dict(data.get("generatorOptions"))
     for kind, key in (("Secret", "secretGenerator"), ("ConfigMap", "configMapGenerator")):
         for index, generator in enumerate(as_list(data.get(key))):
@@ -205,8 +212,11 @@ def _values_file_layers(files: RepoFiles, here: str, names: list[Any]) -> list[V
     return layers
 
 
+VALUES_MERGE = ("override", "merge", "replace")  # kustomize's legalMergeOptions; override by default
+
+
 def _helm_charts(
-    files: RepoFiles, data: dict[str, Any], doc: YamlDoc, here: str, transform: _Transform, kfile: str
+    files: RepoFiles, data: dict[str, Any], doc: YamlDoc, here: str, transform: _Transform, kfile: str, build: Build
 ) -> list[KustomizeChart]:
     home = _str(as_dict(data.get("helmGlobals")).get("chartHome")) or "charts"
     out = []
@@ -215,12 +225,11 @@ def _helm_charts(
             continue
         name = str(entry["name"])
         where: YamlPath = ("helmCharts", index)
-        # kustomize merges valuesInline over valuesFile into the first `-f`; additionalValuesFiles
-        # follow it, so they override the inline values (HelmChartInflationGenerator)
-        layers = _values_file_layers(files, here, [entry.get("valuesFile")])
-        if isinstance(entry.get("valuesInline"), dict):
-            layers.append(ValuesLayer(f"{kfile} valuesInline", entry["valuesInline"], doc, (*where, "valuesInline")))
-        layers += _values_file_layers(files, here, as_list(entry.get("additionalValuesFiles")))
+        broken = _unbuildable_chart_entry(files, entry, here)
+        if broken is not None:
+            field_name, reason = broken
+            build.problems.append(Problem("LD008", doc.location((*where, field_name)), {"reason": reason}))
+            continue  # kustomize build fails, and Argo CD with it
         local = posix_join(here, home, name)
         out.append(
             KustomizeChart(
@@ -228,17 +237,51 @@ def _helm_charts(
                 _str(entry.get("repo")),
                 _str(str(entry["version"])) if entry.get("version") is not None else None,
                 _str(entry.get("releaseName")) or "release-name",  # `helm template`'s own default
-                _str(entry.get("namespace")),
-                tuple(layers),
+                # without one, `helm template` runs without --namespace: Helm's `default`
+                _str(entry.get("namespace")) or transform.helm_namespace or "default",
+                tuple(_chart_values(files, entry, here, doc, where, kfile, build)),
                 entry.get("includeCRDs") is True,
                 local if files.exists(posix_join(local, "Chart.yaml")) else None,
                 doc.location((*where, "name")),
                 Included(doc, transform.namespace, transform.prefix, transform.suffix, kfile),
-                _str(entry.get("kubeVersion")),
-                tuple(str(v) for v in as_list(entry.get("apiVersions"))),
+                skip_hooks=entry.get("skipHooks") is True,
             )
         )
     return out
+
+
+def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str) -> tuple[str, str] | None:
+    """Why kustomize refuses this helmCharts entry (the field, the reason), or None."""
+    merge = entry.get("valuesMerge")
+    if merge is not None and merge not in VALUES_MERGE:
+        return "valuesMerge", f"`valuesMerge: {merge}` is none of {', '.join(f'`{m}`' for m in VALUES_MERGE)}"
+    named = [("valuesFile", entry.get("valuesFile"))] if entry.get("valuesFile") else []
+    named += [("additionalValuesFiles", f) for f in as_list(entry.get("additionalValuesFiles"))]
+    for field_name, value in named:
+        path = posix_join(here, str(value)) if isinstance(value, str) else None
+        if path is None or not files.exists(path):
+            return field_name, f"helmCharts `{entry['name']}`: values file `{value}` does not exist"
+    return None
+
+
+def _chart_values(
+    files: RepoFiles, entry: dict[str, Any], here: str, doc: YamlDoc, where: YamlPath, kfile: str, build: Build
+) -> list[ValuesLayer]:
+    """The entry's values, weakest first. kustomize folds valuesInline and valuesFile into the
+    first `-f` by `valuesMerge` (override: inline wins; merge: the file wins; replace: inline
+    alone); additionalValuesFiles follow, so they override both (HelmChartInflationGenerator)."""
+    given = _values_file_layers(files, here, [entry.get("valuesFile")])
+    inline = entry.get("valuesInline")
+    merge = entry.get("valuesMerge") or "override"
+    if isinstance(inline, dict) and inline:
+        layer = ValuesLayer(f"{kfile} valuesInline", inline, doc, (*where, "valuesInline"))
+        if merge == "merge" and not entry.get("valuesFile"):
+            # the file is then the chart's own values.yaml, whose defaults win over the inline
+            # values: not modelled, so reported, and the inline values are applied as override
+            fields = "`valuesMerge: merge` without `valuesFile`"
+            build.problems.append(Problem("LD007", doc.location((*where, "valuesMerge")), {"fields": fields}))
+        given = {"override": [*given, layer], "merge": [layer, *given], "replace": [layer]}[merge]
+    return given + _values_file_layers(files, here, as_list(entry.get("additionalValuesFiles")))
 
 
 def _patch_files(kustomization: dict[str, Any], here: str) -> list[str]:

@@ -32,6 +32,5 @@ class Produced:
     rendered: bool = False  # made by Helm or a generator, not a document of a repo file
     included: Included | None = None  # kustomize's edits to its identity
     kind: SourceKind = SourceKind.MANIFEST
-    default_namespace: str | None = None  # for rendered objects: the release namespace
     release: Release | None = None
     file: RenderedFile | None = None  # for rendered objects: the template that made it

@@ -381,7 +381,9 @@ def _resources(produced: Produced, node: Node, cluster: str, renderings: dict[in
             item.upstream.describe if item.upstream is not None else None,
         )
     spec = node.spec
-    default = produced.default_namespace or (spec.destination.namespace if spec else None)
+    # Argo CD puts a namespaced object without a namespace into the destination namespace, even
+    # when Helm rendered it for another release namespace (DeduplicateTargetObjects)
+    default = spec.destination.namespace if spec else None
     note = None if node.enabled else f"only the disabled Application `{node.name}` deploys it"
     resource = resource_of(
         produced.doc,

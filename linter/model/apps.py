@@ -54,6 +54,9 @@ class DirectorySource:
     name_suffix: str = ""
     namespace: str | None = None
     components: tuple[str, ...] = ()
+    # what Argo CD passes kustomize for its helmCharts (--helm-kube-version, --helm-api-versions)
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ APPLIED_KUSTOMIZE_OPTIONS = frozenset(
         "forceCommonLabels",
         "forceCommonAnnotations",
         "ignoreMissingComponents",
+        "kubeVersion",
+        "apiVersions",
     }
 )
 
@@ -260,6 +262,8 @@ def _directory_source(source: Mapping[str, Any], rel: str, tool: str) -> Directo
         name_suffix=_text(kustomize.get("nameSuffix")) or "",
         namespace=_text(kustomize.get("namespace")),
         components=tuple(str(c) for c in as_list(kustomize.get("components"))),
+        kube_version=_text(kustomize.get("kubeVersion")),
+        api_versions=tuple(str(v) for v in as_list(kustomize.get("apiVersions"))),
     )
 
 

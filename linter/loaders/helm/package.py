@@ -13,6 +13,7 @@ reported, with the reason, as LD010; the values heuristics cover it as before.
 
 from __future__ import annotations
 
+import functools
 import io
 import tarfile
 from collections.abc import Callable
@@ -28,7 +29,25 @@ from ..files import inside_repo
 from .archive import TemplateSources, content_digest
 from .sanitize import MAX_EXPANDED_BYTES, Budget, sanitize_archive
 
-MAX_DEPTH = 5  # file:// dependencies of file:// dependencies
+# LD010's hint (`{fix}; until then …`), by what went wrong
+FETCH_FIX = (
+    "Run `m0sh1-lint charts pull` where the repository is reachable (CI can cache the chart cache), add a "
+    "mirror under charts.mirrors or credentials (M0SH1_LINT_HELM_AUTH, Helm's repository/registry config), "
+    "or commit the chart under charts/"
+)
+SOURCE_FIX = (
+    "Set `repository` to a Helm repository URL (https://…) or an OCI reference (oci://…), add the name with "
+    "`helm repo add`, or commit the chart under charts/"
+)
+VERSION_FIX = "Give the dependency a `version` (exact, or a constraint such as ^1.2.0) and run `helm dependency update`"
+LOCAL_FIX = (
+    "Point `repository: file://…` at the chart's directory inside the repository, with the chart's own `name` "
+    "and a `version` its Chart.yaml satisfies"
+)
+NESTED_FIX = (
+    "Make it a dependency of the chart Argo CD renders (next to the `file://` one), or commit this chart's "
+    "charts/ (`helm dependency build` in it)"
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,16 @@ class Packed:
         return next((s for s in self.subcharts if s.scope == scope), None)
 
 
+@dataclass(frozen=True)
+class Included:
+    """A dependency ready to go into its parent's archive as `member`."""
+
+    member: str
+    data: bytes
+    subchart: Subchart
+    problems: tuple[Problem, ...] = ()  # what a `file://` chart lacks, as Helm packs it
+
+
 ChartLookup = Callable[[str], Chart | None]
 
 
@@ -81,9 +110,9 @@ class Packager:
     _packed: dict[str, Packed] = field(default_factory=dict)
     _sanitized: dict[str, bytes] = field(default_factory=dict)  # fetched archive digest → it, made safe
 
-    def pack(self, chart: Chart, depth: int = 0) -> Packed:
+    def pack(self, chart: Chart) -> Packed:
         if chart.dir not in self._packed:
-            self._packed[chart.dir] = self._pack(chart, depth)
+            self._packed[chart.dir] = self._pack(chart)
         return self._packed[chart.dir]
 
     def _names(self) -> dict[str, str]:
@@ -100,9 +129,14 @@ class Packager:
         return key, self._sanitized[fetched.digest]
 
     def requests(self, charts: list[Chart]) -> list[tuple[ChartSource, str | None]]:
-        """What `fetch_all` should download for these charts' dependencies (to do it in parallel)."""
+        """What `fetch_all` should download for these charts' dependencies (to do it in parallel).
+        A chart some other one reaches through `file://` is skipped: Helm packs it without its
+        dependencies (if an Application renders it too, that walk fetches them)."""
+        local = {_local_target(chart, d) for chart in charts for d in chart.dependencies}
         out: list[tuple[ChartSource, str | None]] = []
         for chart in charts:
+            if chart.dir in local:
+                continue
             for dependency in chart.dependencies:
                 if dependency.scope in chart.vendored:
                     continue
@@ -112,40 +146,29 @@ class Packager:
                     out.append((source, wanted))
         return out
 
-    def _pack(self, chart: Chart, depth: int) -> Packed:
+    def _pack(self, chart: Chart) -> Packed:
         extra: dict[str, bytes] = {}
         subcharts: list[Subchart] = []
         problems: list[Problem] = []
         for dependency in chart.dependencies:
             where = chart.chart_doc.location(("dependencies", dependency.index))
             if dependency.scope in chart.vendored:
-                subcharts.append(
-                    Subchart(
-                        dependency.scope,
-                        dependency.name,
-                        dependency.version or "",
-                        "vendored",
-                        where,
-                        f"{dependency.name} (committed under charts/)",
-                    )
-                )
+                subcharts.append(_vendored(dependency, where))
                 continue
-            included = self._dependency(chart, dependency, where, depth)
+            included = self._dependency(chart, dependency, where)
             if isinstance(included, Problem):
                 problems.append(included)
                 continue
-            member, data, subchart = included
-            extra.setdefault(member, data)
-            subcharts.append(subchart)
+            extra.setdefault(included.member, included.data)
+            subcharts.append(included.subchart)
+            problems.extend(included.problems)
         digest = content_digest(self.sources.files, chart.dir, extra)
         return Packed(digest, tuple(subcharts), tuple(problems), lambda: self.sources.archive(chart.dir, extra))
 
-    def _dependency(
-        self, chart: Chart, dependency: Dependency, where: Location, depth: int
-    ) -> tuple[str, bytes, Subchart] | Problem:
+    def _dependency(self, chart: Chart, dependency: Dependency, where: Location) -> Included | Problem:
         repository = (dependency.repository or "").strip()
         if repository.startswith("file://"):
-            return self._local(chart, dependency, where, repository[len("file://") :], depth)
+            return self._local(chart, dependency, where, repository[len("file://") :])
         source = chart_source(repository, dependency.name, self.mirrors, self._names())
         if source is None:
             reason = (
@@ -156,11 +179,11 @@ class Packager:
                 if repository_alias(repository) is not None
                 else f"repository `{repository}` is no chart repository URL"
             )
-            return _unavailable(chart, dependency, where, reason)
+            return _unavailable(chart, dependency, where, reason, SOURCE_FIX)
         wanted = _wanted(chart, dependency)
         if wanted is None:
             reason = "it has no `version`, and `helm dependency build` needs a version or a constraint"
-            return _unavailable(chart, dependency, where, reason)
+            return _unavailable(chart, dependency, where, reason, VERSION_FIX)
         if self.fetcher is None:
             return _unavailable(chart, dependency, where, "chart fetching is off")
         result = self.fetcher.fetch(source, wanted)
@@ -176,24 +199,62 @@ class Packager:
             f"{dependency.name} {result.version} from {source.describe()}",
             key,
         )
-        return f"charts/{dependency.name}-{result.version}.tgz", data, subchart
+        return Included(f"charts/{dependency.name}-{result.version}.tgz", data, subchart)
 
-    def _local(
-        self, chart: Chart, dependency: Dependency, where: Location, path: str, depth: int
-    ) -> tuple[str, bytes, Subchart] | Problem:
+    def _local(self, chart: Chart, dependency: Dependency, where: Location, path: str) -> Included | Problem:
+        """A `file://` dependency as `helm dependency build` packs it: that chart directory as it
+        is committed (its own dependencies are not built: helm#2247), if it is the chart the
+        entry names, at a version the entry allows."""
         directory = inside_repo(chart.dir, path)
-        local = self.chart(directory) if directory is not None and depth < MAX_DEPTH else None
+        local = self.chart(directory) if directory is not None else None
         if local is None:
             why = "it leaves the repository" if directory is None else f"`{directory}` holds no loadable chart"
-            return _unavailable(chart, dependency, where, f"`file://{path}`: {why}")
-        packed = self.pack(local, depth + 1)
-        version = str(local.version or "0.0.0")
+            return _unavailable(chart, dependency, where, f"`file://{path}`: {why}", LOCAL_FIX)
+        if local.name != dependency.name:
+            why = f"`file://{path}`: `{local.dir}` is chart `{local.name}`, not `{dependency.name}`"
+            return _unavailable(chart, dependency, where, why, LOCAL_FIX)
+        version = str(local.version or "")
+        wanted, have = _wanted(chart, dependency), coerce(version)
+        constraint = parse_constraint(wanted) if wanted is not None else None
+        if constraint is None or have is None or not constraint.matches(have):
+            why = f"`file://{path}` holds `{local.name}` {version or '(no version)'}, which " + (
+                f"`{wanted}` does not allow" if wanted is not None else "an entry without `version` cannot match"
+            )
+            return _unavailable(chart, dependency, where, why, LOCAL_FIX if wanted is not None else VERSION_FIX)
+        packed = self.committed(local, as_dependency_of=chart)
         key = f"local:{local.dir}"
         self.sources.register(key, packed.archive)
         subchart = Subchart(
             dependency.scope, dependency.name, version, "local", where, f"{dependency.name} from {local.dir}", key
         )
-        return f"charts/{dependency.name}-{version}.tgz", packed.archive, subchart
+        return Included(f"charts/{dependency.name}-{version}.tgz", packed.archive, subchart, packed.problems)
+
+    def committed(self, chart: Chart, as_dependency_of: Chart) -> Packed:
+        """`chart` with only what is committed in it, as a `file://` dependency reaches Helm;
+        each dependency it would need built is reported (Argo CD renders without it)."""
+        key = f"committed:{chart.dir}<-{as_dependency_of.dir}"  # the problems name the parent
+        if key not in self._packed:
+            subcharts, problems = [], []
+            for dependency in chart.dependencies:
+                where = chart.chart_doc.location(("dependencies", dependency.index))
+                if dependency.scope in chart.vendored:
+                    subcharts.append(_vendored(dependency, where))
+                    continue
+                reason = (
+                    f"`{chart.dir}` is a `file://` dependency of `{as_dependency_of.dir or '.'}`, and Helm packs "
+                    "such a chart as it is committed, without building its dependencies"
+                )
+                problems.append(_unavailable(chart, dependency, where, reason, NESTED_FIX))
+            digest = content_digest(self.sources.files, chart.dir, {})
+            build = functools.partial(self.sources.archive, chart.dir, {})
+            self._packed[key] = Packed(digest, tuple(subcharts), tuple(problems), build)
+        return self._packed[key]
+
+
+def _local_target(chart: Chart, dependency: Dependency) -> str | None:
+    """The repository directory a `file://` dependency names (None: not one, or outside)."""
+    repository = (dependency.repository or "").strip()
+    return inside_repo(chart.dir, repository[len("file://") :]) if repository.startswith("file://") else None
 
 
 def _wanted(chart: Chart, dependency: Dependency) -> str | None:
@@ -217,15 +278,22 @@ def _wanted(chart: Chart, dependency: Dependency) -> str | None:
     return dependency.version or None
 
 
-def _unavailable(chart: Chart, dependency: Dependency, where: Location, reason: str) -> Problem:
+def _vendored(dependency: Dependency, where: Location) -> Subchart:
+    describe = f"{dependency.name} (committed under charts/)"
+    return Subchart(dependency.scope, dependency.name, dependency.version or "", "vendored", where, describe)
+
+
+def _unavailable(chart: Chart, dependency: Dependency, where: Location, reason: str, fix: str = FETCH_FIX) -> Problem:
     repo = dependency.repository or "(none)"
-    return unavailable(dependency.name, dependency.version, repo, f"chart `{chart.dir or '.'}`", reason, where)
+    return unavailable(dependency.name, dependency.version, repo, f"chart `{chart.dir or '.'}`", reason, where, fix)
 
 
-def unavailable(chart: str, version: str | None, repo: str, parent: str, reason: str, where: Location) -> Problem:
-    """LD010: a chart that cannot be had, for `parent` (a chart, an Application)."""
+def unavailable(
+    chart: str, version: str | None, repo: str, parent: str, reason: str, where: Location, fix: str = FETCH_FIX
+) -> Problem:
+    """LD010: a chart that cannot be had, for `parent` (a chart, an Application); `fix`: how."""
     fields = {"chart": chart, "version": version or "latest", "repo": repo, "parent": parent, "reason": reason}
-    return Problem("LD010", where, fields)
+    return Problem("LD010", where, {**fields, "fix": fix})
 
 
 def archive_members(
