@@ -1185,3 +1185,41 @@ def test_kustomize_skip_hooks_leaves_every_hook_out(
     assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
     [web] = json.loads(capsys.readouterr().out)["applications"]
     assert web["sources"][0]["objects"] == objects
+
+
+def test_helm_template_leaves_out_hooks_helm_does_not_know(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Helm's manifest sorter skips an object whose helm.sh/hook names an unknown event (Helm 2's
+    # crd-install, a typo); known hooks stay (Argo CD runs them as PreSync/PostSync)
+    def config_map(name: str, hook: str | None) -> str:
+        annotations = f"  annotations:\n    helm.sh/hook: {hook}\n" if hook else ""
+        return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{annotations}"
+
+    templates = [config_map("a", "crd-install"), config_map("b", "pre-install, Post-Upgrade"), config_map("c", None)]
+    files = {
+        "argocd/web.yaml": application("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/templates/cm.yaml": "---\n".join(templates) + "---\n" + config_map("d", "pre-install,typo"),
+        "apps/plain/cm.yaml": config_map("e", "crd-install"),
+        "argocd/plain.yaml": application("plain", "apps/plain"),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    objects = {a["name"]: a["sources"][0]["objects"] for a in json.loads(capsys.readouterr().out)["applications"]}
+    assert objects == {"web": 2, "plain": 1}  # a plain manifest with crd-install is a normal resource
+
+
+@pytest.mark.parametrize(("chart_dir", "fetched"), [("charts/db-1.3.0/db", False), ("charts/db", True)])
+def test_a_versioned_remote_helm_charts_entry_uses_a_chart_under_its_version_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], chart_dir: str, fetched: bool
+) -> None:
+    # with `version` and `repo`, kustomize looks in chartHome/<name>-<version>/<name> before it
+    # pulls; a chart at chartHome/<name> is not the one it renders
+    entry = "  - name: db\n    repo: https://charts.example.invalid\n    version: 1.3.0\n    releaseName: web\n"
+    files = kustomize_app(entry) | {
+        f"kustomize/web/{chart_dir}/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.3.0\n",
+        f"kustomize/web/{chart_dir}/values.yaml": DB_VALUES,
+        f"kustomize/web/{chart_dir}/templates/deployment.yaml": DB_TEMPLATES["deployment.yaml"],
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--offline", "--select", "LD010", capsys=capsys)
+    assert [f["rule"] for f in document["findings"]] == (["LD010"] if fetched else [])

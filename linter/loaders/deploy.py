@@ -26,7 +26,7 @@ from ..model import (
 )
 from ..model.shapes import as_dict, metadata
 from .argocd.graph import Node
-from .argocd.hooks import HELM_HOOK, never_applied
+from .argocd.hooks import HELM_HOOK, helm_template_drops, never_applied
 from .charts import chart_from_archive
 from .fetch.fetcher import Fetched
 from .fetch.sources import chart_source
@@ -272,6 +272,7 @@ class Deployer:
             )
             for item in rendered.files
             for doc in item.docs
+            if not helm_template_drops(doc.data)
         ]
         out += [Produced(doc, source, None, rendered=True, kind=SourceKind.RENDERED) for doc in rendered.crds]
         return out

@@ -230,12 +230,15 @@ def _helm_charts(
             field_name, reason = broken
             build.problems.append(Problem("LD008", doc.location((*where, field_name)), {"reason": reason}))
             continue  # kustomize build fails, and Argo CD with it
-        local = posix_join(here, home, name)
+        repo = _str(entry.get("repo"))
+        version = _str(str(entry["version"])) if entry.get("version") is not None else None
+        # where kustomize looks before it pulls (absChartHome): per version for a remote chart
+        local = posix_join(here, home, f"{name}-{version}" if version and repo else "", name)
         out.append(
             KustomizeChart(
                 name,
-                _str(entry.get("repo")),
-                _str(str(entry["version"])) if entry.get("version") is not None else None,
+                repo,
+                version,
                 _str(entry.get("releaseName")) or "release-name",  # `helm template`'s own default
                 # without one, `helm template` runs without --namespace: Helm's `default`
                 _str(entry.get("namespace")) or transform.helm_namespace or "default",

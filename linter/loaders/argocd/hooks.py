@@ -2,7 +2,8 @@
 `syncPhases`) decides: an object marked `argocd.argoproj.io/hook: Skip`, and a hook none of whose
 types runs during a sync: Helm tests (`helm.sh/hook: test`), Helm's delete and rollback hooks,
 Argo CD's `PostDelete`. Helm's install and upgrade hooks run as PreSync and PostSync hooks and
-are applied; `crd-install` is no hook to Argo CD. Facts and sources: docs/reference/argocd.md §13.4."""
+are applied; `crd-install` is no hook to Argo CD, but `helm template` never prints an object with
+it (`helm_template_drops`). Facts and sources: docs/reference/argocd.md §13.4."""
 
 from __future__ import annotations
 
@@ -15,6 +16,21 @@ HELM_HOOK = "helm.sh/hook"
 # the values of ARGO_HOOK Argo CD knows; with none of them, the Helm hook annotation decides
 ARGO_TYPES = frozenset({"PreSync", "Sync", "PostSync", "SyncFail", "PostDelete", "PreDelete", "Skip"})
 SYNC_TYPES = frozenset({"PreSync", "Sync", "PostSync", "SyncFail"})
+# the hook events Helm knows (releaseutil's manifest sorter), compared lowercased
+HELM_EVENTS = frozenset(
+    {
+        "pre-install",
+        "post-install",
+        "pre-delete",
+        "post-delete",
+        "pre-upgrade",
+        "post-upgrade",
+        "pre-rollback",
+        "post-rollback",
+        "test",
+        "test-success",
+    }
+)
 HELM_TYPES = {
     "pre-install": "PreSync",
     "pre-upgrade": "PreSync",
@@ -34,6 +50,15 @@ def never_applied(data: Any) -> str | None:
         return None
     key, value = (ARGO_HOOK, argo) if argo is not None else (HELM_HOOK, helm)
     return f"`{key}: {value}`"
+
+
+def helm_template_drops(data: Any) -> bool:
+    """Whether `helm template` leaves this rendered object out: its `helm.sh/hook` names an event
+    Helm does not know (`crd-install`, a typo), and Helm's manifest sorter skips such hooks."""
+    annotations = as_dict(metadata(data).get("annotations"))
+    if HELM_HOOK not in annotations:
+        return False
+    return any(part.strip().lower() not in HELM_EVENTS for part in str(annotations[HELM_HOOK]).split(","))
 
 
 def _values(annotation: Any) -> set[str]:

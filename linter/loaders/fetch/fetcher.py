@@ -164,9 +164,11 @@ class Fetcher:
             raise _Failure(f"`{wanted}` is not a version or a version constraint Helm accepts")
         cached = constraint.best(self.cache.versions(source.key))
         pinned = bool(wanted) and parse(wanted) is not None  # one version only: the cache has it
-        if self.offline or (pinned and cached is not None):
-            if cached is not None or pinned:
-                return cached or wanted  # (a pinned one that is not cached: _fetch says so)
+        if cached is not None and (pinned or self.offline):
+            return cached  # a pinned version the cache has; offline, what the cache has is all there is
+        if self.offline:
+            if pinned:
+                return wanted  # not cached: _fetch says so
             raise _Failure(f"no version matching `{wanted or '*'}` is in the cache, and --offline forbids fetching")
         try:
             listed = [version for version, _ in self._listing(source)]
