@@ -3,6 +3,8 @@ worker and reported for that chart; the rest of the repository is linted as usua
 
 from __future__ import annotations
 
+import io
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from chart_servers import tgz
 
 from conftest import git_repo, lint_json
 from linter.loaders.helm.render import reads_api_versions
-from linter.loaders.helm.sanitize import MAX_NESTED_ARCHIVES, sanitize_archive
+from linter.loaders.helm.sanitize import MAX_NESTED_ARCHIVES, sanitize_archive, without_schemas
 
 URL = "https://git.example.com/ops/homelab"
 SLOW = "{{- $x := list }}{{- range until 200000 }}{{- $x = append $x . }}{{- end }}\n"
@@ -137,3 +139,25 @@ def test_a_budget_refuses_nesting_deep_or_wide_beyond_it() -> None:
     assert reads_api_versions(deep, {}) is True and sanitize_archive(deep) == b""
     fits = tgz([(f"c/charts/s{i}.tgz", inner) for i in range(10)])
     assert reads_api_versions(fits, {}) is False and sanitize_archive(fits) == fits
+
+
+def test_skipping_schema_validation_leaves_out_every_charts_schema_and_nothing_else() -> None:
+    schema = b'{"type": "object"}'
+    nested = tgz([("sub/values.schema.json", schema), ("sub/Chart.yaml", b"name: sub\n")])
+    archive = tgz(
+        [
+            ("c/values.schema.json", schema),
+            ("c/charts/dir/values.schema.json", schema),
+            ("c/charts/sub-1.0.0.tgz", nested),
+            ("c/templates/values.schema.json", schema),  # a template, not a schema Helm applies
+            ("c/Chart.yaml", b"name: c\n"),
+        ]
+    )
+
+    def names(data: bytes) -> dict[str, bytes]:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
+
+    stripped = names(without_schemas(archive))
+    assert sorted(stripped) == ["c/Chart.yaml", "c/charts/sub-1.0.0.tgz", "c/templates/values.schema.json"]
+    assert sorted(names(stripped["c/charts/sub-1.0.0.tgz"])) == ["sub/Chart.yaml"]

@@ -256,6 +256,7 @@ class Deployer:
             helm.skip_crds,
             selected_at,
             chart_layer,
+            helm.skip_schema_validation,
         )
         fetcher = self.packager.fetcher
         rendered = render_release(self.files, self.sources, chart, packed, options, fetcher.cache if fetcher else None)

@@ -39,6 +39,7 @@ class HelmSource:
     kube_version: str | None = None
     api_versions: tuple[str, ...] = ()
     remote: ChartRef | None = None
+    skip_schema_validation: bool = False  # helm.skipSchemaValidation (--skip-schema-validation)
 
 
 @dataclass(frozen=True)

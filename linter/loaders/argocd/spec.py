@@ -306,6 +306,7 @@ def _helm_source(
         kube_version=_text(helm.get("kubeVersion")),
         api_versions=tuple(str(v) for v in as_list(helm.get("apiVersions"))),
         remote=remote,
+        skip_schema_validation=helm.get("skipSchemaValidation") is True,
     )
 
 

@@ -28,7 +28,7 @@ from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
 from .package import Packed, Subchart, archive_members
-from .sanitize import ArchiveBomb, Budget
+from .sanitize import ArchiveBomb, Budget, without_schemas
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -72,6 +72,7 @@ class ReleaseInput:
     skip_crds: bool = False
     selected_at: Location | None = None  # for a remote chart: the Application line that names it
     chart_values: ValuesLayer | None = None  # the chart's values.yaml, for pointing at its lines only
+    skip_schema_validation: bool = False  # Helm's --skip-schema-validation: no values.schema.json applies
 
 
 def render_release(
@@ -140,8 +141,10 @@ def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: Pa
         cache.store_render(key, READS_API_VERSIONS)
         key = _render_key(packed, values, release, with_api_versions=True)
     try:
+        # the native renderer has no --skip-schema-validation: without schema files Helm checks nothing
+        archive = without_schemas(packed.archive) if release.skip_schema_validation else packed.archive
         result = render_chart(
-            packed.archive,
+            archive,
             values,
             release=release.name,
             namespace=release.namespace,
@@ -168,6 +171,7 @@ def _render_key(packed: Packed, values: Any, release: ReleaseInput, with_api_ver
         release.namespace,
         release.kube_version,
         list(release.api_versions) if with_api_versions else None,
+        release.skip_schema_validation,
     ]
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 

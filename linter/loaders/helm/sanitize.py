@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +99,24 @@ def sanitize_archive(data: bytes) -> bytes:
         return b""  # a decompression bomb: Helm gets nothing it could load
 
 
-def _sanitized(data: bytes, budget: Budget, depth: int) -> bytes:
+def without_schemas(data: bytes) -> bytes:
+    """The archive with no chart level's `values.schema.json`: what Helm validates with
+    --skip-schema-validation (nothing)."""
+    try:
+        return _sanitized(data, Budget(), 0, drop_schemas=True)
+    except ArchiveBomb:
+        return b""
+
+
+# a chart's own schema, or that of a subchart directory under its charts/ (Helm's loader)
+_SCHEMA_MEMBER = re.compile(r"[^/]+(?:/charts/[^/]+)*/values\.schema\.json")
+
+
+def _is_schema(name: str) -> bool:
+    return _SCHEMA_MEMBER.fullmatch(name) is not None
+
+
+def _sanitized(data: bytes, budget: Budget, depth: int, drop_schemas: bool = False) -> bytes:
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
             listed = tar.getmembers()
@@ -110,10 +128,12 @@ def _sanitized(data: bytes, budget: Budget, depth: int) -> bytes:
     rewritten: list[tuple[tarfile.TarInfo, bytes | None]] = []
     for member, content in members:
         new: bytes | None
-        if content is not None and member.name.endswith("values.schema.json"):
+        if drop_schemas and _is_schema(member.name):
+            new = None
+        elif content is not None and member.name.endswith("values.schema.json"):
             new = sanitize_schema_text(content)
         elif content is not None and member.name.endswith(".tgz") and "/charts/" in member.name:
-            new = _sanitized(content, budget, depth + 1)
+            new = _sanitized(content, budget, depth + 1, drop_schemas)
         else:
             new = content
         changed |= new is not content and new != content
