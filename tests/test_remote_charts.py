@@ -12,16 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chart_servers import Registry, chart_lock, http_repo, oci_registry, package, registry_available, write_chart
+from chart_servers import Registry, chart_lock, http_repo, oci_registry, package, registry_available, tgz, write_chart
 
 from conftest import application, git_repo, lint_json
 from linter.cli import main
+from linter.loaders.charts import chart_from_archive
 from linter.loaders.fetch.cache import read_recent
 from linter.loaders.fetch.sources import mirrored
 from linter.loaders.files import RepoFiles
+from linter.loaders.helm.archive import TemplateSources
 from linter.loaders.helm.render import reads_api_versions
 from linter.loaders.kustomize import build_directory
-from linter.model import DirectorySource, Mirror
+from linter.model import DirectorySource, Location, Mirror
 
 URL = "https://git.example.com/ops/homelab"
 
@@ -998,7 +1000,8 @@ def test_a_committed_archive_is_the_chart_its_chart_yaml_names(
     ("entry_api_versions", "app_api_versions", "installs_crd", "objects"),
     [
         (None, None, False, 1),
-        ("[monitoring.coreos.com/v1/ServiceMonitor]", None, False, 1),  # replaced by Argo CD's flags
+        ("[monitoring.coreos.com/v1/ServiceMonitor]", None, False, 2),  # the entry's own win over the flags
+        ("[example.com/v1]", None, True, 1),
         (None, None, True, 2),
         (None, "[example.com/v1]", True, 1),  # the Application's list replaces the cluster's
         (None, "[monitoring.coreos.com/v1/ServiceMonitor]", False, 2),
@@ -1013,7 +1016,8 @@ def test_kustomize_helm_charts_see_the_api_versions_argo_cd_passes(
     objects: int,
 ) -> None:
     # Argo CD runs kustomize with --helm-api-versions (the Application's kustomize.apiVersions,
-    # else the cluster's), which replace a helmCharts entry's own apiVersions
+    # else the cluster's); a helmCharts entry's own apiVersions win, as kustomize reads the
+    # entry after the flags (HelmChartInflationGenerator.Config)
     entry = "  - name: mon\n    releaseName: web\n"
     if entry_api_versions is not None:
         entry += f"    apiVersions: {entry_api_versions}\n"
@@ -1223,3 +1227,121 @@ def test_a_versioned_remote_helm_charts_entry_uses_a_chart_under_its_version_dir
     root = git_repo(tmp_path / "repo", files)
     _, document = lint_json(root, "--offline", "--select", "LD010", capsys=capsys)
     assert [f["rule"] for f in document["findings"]] == (["LD010"] if fetched else [])
+
+
+def config_map_chart(prefix: str, name: str, dependency: str | None = None) -> dict[str, str]:
+    """Chart `name` at `prefix` with one ConfigMap, depending on `file://../<dependency>`."""
+    chart_yaml = f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n"
+    if dependency is not None:
+        chart_yaml += (
+            f"dependencies:\n  - name: {dependency}\n    version: 1.0.0\n    repository: file://../{dependency}\n"
+        )
+    cm = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}-{{{{ .Release.Name }}}}\n"
+    return {f"{prefix}/Chart.yaml": chart_yaml, f"{prefix}/templates/cm.yaml": cm}
+
+
+@pytest.mark.parametrize("first", ["a", "b"])
+def test_a_file_dependency_is_packed_without_the_dependencies_it_gets_where_it_is_rendered_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first: str
+) -> None:
+    # A → file://B → file://C. Rendering A packs B as committed (no C); rendering B itself builds C.
+    # Whichever Application is walked first, neither archive stands in for the other.
+    second = "b" if first == "a" else "a"
+    files = {
+        f"argocd/1-{first}.yaml": application(first, f"charts/{first}"),
+        f"argocd/2-{second}.yaml": application(second, f"charts/{second}"),
+        **config_map_chart("charts/a", "a", "b"),
+        **config_map_chart("charts/b", "b", "c"),
+        **config_map_chart("charts/c", "c"),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    objects = {a["name"]: a["sources"][0]["objects"] for a in json.loads(capsys.readouterr().out)["applications"]}
+    assert objects == {"a": 2, "b": 2}
+
+
+@pytest.mark.parametrize(
+    ("extra", "rules"),
+    [
+        ("    valuesMerge: ''\n", []),  # empty is the default, override
+        ("    valuesFile: gone.yaml\n    valuesMerge: replace\n    valuesInline: {replicas: 1}\n", []),
+        ("    valuesFile: https://example.com/values.yaml\n", ["LD007"]),
+    ],
+)
+def test_a_helm_charts_entry_kustomize_accepts_is_no_ld008(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, rules: list[str]
+) -> None:
+    files = kustomize_app("  - name: db\n" + extra) | reads_creds_chart("kustomize/web/charts/db")
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--select", "LD007,LD008", capsys=capsys)
+    assert [f["rule"] for f in document["findings"]] == rules
+
+
+def test_a_helm_charts_name_that_leaves_the_repository_is_no_local_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = kustomize_app("  - name: ../../../../..\n") | {
+        "Chart.yaml": "apiVersion: v2\nname: root\nversion: 1.0.0\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: root\n",
+    }
+    root = git_repo(tmp_path / "repo", files)
+    [entry] = build_directory(RepoFiles(root), DirectorySource("kustomize/web")).helm_charts
+    assert entry.local_dir is None
+
+
+def test_a_finding_in_a_subchart_directory_points_at_its_file_whatever_the_directory_is_called(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = wrapper("https://charts.example.invalid", version="1.2.0")
+    sub = "apps/web/charts/database"
+    files |= {
+        f"{sub}/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.2.0\n",
+        f"{sub}/values.yaml": DB_VALUES,
+        f"{sub}/templates/deployment.yaml": DB_TEMPLATES["deployment.yaml"].replace(
+            "{{ .Values.auth.existingSecret }}", "fixed-name"
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--offline", "--select", "SS001", capsys=capsys)
+    assert [(f["file"], f["rule"]) for f in document["findings"]] == [(f"{sub}/templates/deployment.yaml", "SS001")]
+
+
+def test_a_kustomize_chart_that_cannot_be_had_may_make_secrets_where_its_objects_land(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the release namespace is `default`, but the chart's objects without a namespace land in the
+    # destination namespace, so its Secret `web-db` may be the one the Deployment there reads
+    deployment = DB_TEMPLATES["deployment.yaml"].replace("{{ .Release.Name }}-db", "app")
+    deployment = deployment.replace("{{ .Values.auth.existingSecret }}", "web-db")
+    files = {
+        "argocd/web.yaml": application("web", "kustomize/web"),
+        "kustomize/web/kustomization.yaml": (
+            "helmCharts:\n  - name: db\n    repo: https://charts.example.invalid\n    version: 1.0.0\n"
+            "    releaseName: web\nresources:\n  - deployment.yaml\n"
+        ),
+        "kustomize/web/deployment.yaml": deployment,
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--offline", "--select", "SS001,LD010", capsys=capsys)
+    assert [f["rule"] for f in document["findings"]] == ["LD010"]
+
+
+def test_a_fetched_chart_knows_its_packaged_subcharts_by_their_chart_yaml_names(tmp_path: Path) -> None:
+    def chart_yaml(name: str, version: str) -> bytes:
+        return f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()
+
+    dependencies = "".join(
+        f"  - name: {name}\n    version: '*'\n    repository: https://charts.example.invalid\n"
+        for name in ("xx", "yy", "zz", "ww")
+    )
+    archive = tgz(
+        [
+            ("app/Chart.yaml", chart_yaml("app", "1.0.0") + b"dependencies:\n" + dependencies.encode()),
+            ("app/charts/xx-1.0.0-rc.1.tgz", tgz([("xx/Chart.yaml", chart_yaml("xx", "1.0.0-rc.1"))])),
+            ("app/charts/renamed/Chart.yaml", chart_yaml("yy", "2.0.0")),
+            ("app/charts/_zz-1.0.0.tgz", tgz([("zz/Chart.yaml", chart_yaml("zz", "1.0.0"))])),  # skipped by Helm
+        ]
+    )
+    sources = TemplateSources(RepoFiles(tmp_path))
+    chart = chart_from_archive(archive, "fetched", Location("argocd/app.yaml", 1, 1), sources)
+    assert chart is not None and sorted(chart.vendored) == ["xx", "yy"]

@@ -7,6 +7,8 @@ a chart an Application deploys from elsewhere is loaded when first needed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..model import Chart, Config, Dependency, Location, Problem, ValuesPath, YamlDoc
 from ..model.shapes import as_list
 from ..model.yamldoc import KnownPositions, pack
@@ -95,6 +97,7 @@ def load_chart(files: RepoFiles, chart_dir: str, sources: TemplateSources) -> tu
     )
     lock_path = posix_join(chart_dir, "Chart.lock")
     lock_docs = files.yaml(lock_path) if files.exists(lock_path) else []
+    vendored, vendored_paths = _vendored(files, chart_dir, dependencies)
     chart = Chart(
         chart_dir,
         str(meta.get("name") or chart_dir.rsplit("/", 1)[-1]),
@@ -102,11 +105,12 @@ def load_chart(files: RepoFiles, chart_dir: str, sources: TemplateSources) -> tu
         docs[0],
         values_doc,
         dependencies,
-        _vendored(files, chart_dir, dependencies),
+        vendored,
         templates,
         values_ok,
         lock_docs[0] if lock_docs else None,
         tuple(helmignore_patterns(files, chart_dir)),
+        vendored_paths=vendored_paths,
     )
     return (None if unloadable else chart), problems
 
@@ -156,8 +160,11 @@ def _only_comments(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") or line.strip() == "---" for line in text.splitlines())
 
 
-def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]) -> dict[str, str | None]:
-    """Dependencies committed under charts/, with the version each holds. As Helm loads them,
+def _vendored(
+    files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Dependencies committed under charts/: by scope, the version each holds and its repo path
+    (a directory or an archive). As Helm loads them,
     every directory and `.tgz` there is a chart known by the `name` in its Chart.yaml, whatever
     the file is called (`sub-ext-1.0.0.tgz` holds `sub-ext`, not `sub`); names starting with
     `_` or `.` are skipped."""
@@ -165,7 +172,7 @@ def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, 
     depth = len(charts.split("/")) if charts else 0
     paths = [p.split("/") for p in files.under(charts)]
     directories = {parts[depth] for parts in paths if len(parts) > depth + 1}
-    held: dict[str, str | None] = {}
+    held: dict[str, tuple[str | None, str]] = {}
     for entry in sorted({parts[depth] for parts in paths}):
         if entry.startswith(("_", ".")) or not (entry in directories or entry.endswith(".tgz")):
             continue
@@ -176,8 +183,9 @@ def _vendored(files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, 
                 continue  # an archive Helm cannot read: it fails to load the chart (LD004 then)
             name = entry  # a directory with a broken Chart.yaml: as good as present, version unknown
         version = meta.get("version") if meta is not None else None
-        held.setdefault(name, str(version) if version is not None else None)
-    return {dep.scope: held[dep.name] for dep in dependencies if dep.name in held}
+        held.setdefault(name, (str(version) if version is not None else None, posix_join(charts, entry)))
+    present = [dep for dep in dependencies if dep.name in held]
+    return {dep.scope: held[dep.name][0] for dep in present}, {dep.scope: held[dep.name][1] for dep in present}
 
 
 def _committed_meta(files: RepoFiles, path: str) -> dict[str, object] | None:
@@ -194,6 +202,27 @@ def _committed_meta(files: RepoFiles, path: str) -> dict[str, object] | None:
         docs, _ = parse_documents(raw.decode("utf-8", "replace"), path) if raw is not None else ([], [])
         meta = docs[0].data if docs else None
     return meta if isinstance(meta, dict) else None
+
+
+def _packaged_subcharts(members: Mapping[str, bytes], top: str) -> set[str]:
+    """The names (from their own Chart.yaml, as Helm knows them) of the subcharts a chart archive
+    holds under charts/, as archives or directories; `_`/`.` entries are skipped."""
+    names: set[str] = set()
+    prefix = f"{top}/charts/"
+    for member, data in members.items():
+        rest = member[len(prefix) :] if member.startswith(prefix) else ""
+        if not rest or rest.startswith(("_", ".")):
+            continue
+        if "/" not in rest and rest.endswith(".tgz"):
+            nested = archive_members(data, lambda name: name.count("/") == 1 and name.endswith("/Chart.yaml"))
+            raw = next(iter(nested.values()), None)
+        else:
+            raw = data if rest.count("/") == 1 and rest.endswith("/Chart.yaml") else None
+        docs, _ = parse_documents(raw.decode("utf-8", "replace"), member) if raw is not None else ([], [])
+        name = docs[0].data.get("name") if docs and isinstance(docs[0].data, dict) else None
+        if isinstance(name, str) and name:
+            names.add(name)
+    return names
 
 
 def chart_from_archive(data: bytes, key: str, selected_at: Location, sources: TemplateSources) -> Chart | None:
@@ -218,8 +247,7 @@ def chart_from_archive(data: bytes, key: str, selected_at: Location, sources: Te
         return None
     values_doc = doc("values.yaml")
     dependencies = _dependencies(meta)
-    present = {name.split("/")[2].rsplit("-", 1)[0] for name in members if name.startswith(f"{top}/charts/")}
-    present |= {name.split("/")[2] for name in members if name.startswith(f"{top}/charts/") and name.count("/") > 3}
+    present = _packaged_subcharts(members, top)
     templates = tuple(
         sources.template(selected_at.path, raw.decode("utf-8", "replace"))
         for name, raw in sorted(members.items())
@@ -232,7 +260,7 @@ def chart_from_archive(data: bytes, key: str, selected_at: Location, sources: Te
         chart_doc,
         values_doc if values_doc is not None and isinstance(values_doc.data, dict) else None,
         dependencies,
-        {d.scope: None for d in dependencies if d.name in present or d.scope in present},
+        {d.scope: None for d in dependencies if d.name in present},
         templates,
     )
 

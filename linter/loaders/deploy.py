@@ -102,7 +102,14 @@ class Deployer:
         `helmCharts` of its kustomization (most such plugins run `kustomize build --enable-helm`)
         are recorded as charts that did not render, for what they may create."""
         for entry in build_directory(self.files, DirectorySource(path)).helm_charts:
-            helm = HelmSource("", entry.release_name, (), entry.values, namespace=entry.namespace)
+            helm = HelmSource(
+                "",
+                entry.release_name,
+                (),
+                entry.values,
+                namespace=entry.namespace,
+                forced_namespace=entry.transform.namespace,
+            )
             self._unrendered(node, helm, entry.name)
 
     @staticmethod
@@ -168,18 +175,24 @@ class Deployer:
     def _unrendered(self, node: Node, helm: HelmSource, chart: str) -> None:
         spec = node.spec
         assert spec is not None
-        namespace = helm.namespace or spec.destination.namespace or "default"
+        landing = spec.destination.namespace or "default"
+        namespaces = (
+            (helm.forced_namespace,)
+            if helm.forced_namespace
+            else tuple(dict.fromkeys((helm.namespace or landing, landing)))  # templated, namespace-less
+        )
         layers = (*self._file_layers(helm.value_files), *helm.values_layers)
-        self.unrendered.append((node.key, UnrenderedChart(chart, helm.release_name, namespace, spec.name, layers)))
+        self.unrendered.append((node.key, UnrenderedChart(chart, helm.release_name, namespaces, spec.name, layers)))
 
     def _render_kustomize_chart(
         self, node: Node, entry: KustomizeChart, directory: DirectorySource, source: int
     ) -> list[Produced]:
         """A kustomization's `helmCharts` entry: a local chart under chartHome, or a remote one;
         its objects then get the kustomization's namespace and name prefix/suffix. Argo CD runs
-        kustomize (≥ 5.3) with --helm-kube-version and --helm-api-versions, the Application's
-        `kustomize.kubeVersion`/`apiVersions` or else the cluster's, and those flags replace
-        the entry's own `kubeVersion`/`apiVersions` (HelmChartInflationGenerator.Config)."""
+        kustomize (≥ 5.3) with --helm-kube-version and --helm-api-versions (the Application's
+        `kustomize.kubeVersion`/`apiVersions`, else the cluster's); an entry's own
+        `kubeVersion`/`apiVersions` win over them, as HelmChartInflationGenerator.Config reads
+        the entry after the flags."""
         spec = node.spec
         assert spec is not None
         helm = HelmSource(
@@ -189,9 +202,10 @@ class Deployer:
             entry.values,
             namespace=entry.namespace,
             skip_crds=not entry.include_crds,
-            kube_version=directory.kube_version,
-            api_versions=directory.api_versions,
+            kube_version=entry.kube_version or directory.kube_version,
+            api_versions=entry.api_versions or directory.api_versions,
             remote=None if entry.local_dir else ChartRef(entry.repo or "", entry.name, entry.version),
+            forced_namespace=entry.transform.namespace,
         )
         if entry.local_dir is not None:
             produced = self._render(node, helm, source)

@@ -21,7 +21,7 @@ from ..core.sensitive import holds_credential
 from ..model import DirectorySource, Location, Problem, ValuesLayer, YamlDoc, YamlPath
 from ..model.shapes import as_dict, as_list
 from ..model.yamldoc import KnownPositions, pack
-from .files import RepoFiles, posix_join
+from .files import RepoFiles, inside_repo, posix_join
 
 GENERATED_CREDENTIALS = "m0sh1-lint/credential-keys"  # a generated Secret's keys that hold credentials
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -78,7 +78,9 @@ class KustomizeChart:
     at: Location  # the entry in the kustomization
     transform: Included  # the kustomization's namespace and name prefix/suffix for the output
     skip_hooks: bool = False  # `helm template --no-hooks`: no object with a helm.sh/hook annotation
-    # no kubeVersion/apiVersions: Argo CD's --helm-kube-version/--helm-api-versions replace them
+    # the entry's own; only when unset do Argo CD's --helm-kube-version/--helm-api-versions apply
+    kube_version: str | None = None
+    api_versions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -230,10 +232,16 @@ def _helm_charts(
             field_name, reason = broken
             build.problems.append(Problem("LD008", doc.location((*where, field_name)), {"reason": reason}))
             continue  # kustomize build fails, and Argo CD with it
+        named = [("valuesFile", entry.get("valuesFile"))]
+        named += [("additionalValuesFiles", v) for v in as_list(entry.get("additionalValuesFiles"))]
+        for key, url in named:
+            if isinstance(url, str) and "://" in url:
+                fields = {"fields": f"a values file from a URL (`{url}`)"}
+                build.problems.append(Problem("LD007", doc.location((*where, key)), fields))
         repo = _str(entry.get("repo"))
         version = _str(str(entry["version"])) if entry.get("version") is not None else None
         # where kustomize looks before it pulls (absChartHome): per version for a remote chart
-        local = posix_join(here, home, f"{name}-{version}" if version and repo else "", name)
+        local = inside_repo(here, home, f"{name}-{version}" if version and repo else "", name)
         out.append(
             KustomizeChart(
                 name,
@@ -244,10 +252,12 @@ def _helm_charts(
                 _str(entry.get("namespace")) or transform.helm_namespace or "default",
                 tuple(_chart_values(files, entry, here, doc, where, kfile, build)),
                 entry.get("includeCRDs") is True,
-                local if files.exists(posix_join(local, "Chart.yaml")) else None,
+                local if local and files.exists(posix_join(local, "Chart.yaml")) else None,
                 doc.location((*where, "name")),
                 Included(doc, transform.namespace, transform.prefix, transform.suffix, kfile),
                 skip_hooks=entry.get("skipHooks") is True,
+                kube_version=_str(entry.get("kubeVersion")),
+                api_versions=tuple(str(v) for v in as_list(entry.get("apiVersions"))),
             )
         )
     return out
@@ -256,12 +266,17 @@ def _helm_charts(
 def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str) -> tuple[str, str] | None:
     """Why kustomize refuses this helmCharts entry (the field, the reason), or None."""
     merge = entry.get("valuesMerge")
-    if merge is not None and merge not in VALUES_MERGE:
+    if merge not in (None, "", *VALUES_MERGE):  # empty is the default, override
         return "valuesMerge", f"`valuesMerge: {merge}` is none of {', '.join(f'`{m}`' for m in VALUES_MERGE)}"
-    named = [("valuesFile", entry.get("valuesFile"))] if entry.get("valuesFile") else []
+    inline = entry.get("valuesInline")
+    # with `replace` and inline values, kustomize never reads the valuesFile
+    read = entry.get("valuesFile") and not (merge == "replace" and isinstance(inline, dict) and inline)
+    named = [("valuesFile", entry.get("valuesFile"))] if read else []
     named += [("additionalValuesFiles", f) for f in as_list(entry.get("additionalValuesFiles"))]
     for field_name, value in named:
-        path = posix_join(here, str(value)) if isinstance(value, str) else None
+        if isinstance(value, str) and value.startswith(("https://", "http://")):
+            continue  # kustomize fetches it; the linter does not (its values are not applied)
+        path = inside_repo(here, value) if isinstance(value, str) else None
         if path is None or not files.exists(path):
             return field_name, f"helmCharts `{entry['name']}`: values file `{value}` does not exist"
     return None
@@ -275,7 +290,7 @@ def _chart_values(
     alone); additionalValuesFiles follow, so they override both (HelmChartInflationGenerator)."""
     given = _values_file_layers(files, here, [entry.get("valuesFile")])
     inline = entry.get("valuesInline")
-    merge = entry.get("valuesMerge") or "override"
+    merge = entry.get("valuesMerge") or "override"  # checked by _unbuildable_chart_entry
     if isinstance(inline, dict) and inline:
         layer = ValuesLayer(f"{kfile} valuesInline", inline, doc, (*where, "valuesInline"))
         if merge == "merge" and not entry.get("valuesFile"):

@@ -327,6 +327,7 @@ def _rendering(release: Release, node: Node, clusters: dict[str, str]) -> Render
         release.subcharts,
         clusters[node.key],
         node.staged,
+        node.spec.destination.namespace if node.spec is not None else None,
     )
 
 

@@ -40,6 +40,7 @@ class HelmSource:
     api_versions: tuple[str, ...] = ()
     remote: ChartRef | None = None
     skip_schema_validation: bool = False  # helm.skipSchemaValidation (--skip-schema-validation)
+    forced_namespace: str | None = None  # a kustomization's namespace: every object lands there
 
 
 @dataclass(frozen=True)

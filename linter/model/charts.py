@@ -48,6 +48,8 @@ class Chart:
     values_ok: bool = True  # False when values.yaml is unreadable, unparsable or not a mapping
     lock_doc: YamlDoc | None = None  # Chart.lock, when present
     helmignore: tuple[str, ...] = ()  # the chart's .helmignore patterns
+    # scope → the repo path (directory or archive) under charts/ that holds it, for `vendored`
+    vendored_paths: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def template_paths(self) -> tuple[str, ...]:

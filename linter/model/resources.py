@@ -127,7 +127,7 @@ class UnrenderedChart:
 
     chart: str  # the chart's name
     release_name: str
-    namespace: str
+    namespaces: tuple[str, ...]  # where its objects may land: the release's, the destination's
     app: str | None  # the Application's name
     values: tuple[ValuesLayer, ...]  # the values it would have got
 
@@ -140,12 +140,13 @@ class Rendering:
     app: str | None
     deployed: bool
     release_name: str
-    namespace: str
+    namespace: str  # the release namespace (`.Release.Namespace`)
     values: tuple[ValuesLayer, ...]  # chart values.yaml first, then the Application's layers
     used_values: frozenset[ValuesPath]  # `.Values` paths the chart's own templates read
     rendered_subcharts: tuple[str, ...]  # dependency names/aliases whose templates render (vendored)
     cluster: str = IN_CLUSTER
     staged: bool = False  # see Resource.staged
+    destination_namespace: str | None = None  # where its objects without a namespace land
 
     @property
     def checked(self) -> bool:

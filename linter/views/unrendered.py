@@ -8,7 +8,8 @@ and how to get it. The evidence is narrow, so that a typo still shows:
 - a StorageClass: the chart's or release's name (`longhorn`), `fullnameOverride`, or a `name`
   under a StorageClass key of its values (`storageClass: [{name: proxmox-csi}]`); never a
   value that merely names a class to use (`persistence.storageClass: fast`);
-- a Secret in the release's namespace: named after the release, the chart or
+- a Secret in the release's namespace or the destination's (where objects without a namespace
+  land): named after the release, the chart or
   `fullnameOverride` (`<release>-redis`), as charts name what they create."""
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _CLASS_KEY = re.compile(r"storage.?class|default.?class", re.I)
 class Unrendered:
     chart: str
     release_name: str
-    namespace: str
+    namespaces: tuple[str, ...]
     app: str | None
     named_classes: frozenset[str]  # StorageClasses its values name (fullnameOverride, storageClass[].name)
     prefixes: tuple[str, ...]  # what the names of its objects start with
@@ -54,7 +55,8 @@ class UnrenderedCharts:
         for chart in self.charts:
             for name in chart.classes:
                 self._by_class.setdefault(name, chart)
-            self._by_namespace.setdefault(chart.namespace, []).append(chart)
+            for namespace in chart.namespaces:
+                self._by_namespace.setdefault(namespace, []).append(chart)
 
     def storage_class(self, name: str) -> Unrendered | None:
         return self._by_class.get(name)
@@ -74,7 +76,7 @@ class UnrenderedCharts:
 
 def _unrendered(model: RepoModel) -> Iterator[Unrendered]:
     for chart in model.unrendered:
-        yield _hint(chart.chart, chart.release_name, chart.namespace, chart.app, chart.values, ())
+        yield _hint(chart.chart, chart.release_name, chart.namespaces, chart.app, chart.values, ())
     charts = {chart.dir: chart for chart in model.charts}
     for rendering in model.renderings:
         wrapper = charts.get(rendering.chart_dir)
@@ -85,7 +87,7 @@ def _unrendered(model: RepoModel) -> Iterator[Unrendered]:
                 yield _hint(
                     dependency.name,
                     rendering.release_name,
-                    rendering.namespace,
+                    tuple(dict.fromkeys((rendering.namespace, rendering.destination_namespace or rendering.namespace))),
                     rendering.app,
                     rendering.values,
                     (dependency.scope,),
@@ -93,7 +95,12 @@ def _unrendered(model: RepoModel) -> Iterator[Unrendered]:
 
 
 def _hint(
-    chart: str, release: str, namespace: str, app: str | None, layers: tuple[ValuesLayer, ...], under: tuple[str, ...]
+    chart: str,
+    release: str,
+    namespaces: tuple[str, ...],
+    app: str | None,
+    layers: tuple[ValuesLayer, ...],
+    under: tuple[str, ...],
 ) -> Unrendered:
     """`under`: the key the chart's values sit under (a dependency's share of its parent's)."""
     named: set[str] = set()
@@ -115,7 +122,7 @@ def _hint(
             if in_class and path[-1] == "name" and isinstance(value, str):
                 named.add(value)
     storage = bool(_STORAGE_CHART.search(chart)) or class_keys
-    return Unrendered(chart, release, namespace, app, frozenset(named), tuple(dict.fromkeys(prefixes)), storage)
+    return Unrendered(chart, release, namespaces, app, frozenset(named), tuple(dict.fromkeys(prefixes)), storage)
 
 
 def _leaves(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -56,7 +56,13 @@ def content_digest(files: RepoFiles, chart_dir: str, extra: Mapping[str, bytes] 
         found = files.fingerprint(rel)
         if found is not None and (found[1] or not _text_file(inner)):  # what _packable keeps
             digest.update(f"{inner}\0{found[0]}\0".encode())
-    for inner, data in sorted((extra or {}).items()):
+    digest.update(_members_digest(extra or {}).encode())
+    return digest.hexdigest()
+
+
+def _members_digest(extra: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for inner, data in sorted(extra.items()):
         digest.update(f"{inner}\0{hashlib.sha256(data).hexdigest()}\0".encode())
     return digest.hexdigest()
 
@@ -111,14 +117,17 @@ class TemplateSources:
     files: RepoFiles
     _index: dict[str, dict[str, str]] = field(default_factory=dict)
     _scans: dict[str, Mapping[int, LineRefs]] = field(default_factory=dict)
-    _archives: dict[str, bytes] = field(default_factory=dict)
+    _archives: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _registered: dict[str, bytes] = field(default_factory=dict)  # archives that are not repo files
 
     def archive(self, chart_dir: str, extra: Mapping[str, bytes] | None = None) -> bytes:
-        """The chart's archive (built once per run, whatever the number of releases)."""
-        if chart_dir not in self._archives:
-            self._archives[chart_dir] = build_archive(self.files, chart_dir, extra)
-        return self._archives[chart_dir]
+        """The chart's archive with `extra` members (built once per run, whatever the number of
+        releases). Keyed by the members too: a chart reached through `file://` is packed without
+        the dependencies it gets where it is rendered itself."""
+        key = (chart_dir, _members_digest(extra or {}))
+        if key not in self._archives:
+            self._archives[key] = build_archive(self.files, chart_dir, extra)
+        return self._archives[key]
 
     def register(self, key: str, data: bytes) -> None:
         """An archive that is no repo file (a fetched chart): its templates are read from `data`."""

@@ -327,6 +327,12 @@ def _repo_path(files: RepoFiles, chart: Chart, packed: Packed, key: str) -> tupl
             candidate = posix_join(local.archive_key.removeprefix("local:"), rest)
             if files.exists(candidate):
                 return candidate, False
+        committed = chart.vendored_paths.get(sub)  # found by its Chart.yaml name, whatever the file
+        if committed is not None and committed.endswith(".tgz"):
+            return committed, True
+        if committed is not None:
+            rest = inner.split("/", 2)[2] if inner.count("/") >= 2 else ""
+            return posix_join(committed, rest), False
         names = {sub} | {d.name for d in chart.dependencies if d.alias == sub}
         for candidate in files.under(posix_join(chart.dir, "charts")):
             base = candidate.rsplit("/", 1)[-1]
