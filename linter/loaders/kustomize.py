@@ -235,7 +235,7 @@ def _helm_charts(
         named = [("valuesFile", entry.get("valuesFile"))]
         named += [("additionalValuesFiles", v) for v in as_list(entry.get("additionalValuesFiles"))]
         for key, url in named:
-            if isinstance(url, str) and "://" in url:
+            if _is_url(url):
                 fields = {"fields": f"a values file from a URL (`{url}`)"}
                 build.problems.append(Problem("LD007", doc.location((*where, key)), fields))
         repo = _str(entry.get("repo"))
@@ -263,6 +263,11 @@ def _helm_charts(
     return out
 
 
+def _is_url(value: Any) -> bool:
+    """A values file kustomize's loader fetches rather than reads from the repository."""
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
 def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str) -> tuple[str, str] | None:
     """Why kustomize refuses this helmCharts entry (the field, the reason), or None."""
     merge = entry.get("valuesMerge")
@@ -274,7 +279,7 @@ def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str)
     named = [("valuesFile", entry.get("valuesFile"))] if read else []
     named += [("additionalValuesFiles", f) for f in as_list(entry.get("additionalValuesFiles"))]
     for field_name, value in named:
-        if isinstance(value, str) and value.startswith(("https://", "http://")):
+        if _is_url(value):
             continue  # kustomize fetches it; the linter does not (its values are not applied)
         path = inside_repo(here, value) if isinstance(value, str) else None
         if path is None or not files.exists(path):
