@@ -88,6 +88,12 @@ def findings(document: dict) -> list[tuple[str, int, str]]:
     return [(f["file"], f["line"], f["rule"]) for f in document["findings"]]
 
 
+def source_objects(root: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, int]:
+    """`inventory apps`: how many objects each Application's first source deploys."""
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    return {a["name"]: a["sources"][0]["objects"] for a in json.loads(capsys.readouterr().out)["applications"]}
+
+
 def test_wrapper_with_an_http_dependency_renders_the_subchart(
     tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -511,9 +517,7 @@ def test_an_applications_helm_api_versions_replace_the_clusters(
         "crds/servicemonitor.yaml": SERVICE_MONITOR_CRD,
     }
     root = git_repo(tmp_path / "repo", files)
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
-    assert web["sources"][0]["objects"] == objects
+    assert source_objects(root, capsys)["web"] == objects
 
 
 def test_application_chart_from_a_helm_repository_with_values_ref(
@@ -607,9 +611,7 @@ def test_kustomize_helm_chart_from_a_repository(
     _, document = lint_json(root, "--select", "SS001,SC001,LD010,AR007", capsys=capsys)
     # the Secret is named in valuesInline; the chart's StorageClass satisfies the kustomization's PVC
     assert findings(document) == [("kustomize/web/kustomization.yaml", 9, "SS001")]
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    [web] = json.loads(capsys.readouterr().out)["applications"]
-    assert web["sources"][0]["objects"] == 3  # PVC, the chart's Deployment and StorageClass
+    assert source_objects(root, capsys) == {"web": 3}  # PVC, the chart's Deployment and StorageClass
 
 
 def test_kustomize_helm_chart_from_chart_home_gets_the_kustomization_namespace(
@@ -1034,9 +1036,7 @@ def test_kustomize_helm_charts_see_the_api_versions_argo_cd_passes(
     root = git_repo(tmp_path / "repo", files)
     _, document = lint_json(root, "--select", "AR013", capsys=capsys)
     assert document["findings"] == []  # the Application's kustomize.apiVersions is applied
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    web = next(a for a in json.loads(capsys.readouterr().out)["applications"] if a["name"] == "web")
-    assert web["sources"][0]["objects"] == objects
+    assert source_objects(root, capsys)["web"] == objects
 
 
 def test_a_kustomize_helm_chart_without_release_name_is_release_name(
@@ -1120,9 +1120,7 @@ def test_a_kustomize_base_helm_chart_takes_the_overlays_namespace(
         ),
     }
     root = git_repo(tmp_path / "repo", files)
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    [web] = json.loads(capsys.readouterr().out)["applications"]
-    assert web["sources"][0]["objects"] == 1
+    assert source_objects(root, capsys) == {"web": 1}
     [entry] = build_directory(RepoFiles(root), DirectorySource("kustomize/overlay")).helm_charts
     assert entry.namespace == "prod"
 
@@ -1186,9 +1184,7 @@ def test_kustomize_skip_hooks_leaves_every_hook_out(
         "kustomize/web/charts/db/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
     }
     root = git_repo(tmp_path / "repo", files)
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    [web] = json.loads(capsys.readouterr().out)["applications"]
-    assert web["sources"][0]["objects"] == objects
+    assert source_objects(root, capsys) == {"web": objects}
 
 
 def test_helm_template_leaves_out_hooks_helm_does_not_know(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -1207,9 +1203,10 @@ def test_helm_template_leaves_out_hooks_helm_does_not_know(tmp_path: Path, capsy
         "argocd/plain.yaml": application("plain", "apps/plain"),
     }
     root = git_repo(tmp_path / "repo", files)
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    objects = {a["name"]: a["sources"][0]["objects"] for a in json.loads(capsys.readouterr().out)["applications"]}
-    assert objects == {"web": 2, "plain": 1}  # a plain manifest with crd-install is a normal resource
+    assert source_objects(root, capsys) == {
+        "web": 2,
+        "plain": 1,
+    }  # a plain manifest with crd-install is a normal resource
 
 
 @pytest.mark.parametrize(("chart_dir", "fetched"), [("charts/db-1.3.0/db", False), ("charts/db", True)])
@@ -1255,9 +1252,7 @@ def test_a_file_dependency_is_packed_without_the_dependencies_it_gets_where_it_i
         **config_map_chart("charts/c", "c"),
     }
     root = git_repo(tmp_path / "repo", files)
-    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
-    objects = {a["name"]: a["sources"][0]["objects"] for a in json.loads(capsys.readouterr().out)["applications"]}
-    assert objects == {"a": 2, "b": 2}
+    assert source_objects(root, capsys) == {"a": 2, "b": 2}
 
 
 @pytest.mark.parametrize(

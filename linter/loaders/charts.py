@@ -164,10 +164,9 @@ def _vendored(
     files: RepoFiles, chart_dir: str, dependencies: tuple[Dependency, ...]
 ) -> tuple[dict[str, str | None], dict[str, str]]:
     """Dependencies committed under charts/: by scope, the version each holds and its repo path
-    (a directory or an archive). As Helm loads them,
-    every directory and `.tgz` there is a chart known by the `name` in its Chart.yaml, whatever
-    the file is called (`sub-ext-1.0.0.tgz` holds `sub-ext`, not `sub`); names starting with
-    `_` or `.` are skipped."""
+    (a directory or an archive). As Helm loads them, every directory and `.tgz` there is a chart
+    known by the `name` in its Chart.yaml, whatever the file is called (`sub-ext-1.0.0.tgz` holds
+    `sub-ext`, not `sub`); names starting with `_` or `.` are skipped."""
     charts = posix_join(chart_dir, "charts")
     depth = len(charts.split("/")) if charts else 0
     paths = [p.split("/") for p in files.under(charts)]
@@ -194,13 +193,23 @@ def _committed_meta(files: RepoFiles, path: str) -> dict[str, object] | None:
         docs = files.yaml(posix_join(path, "Chart.yaml"), used=False)
         meta = docs[0].data if docs else None
     else:
-        data = files.read_bytes(path)
-        members = (
-            archive_members(data, lambda name: name.count("/") == 1 and name.endswith("/Chart.yaml")) if data else {}
-        )
-        raw = next((v for k, v in members.items() if k.count("/") == 1 and k.endswith("/Chart.yaml")), None)
-        docs, _ = parse_documents(raw.decode("utf-8", "replace"), path) if raw is not None else ([], [])
-        meta = docs[0].data if docs else None
+        meta = _archive_meta(files.read_bytes(path) or b"", path)
+    return meta if isinstance(meta, dict) else None
+
+
+def _archive_meta(data: bytes, path: str) -> dict[str, object] | None:
+    """The Chart.yaml at the top of a chart archive, when readable (`path` names it in problems)."""
+    members = archive_members(data, _top_chart_yaml) if data else {}
+    return _meta(next(iter(members.values()), None), path)
+
+
+def _top_chart_yaml(name: str) -> bool:
+    return name.count("/") == 1 and name.endswith("/Chart.yaml")
+
+
+def _meta(raw: bytes | None, path: str) -> dict[str, object] | None:
+    docs, _ = parse_documents(raw.decode("utf-8", "replace"), path) if raw is not None else ([], [])
+    meta = docs[0].data if docs else None
     return meta if isinstance(meta, dict) else None
 
 
@@ -214,12 +223,10 @@ def _packaged_subcharts(members: Mapping[str, bytes], top: str) -> set[str]:
         if not rest or rest.startswith(("_", ".")):
             continue
         if "/" not in rest and rest.endswith(".tgz"):
-            nested = archive_members(data, lambda name: name.count("/") == 1 and name.endswith("/Chart.yaml"))
-            raw = next(iter(nested.values()), None)
+            meta = _archive_meta(data, member)
         else:
-            raw = data if rest.count("/") == 1 and rest.endswith("/Chart.yaml") else None
-        docs, _ = parse_documents(raw.decode("utf-8", "replace"), member) if raw is not None else ([], [])
-        name = docs[0].data.get("name") if docs and isinstance(docs[0].data, dict) else None
+            meta = _meta(data, member) if _top_chart_yaml(rest) else None
+        name = meta.get("name") if meta is not None else None
         if isinstance(name, str) and name:
             names.add(name)
     return names

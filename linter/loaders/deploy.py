@@ -24,9 +24,8 @@ from ..model import (
     YamlDoc,
     YamlPath,
 )
-from ..model.shapes import as_dict, metadata
 from .argocd.graph import Node
-from .argocd.hooks import HELM_HOOK, helm_template_drops, never_applied
+from .argocd.hooks import helm_template_drops, is_helm_hook, never_applied
 from .charts import chart_from_archive
 from .fetch.fetcher import Fetched
 from .fetch.sources import chart_source
@@ -227,9 +226,7 @@ class Deployer:
             self._unrendered(node, helm, entry.name)
             return []
         if entry.skip_hooks:  # kustomize's `helm template --no-hooks` leaves every hook out
-            produced = [
-                item for item in produced if HELM_HOOK not in as_dict(metadata(item.doc.data).get("annotations"))
-            ]
+            produced = [item for item in produced if not is_helm_hook(item.doc.data)]
         for item in produced:
             item.included = Included(
                 item.doc,

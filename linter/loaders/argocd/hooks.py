@@ -52,13 +52,18 @@ def never_applied(data: Any) -> str | None:
     return f"`{key}: {value}`"
 
 
+def is_helm_hook(data: Any) -> bool:
+    """Whether Helm takes this rendered object for a hook (any `helm.sh/hook` annotation)."""
+    return HELM_HOOK in as_dict(metadata(data).get("annotations"))
+
+
 def helm_template_drops(data: Any) -> bool:
     """Whether `helm template` leaves this rendered object out: its `helm.sh/hook` names an event
     Helm does not know (`crd-install`, a typo), and Helm's manifest sorter skips such hooks."""
-    annotations = as_dict(metadata(data).get("annotations"))
-    if HELM_HOOK not in annotations:
+    if not is_helm_hook(data):
         return False
-    return any(part.strip().lower() not in HELM_EVENTS for part in str(annotations[HELM_HOOK]).split(","))
+    events = str(as_dict(metadata(data).get("annotations"))[HELM_HOOK]).split(",")
+    return any(part.strip().lower() not in HELM_EVENTS for part in events)
 
 
 def _values(annotation: Any) -> set[str]:

@@ -153,7 +153,7 @@ class Packager:
         for dependency in chart.dependencies:
             where = chart.chart_doc.location(("dependencies", dependency.index))
             if dependency.scope in chart.vendored:
-                subcharts.append(_vendored(dependency, where))
+                subcharts.append(_committed_subchart(dependency, where))
                 continue
             included = self._dependency(chart, dependency, where)
             if isinstance(included, Problem):
@@ -166,9 +166,10 @@ class Packager:
         return Packed(digest, tuple(subcharts), tuple(problems), lambda: self.sources.archive(chart.dir, extra))
 
     def _dependency(self, chart: Chart, dependency: Dependency, where: Location) -> Included | Problem:
+        path = _file_path(dependency)
+        if path is not None:
+            return self._local(chart, dependency, where, path)
         repository = (dependency.repository or "").strip()
-        if repository.startswith("file://"):
-            return self._local(chart, dependency, where, repository[len("file://") :])
         source = chart_source(repository, dependency.name, self.mirrors, self._names())
         if source is None:
             reason = (
@@ -238,7 +239,7 @@ class Packager:
             for dependency in chart.dependencies:
                 where = chart.chart_doc.location(("dependencies", dependency.index))
                 if dependency.scope in chart.vendored:
-                    subcharts.append(_vendored(dependency, where))
+                    subcharts.append(_committed_subchart(dependency, where))
                     continue
                 reason = (
                     f"`{chart.dir}` is a `file://` dependency of `{as_dependency_of.dir or '.'}`, and Helm packs "
@@ -251,10 +252,16 @@ class Packager:
         return self._packed[key]
 
 
+def _file_path(dependency: Dependency) -> str | None:
+    """The path a `file://` dependency names, as written (None: no `file://` dependency)."""
+    repository = (dependency.repository or "").strip()
+    return repository[len("file://") :] if repository.startswith("file://") else None
+
+
 def _local_target(chart: Chart, dependency: Dependency) -> str | None:
     """The repository directory a `file://` dependency names (None: not one, or outside)."""
-    repository = (dependency.repository or "").strip()
-    return inside_repo(chart.dir, repository[len("file://") :]) if repository.startswith("file://") else None
+    path = _file_path(dependency)
+    return inside_repo(chart.dir, path) if path is not None else None
 
 
 def _wanted(chart: Chart, dependency: Dependency) -> str | None:
@@ -278,7 +285,7 @@ def _wanted(chart: Chart, dependency: Dependency) -> str | None:
     return dependency.version or None
 
 
-def _vendored(dependency: Dependency, where: Location) -> Subchart:
+def _committed_subchart(dependency: Dependency, where: Location) -> Subchart:
     describe = f"{dependency.name} (committed under charts/)"
     return Subchart(dependency.scope, dependency.name, dependency.version or "", "vendored", where, describe)
 
