@@ -1340,3 +1340,66 @@ def test_a_fetched_chart_knows_its_packaged_subcharts_by_their_chart_yaml_names(
     sources = TemplateSources(RepoFiles(tmp_path))
     chart = chart_from_archive(archive, "fetched", Location("argocd/app.yaml", 1, 1), sources)
     assert chart is not None and sorted(chart.vendored) == ["xx", "yy"]
+
+
+CACHE_TEMPLATES = {  # a subchart's template named as its parent's: each must be traced in its own source
+    "deployment.yaml": DB_TEMPLATES["deployment.yaml"]
+    .replace("-db\n", "-cache\n")
+    .replace("{app: db}", "{app: cache}")
+    .replace(".Values.auth.existingSecret", ".Values.password.secretName")
+}
+
+
+def test_a_published_chart_with_a_packaged_subchart_is_traced_to_the_values_lines(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As charts are published: a schema the linter must make safe (so the archive Helm gets is
+    not the one fetched) and a dependency packaged inside as charts/<name>-<version>.tgz."""
+    cache = write_chart(tmp_path / "src", "cache", templates=CACHE_TEMPLATES, values="password:\n  secretName: x\n")
+    schema = json.dumps({"properties": {"auth": {"$ref": "https://schemas.example.invalid/auth.json"}}})
+    upstream = write_chart(
+        tmp_path / "src", "db", version="1.3.0", templates=DB_TEMPLATES, values=DB_VALUES, schema=schema
+    )
+    package(cache, upstream / "charts")
+    values = (
+        "auth:\n  existingSecret: prod-db-credentials\ncache:\n  password:\n    secretName: prod-cache-credentials\n"
+    )
+    with http_repo(tmp_path / "served") as served:
+        served.publish(package(upstream, tmp_path / "dist"))
+        app = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: db\n  namespace: argocd\n"
+            f"spec:\n  project: default\n  sources:\n    - repoURL: {served.url}\n      chart: db\n"
+            "      targetRevision: 1.3.0\n      helm:\n        valueFiles: [$values/env/prod/db.yaml]\n"
+            f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n    namespace: db\n"
+        )
+        root = git_repo(tmp_path / "repo", {"argocd/db.yaml": app, "env/prod/db.yaml": values})
+        _, document = lint_json(root, "--select", "SS001,LD", capsys=capsys)
+    assert findings(document) == [("env/prod/db.yaml", 2, "SS001"), ("env/prod/db.yaml", 5, "SS001")]
+
+
+def test_a_fetched_charts_secret_is_no_plaintext_committed_here(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SS003 is about what the repository commits; a fetched chart's Secret, from its defaults or
+    a literal in its template, is not (its objects point at the Application's line, which is no
+    line of the template)."""
+    secret = "".join(f"# line {n}\n" for n in range(1, 21)) + (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-admin\ndata:\n"
+        "  admin-password: {{ .Values.adminPassword | b64enc }}\n  api-token: c2VjcmV0LXRva2Vu\n"
+    )
+    upstream = write_chart(
+        tmp_path / "src", "grafana", templates={"secret.yaml": secret}, values="adminPassword: prom-operator\n"
+    )
+    with http_repo(tmp_path / "served") as served:
+        served.publish(package(upstream, tmp_path / "dist"))
+        app = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: grafana\n  namespace: argocd\n"
+            f"spec:\n  project: default\n  source:\n    repoURL: {served.url}\n    chart: grafana\n"
+            "    targetRevision: 1.0.0\n  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: monitoring\n"
+        )
+        root = git_repo(tmp_path / "repo", {"argocd/grafana.yaml": app})
+        assert source_objects(root, capsys) == {"grafana": 1}
+        _, document = lint_json(root, "--select", "SS003,LD", capsys=capsys)
+    assert findings(document) == []

@@ -163,12 +163,12 @@ class Deployer:
             problems.append(unavailable(remote.name, remote.version, remote.repo_url, parent, result.reason, at))
             self._unrendered(node, helm, remote.name)
             return []
-        _, archive = self.packager.fetched_archive(result)
+        key, archive = self.packager.fetched_archive(result)
         chart = chart_from_archive(archive, f"{chart_source_.key}@{result.version}", at, self.sources)
         if chart is None:
             problems.append(Problem("LD005", at, {"reason": f"{remote.name} {result.version} has no Chart.yaml"}))
             return []
-        packed = Packed.of(archive, tuple(Subchart(s, s, "", "vendored", at, s) for s in chart.vendored))
+        packed = Packed.of(archive, tuple(Subchart(s, s, "", "vendored", at, s) for s in chart.vendored), key)
         return self._release(node, chart, packed, helm, source, at)
 
     def _unrendered(self, node: Node, helm: HelmSource, chart: str) -> None:

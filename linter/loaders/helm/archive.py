@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ...core.globs import helmignored
 from ...model import LineRefs, Template
 from ..files import RepoFiles, posix_join
 from ..yaml import decode
-from .sanitize import sanitize_archive, sanitize_schema_text
+from .sanitize import MAX_MEMBER_BYTES, ArchiveBomb, Budget, sanitize_archive, sanitize_schema_text
 from .templates import scan
 
 MAX_TEMPLATE_BYTES = 1_000_000
@@ -110,8 +110,9 @@ class TemplateSources:
     """Template sources for one run: each vendored archive is indexed once, and each distinct
     source text is scanned once (wrapper charts often share templates).
 
-    Archive keys are the part of a member's name from `/templates/` on (`/templates/x.yaml`),
-    which is how Helm's rendered keys (`parent/charts/<alias>/templates/x.yaml`) name them.
+    An archive's templates are known by their path inside its chart: `templates/x.yaml`, and
+    `charts/<sub>/templates/x.yaml` for a subchart in it, unpacked or as a nested .tgz (published
+    charts carry their dependencies that way), which is how Helm's rendered keys name them.
     """
 
     files: RepoFiles
@@ -139,30 +140,58 @@ class TemplateSources:
             self._scans[source] = scan(source) if source else {}
         return Template(path, source, self._scans[source])
 
-    def source(self, archive: str, key: str) -> str:
-        """The source of the template Helm rendered as `key` from `archive` ("" if unreadable)."""
+    def source(self, archive: str, inner: str) -> str:
+        """The source of the template at `inner` (its path inside the archive's chart) in
+        `archive` ("" if unreadable)."""
         if archive not in self._index:
-            self._index[archive] = self._read(archive)
-        return self._index[archive].get("/templates/" + key.split("/templates/", 1)[-1], "")
+            raw = self._registered.get(archive) if archive in self._registered else self.files.read_bytes(archive)
+            try:
+                self._index[archive] = dict(_templates(raw, Budget(), 0)) if raw else {}
+            except ArchiveBomb:
+                self._index[archive] = {}
+        return self._index[archive].get(inner, "")
 
-    def _read(self, archive: str) -> dict[str, str]:
-        raw = self._registered.get(archive) if archive in self._registered else self.files.read_bytes(archive)
-        if raw is None:
-            return {}
-        found: dict[str, str] = {}
-        try:
-            with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
-                for member in tar.getmembers():
-                    if (
-                        not member.isfile()
-                        or member.size >= MAX_TEMPLATE_BYTES
-                        or member.name.count("/templates/") != 1
-                    ):
-                        continue
-                    extracted = tar.extractfile(member)
-                    if extracted is not None:
-                        key = "/templates/" + member.name.split("/templates/", 1)[1]
-                        found.setdefault(key, extracted.read().decode("utf-8", "replace"))
-        except (tarfile.TarError, OSError, EOFError):
-            return {}
-        return found
+
+def _templates(data: bytes, budget: Budget, depth: int) -> Iterator[tuple[str, str]]:
+    """(path inside the chart, text) of each template in a chart archive, the templates of the
+    subcharts it carries as `charts/*.tgz` included; nothing from an archive Python cannot read."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            listed = tar.getmembers()
+            budget.open(listed, depth)
+            members = [(m.name.split("/", 1)[1], m) for m in listed if m.isfile() and "/" in m.name]
+            read = {inner: _member(tar, m) for inner, m in members if _indexed(inner)}
+    except (tarfile.TarError, OSError, EOFError):
+        return
+    for inner, content in sorted(read.items()):
+        if content is None:
+            continue
+        if inner.endswith(".tgz"):
+            for nested, text in _templates(content, budget, depth + 1):
+                yield f"charts/{_top(content)}/{nested}", text
+        else:
+            yield inner, content.decode("utf-8", "replace")
+
+
+def _indexed(inner: str) -> bool:
+    """A template of this chart or of a subchart, or a subchart archive directly under charts/."""
+    parts = inner.split("/")
+    return "templates" in parts[:-1] or (len(parts) == 2 and parts[0] == "charts" and inner.endswith(".tgz"))
+
+
+def _member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
+    limit = MAX_MEMBER_BYTES if member.name.endswith(".tgz") else MAX_TEMPLATE_BYTES
+    if member.size >= limit:
+        return None
+    extracted = tar.extractfile(member)
+    return extracted.read() if extracted is not None else None
+
+
+def _top(data: bytes) -> str:
+    """The top directory of a chart archive: its chart's name, which Helm renders it under."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            first = tar.next()
+    except (tarfile.TarError, OSError, EOFError):
+        return ""
+    return first.name.split("/", 1)[0] if first is not None else ""

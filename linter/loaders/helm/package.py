@@ -73,6 +73,7 @@ class Packed:
     problems: tuple[Problem, ...]
     build: Callable[[], bytes] = field(repr=False)
     _archive: bytes | None = field(default=None, repr=False)
+    archive_key: str = ""  # a fetched chart's: where TemplateSources has its archive
 
     @property
     def archive(self) -> bytes:
@@ -81,8 +82,8 @@ class Packed:
         return self._archive
 
     @staticmethod
-    def of(archive: bytes, subcharts: tuple[Subchart, ...] = ()) -> Packed:
-        return Packed(sha256(archive), subcharts, (), lambda: archive, archive)
+    def of(archive: bytes, subcharts: tuple[Subchart, ...] = (), archive_key: str = "") -> Packed:
+        return Packed(sha256(archive), subcharts, (), lambda: archive, archive, archive_key)
 
     def subchart(self, scope: str) -> Subchart | None:
         return next((s for s in self.subcharts if s.scope == scope), None)

@@ -239,8 +239,11 @@ def _upstream_file(
     """A template of a fetched chart: objects at the line that selects it, traces at its lines."""
     selected = release.selected_at if upstream is None else upstream.selected_at
     assert selected is not None
-    archive_key = upstream.archive_key if upstream is not None else f"fetched:{packed.digest}"
-    template = sources.template(selected.path, sources.source(archive_key, key))
+    if upstream is not None and upstream.archive_key:  # `parent/charts/<scope>/` + its own path
+        archive, inner = upstream.archive_key, key.split("/", 3)[-1]
+    else:  # the release's own chart, or a subchart packaged inside it
+        archive, inner = packed.archive_key, key.split("/", 1)[-1]
+    template = sources.template(selected.path, sources.source(archive, inner))
     docs = parse(text, selected.path, problems, blame=selected)
     fixed = KnownPositions({(): pack(selected.line, selected.column)}, selected.line)
     pointed = [YamlDoc(doc.path, doc.index, doc.data, fixed) for doc in docs]
@@ -294,7 +297,7 @@ def _subcharts(key: str) -> tuple[str, ...]:
 
 def _template(files: RepoFiles, sources: TemplateSources, path: str, from_archive: bool, key: str) -> Template:
     """A template outside the chart's own templates/: an unpacked subchart's, or one in a .tgz."""
-    source = sources.source(path, key) if from_archive else (files.read_text(path) or "")
+    source = sources.source(path, key.split("/", 3)[-1]) if from_archive else (files.read_text(path) or "")
     return sources.template(path, source)
 
 
@@ -315,7 +318,7 @@ def _repo_path(files: RepoFiles, chart: Chart, packed: Packed, key: str) -> tupl
     A subchart committed as a .tgz gives the archive's path, a `file://` one its own directory;
     `<sub>` may be an alias.
     """
-    inner = key.split("/", 1)[1] if "/" in key else key
+    inner = key.split("/", 1)[-1] if "/" in key else key
     path = posix_join(chart.dir, inner)
     if files.exists(path):
         return path, False
