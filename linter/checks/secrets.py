@@ -221,6 +221,8 @@ def _plaintext_keys(resource: Resource) -> list[tuple[str, str]]:
             if resource.render is None:
                 out.append((data_field, str(key)))
                 continue
+            if resource.render.trace is not None or resource.render.upstream is not None:
+                continue  # a fetched chart's template: nothing of it is committed here
             line = resource.doc.location((data_field, key)).line
             source_lines = resource.render.template.source.splitlines()
             text = source_lines[line - 1] if 0 < line <= len(source_lines) else "{{"
