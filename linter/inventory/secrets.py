@@ -80,7 +80,7 @@ def _truthy(data: Any, paths: str) -> bool:
         if not equals or '"' in text:  # no `=`, or one inside a quoted key
             path, expected = condition.strip(), None
         value = _at(data, path)
-        if expected is not None and str(value) == expected:
+        if expected is not None and value is not None and str(value) == expected:
             return True
         if expected is None and bool(value) and str(value).lower() not in ("false", "0"):
             return True
