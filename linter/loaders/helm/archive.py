@@ -145,38 +145,41 @@ class TemplateSources:
         `archive` ("" if unreadable)."""
         if archive not in self._index:
             raw = self._registered.get(archive) if archive in self._registered else self.files.read_bytes(archive)
-            try:
-                self._index[archive] = dict(_templates(raw, Budget(), 0)) if raw else {}
+            try:  # keyed without the top directory (the chart's name)
+                self._index[archive] = {
+                    name.split("/", 1)[1]: text for name, text in _templates(raw or b"", Budget(), 0)
+                }
             except ArchiveBomb:
                 self._index[archive] = {}
         return self._index[archive].get(inner, "")
 
 
 def _templates(data: bytes, budget: Budget, depth: int) -> Iterator[tuple[str, str]]:
-    """(path inside the chart, text) of each template in a chart archive, the templates of the
-    subcharts it carries as `charts/*.tgz` included; nothing from an archive Python cannot read."""
+    """(member name, text) of each template in a chart archive (`<chart>/templates/x.yaml`), the
+    templates of the subcharts it carries as `<chart>/charts/*.tgz` included, named as if
+    unpacked there; nothing from an archive Python cannot read."""
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
             listed = tar.getmembers()
             budget.open(listed, depth)
-            members = [(m.name.split("/", 1)[1], m) for m in listed if m.isfile() and "/" in m.name]
-            read = {inner: _member(tar, m) for inner, m in members if _indexed(inner)}
+            read = {m.name: _member(tar, m) for m in listed if m.isfile() and _indexed(m.name)}
     except (tarfile.TarError, OSError, EOFError):
         return
-    for inner, content in sorted(read.items()):
+    for name, content in sorted(read.items()):
         if content is None:
             continue
-        if inner.endswith(".tgz"):
+        if name.endswith(".tgz"):
+            parent = name.rsplit("/", 1)[0]  # <chart>/charts
             for nested, text in _templates(content, budget, depth + 1):
-                yield f"charts/{_top(content)}/{nested}", text
+                yield f"{parent}/{nested}", text
         else:
-            yield inner, content.decode("utf-8", "replace")
+            yield name, content.decode("utf-8", "replace")
 
 
-def _indexed(inner: str) -> bool:
-    """A template of this chart or of a subchart, or a subchart archive directly under charts/."""
-    parts = inner.split("/")
-    return "templates" in parts[:-1] or (len(parts) == 2 and parts[0] == "charts" and inner.endswith(".tgz"))
+def _indexed(name: str) -> bool:
+    """A template of the chart or of a subchart, or a subchart archive right under its charts/."""
+    parts = name.split("/")
+    return "templates" in parts[1:-1] or (len(parts) == 3 and parts[1] == "charts" and name.endswith(".tgz"))
 
 
 def _member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
@@ -185,13 +188,3 @@ def _member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes | None:
         return None
     extracted = tar.extractfile(member)
     return extracted.read() if extracted is not None else None
-
-
-def _top(data: bytes) -> str:
-    """The top directory of a chart archive: its chart's name, which Helm renders it under."""
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            first = tar.next()
-    except (tarfile.TarError, OSError, EOFError):
-        return ""
-    return first.name.split("/", 1)[0] if first is not None else ""

@@ -318,7 +318,7 @@ def _repo_path(files: RepoFiles, chart: Chart, packed: Packed, key: str) -> tupl
     A subchart committed as a .tgz gives the archive's path, a `file://` one its own directory;
     `<sub>` may be an alias.
     """
-    inner = key.split("/", 1)[-1] if "/" in key else key
+    inner = key.split("/", 1)[-1]
     path = posix_join(chart.dir, inner)
     if files.exists(path):
         return path, False
