@@ -27,6 +27,7 @@ from ..yaml import ParseStore, parse_cached
 from .align import remap
 from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
+from .manifests import as_helm_cuts
 from .package import Packed, Subchart, archive_members
 from .sanitize import ArchiveBomb, Budget, without_schemas
 
@@ -214,6 +215,7 @@ def _rendered_file(
     problems: list[Problem],
     parse: _Parser,
 ) -> RenderedFile:
+    text = as_helm_cuts(text)  # only templates: Helm does not cut a crds/ file
     subcharts = _subcharts(key)
     upstream = packed.subchart(subcharts[0]) if subcharts else None
     if release.selected_at is not None or (upstream is not None and upstream.origin == "fetched"):
