@@ -172,7 +172,9 @@ def load(
         except GitError as exc:
             raise LintError(f"--changed needs git: {exc}") from None
         focus = None if _anything_may_have_changed(setup, state.changed) else frozenset(state.changed)
-    inventory = build_inventory(model, setup.config, setup.catalog.producers, history, focus)
+    inventory = build_inventory(
+        model, setup.config, setup.catalog.producers, history, focus, embedded=setup.catalog.embedded
+    )
     return model, history, Views(inventory, setup.catalog.references)
 
 

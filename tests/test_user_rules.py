@@ -123,3 +123,84 @@ def test_documented_example_output_is_what_the_rule_prints(tmp_path: Path, capsy
     example = re.search(r"```text\n(.*?)\n```", GUIDE.read_text(encoding="utf-8"), re.S)
     assert example is not None
     assert example.group(1) in printed
+
+
+EMBEDDED_SPEC = """kind: EmbeddedObject
+name: acme-classes
+match: [ConfigMap]
+when: metadata.labels.acme/classes=true
+at: 'data["classes.yaml"]'
+kinds: [storage.k8s.io/StorageClass]
+"""
+ACME_CONFIGMAPS = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: acme-classes
+  labels: {acme/classes: "true"}
+data:
+  classes.yaml: |
+    apiVersion: storage.k8s.io/v1
+    kind: StorageClass
+    metadata: {name: acme-fast}
+    provisioner: acme.example.com
+    ---
+    apiVersion: v1
+    kind: Secret
+    metadata: {name: not-a-class}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: acme-broken
+  labels: {acme/classes: "true"}
+data:
+  classes.yaml: "metadata: [unclosed"
+"""
+CLAIMS = """apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: fast}
+spec:
+  storageClassName: acme-fast
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: typo}
+spec:
+  storageClassName: acme-fats
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+"""
+
+
+def test_user_embedded_object_spec_makes_the_classes_its_configmap_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        ".m0sh1-lint.yaml": "ruleDirs: [policy/objects]\n",
+        "policy/objects/acme.yaml": EMBEDDED_SPEC,
+        "argocd/apps/acme.yaml": APP.replace("web", "acme"),
+        "apps/acme/configmaps.yaml": ACME_CONFIGMAPS,
+        "argocd/apps/web.yaml": APP,
+        "apps/web/claims.yaml": CLAIMS,
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    code, document = lint_json(tmp_path, "--select", "SC,SS", capsys=capsys)
+    found = [(f["rule"], f["file"], f["line"], f["suggestions"]) for f in document["findings"]]
+    assert found == [("SC001", "apps/web/claims.yaml", 13, ["acme-fast"])]  # the Secret in the text is no class
+    assert code == 1
+
+
+def test_invalid_embedded_object_spec_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / ".m0sh1-lint.yaml").write_text("ruleDirs: [policy]\n", encoding="utf-8")
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "acme.yaml").write_text(EMBEDDED_SPEC.replace("at:", "path:"), encoding="utf-8")
+    from linter.cli import main
+
+    assert main(["lint", "--root", str(tmp_path), str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("m0sh1-lint: error: ") and "policy/acme.yaml: invalid EmbeddedObject" in error
+    assert "\n" not in error

@@ -1,4 +1,5 @@
-"""Load the rule catalog: rule files and secret specs under rules/ and the config's ruleDirs.
+"""Load the rule catalog: rule files and specs (secret producers and references, embedded
+objects) under rules/ and the config's ruleDirs.
 
 Every rule file is validated against schemas/rule.schema.json, its `check` must exist, its
 `params` are validated against the schema derived from the check's parameter dataclass and
@@ -28,7 +29,11 @@ from .params import parse, schema_of
 
 # Files under rule directories that are not rules say what they are with `kind:`.
 MAX_RULE_BYTES = 1 << 20
-SPEC_SCHEMAS = {"SecretProducer": "secret-producer.schema.json", "SecretReference": "secret-reference.schema.json"}
+SPEC_SCHEMAS = {
+    "SecretProducer": "secret-producer.schema.json",
+    "SecretReference": "secret-reference.schema.json",
+    "EmbeddedObject": "embedded-object.schema.json",
+}
 
 
 def load_catalog(extra_dirs: Iterable[Path] = (), confine: Path | None = None, memo_dir: Path | None = None) -> Catalog:
@@ -51,7 +56,9 @@ def load_catalog(extra_dirs: Iterable[Path] = (), confine: Path | None = None, m
     if duplicate is not None:
         raise LintError(f"rule name `{duplicate}` is used by two rules")
     ordered = tuple(sorted(rules.values(), key=lambda r: r.id))
-    return Catalog(ordered, tuple(specs["SecretProducer"]), tuple(specs["SecretReference"]))
+    return Catalog(
+        ordered, tuple(specs["SecretProducer"]), tuple(specs["SecretReference"]), tuple(specs["EmbeddedObject"])
+    )
 
 
 def _documents(extra_dirs: Iterable[Path], confine: Path | None, memo_dir: Path | None) -> Documents:

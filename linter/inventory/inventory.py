@@ -17,6 +17,7 @@ from ..model import Chart, Config, History, Node, Rendering, RepoModel, Resource
 from ..model.objpath import kind_matches
 from ..model.shapes import annotations_of
 from .distributions import DISTRIBUTION_STORAGE_CLASSES
+from .embedded import embedded_objects
 from .secrets import ProducedSecret, config_secrets, produced_secrets
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
@@ -93,7 +94,7 @@ class Inventory:
         """The files each object comes from (its document, and for a rendered one the values
         files of its release), over every object of that identity."""
         files: dict[ResourceId, set[str]] = defaultdict(set)
-        for resource in self.model.resources:
+        for resource in (r for group in self.all_by_kind.values() for r in group):
             paths = files[resource.id]
             paths.add(resource.doc.path)
             if resource.render is not None:
@@ -160,14 +161,18 @@ def build_inventory(
     producers: Sequence[Mapping[str, Any]] = (),
     history: History | None = None,
     focus: frozenset[str] | None = None,
+    embedded: Sequence[Mapping[str, Any]] = (),
 ) -> Inventory:
+    """The indexes, over the repository's objects and those operators create from objects that
+    hold their YAML (`embedded` specs: Longhorn's StorageClass in a ConfigMap)."""
+    resources = (*model.resources, *embedded_objects(model.resources, embedded))
     by_kind: dict[str, list[Resource]] = defaultdict(list)
     all_by_kind: dict[str, list[Resource]] = defaultdict(list)
-    for resource in model.resources:
+    for resource in resources:
         all_by_kind[resource.id.kind].append(resource)
         if resource.checked:
             by_kind[resource.id.kind].append(resource)
-    storage_classes = _named((r for r in model.resources if r.id.kind == "StorageClass"), "storage.k8s.io/")
+    storage_classes = _named((r for r in resources if r.id.kind == "StorageClass"), "storage.k8s.io/")
     defaults = {
         sc.id.name
         for group in storage_classes.deployed.values()
@@ -179,7 +184,7 @@ def build_inventory(
     secrets: dict[SecretKey, list[ProducedSecret]] = defaultdict(list)
     by_name: dict[str, list[ProducedSecret]] = defaultdict(list)
     for secret in produced_secrets(
-        model.resources, list(producers), [*config_secrets(config.cluster_secrets), *model.declared_secrets]
+        resources, list(producers), [*config_secrets(config.cluster_secrets), *model.declared_secrets]
     ):
         secrets[(secret.namespace, secret.name)].append(secret)
         by_name[secret.name].append(secret)
@@ -189,7 +194,7 @@ def build_inventory(
         {k: tuple(v) for k, v in by_kind.items()},
         storage_classes,
         tuple(sorted(defaults)),
-        _named((r for r in model.resources if r.id.kind == "PriorityClass"), "scheduling.k8s.io/"),
+        _named((r for r in resources if r.id.kind == "PriorityClass"), "scheduling.k8s.io/"),
         {k: tuple(v) for k, v in secrets.items()},
         {k: tuple(v) for k, v in by_name.items()},
         tuple(r for r in model.renderings if r.checked),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import DeclaredSecret, Resource, get_path
-from ..model.objpath import expand_path, kind_matches, parse_path
+from ..model.objpath import condition_holds, expand_path, kind_matches, value_at
 
 REFLECTOR = "reflector.v1.k8s.emberstack.com/"
 REPLICATOR = "replicator.v1.mittwald.de/"
@@ -45,13 +45,8 @@ class ProducedSecret:
 # --- small path helpers shared by producers and references -----------------------------------
 
 
-def _at(data: Any, path: str) -> Any:
-    """The node at a spec path (dots, [index], ["key.with/dots"]): one reading for every field."""
-    return get_path(data, tuple(parse_path(path)))
-
-
 def _text(data: Any, path: str) -> str | None:
-    value = _at(data, path) if path not in ("", ".") else data
+    value = value_at(data, path) if path not in ("", ".") else data
     return str(value) if isinstance(value, (str, int)) and value != "" else None
 
 
@@ -72,21 +67,6 @@ def render_template(template: str, data: Any) -> str | None:
     return None if missing else out
 
 
-def _truthy(data: Any, paths: str) -> bool:
-    """Does one of the `|`-separated conditions hold: `path` a truthy value, `path=text` that text?"""
-    for condition in paths.split("|"):
-        path, equals, text = condition.strip().rpartition("=")
-        expected: str | None = text
-        if not equals or '"' in text:  # no `=`, or one inside a quoted key
-            path, expected = condition.strip(), None
-        value = _at(data, path)
-        if expected is not None and value is not None and str(value) == expected:
-            return True
-        if expected is None and bool(value) and str(value).lower() not in ("false", "0"):
-            return True
-    return False
-
-
 # --- producers -------------------------------------------------------------------------------
 
 
@@ -95,7 +75,7 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     per Ingress `tls` entry), or the object once per key of the map `eachKey` names, with the
     key as `@key` and as `@dnsKey` (underscores made dashes, as Secret names need)."""
     if spec.get("eachKey"):
-        found = _at(data, spec["eachKey"])
+        found = value_at(data, spec["eachKey"])
         keys = [str(k) for k in found] if isinstance(found, dict) else []
         return [{**data, "@key": key, "@dnsKey": key.replace("_", "-")} for key in keys]
     if not spec.get("each"):
@@ -109,7 +89,7 @@ def _target_namespaces(
     """Where the Secret is made: the `namespace` template, else the object's namespace; with
     `namespacesAt`, each namespace those paths list; with `allNamespacesIf` present (a label
     selector over namespaces), every namespace the repository deploys into."""
-    if any(_at(item, path) is not None for path in spec.get("allNamespacesIf", ())):
+    if any(value_at(item, path) is not None for path in spec.get("allNamespacesIf", ())):
         return sorted(namespaces)
     listed = sorted(
         {str(get_path(item, ypath)) for path in spec.get("namespacesAt", ()) for ypath in expand_path(item, path)}
@@ -121,19 +101,19 @@ def _target_namespaces(
 
 
 def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
-    if any(_at(data, p) is not None for p in spec.get("anyKeysIf", ())):
+    if any(value_at(data, p) is not None for p in spec.get("anyKeysIf", ())):
         return None
     keys: set[str] = set()
     for entry in spec.get("keys", ()):
         if isinstance(entry, str):
             keys.add(entry)
             continue
-        if entry.get("unlessFalse") and _at(data, entry["unlessFalse"]) is False:
+        if entry.get("unlessFalse") and value_at(data, entry["unlessFalse"]) is False:
             continue
         renamed = _text(data, entry["from"]) if entry.get("from") else None
         keys.add(renamed or str(entry["name"]))
     for path in spec.get("keysFrom", ()):
-        value = _at(data, path)
+        value = value_at(data, path)
         if isinstance(value, dict):
             keys.update(str(k) for k in value)
     for path in spec.get("keysAt", ()):
@@ -147,7 +127,7 @@ def _keys(spec: Mapping[str, Any], data: Any) -> frozenset[str] | None:
 def _annotations(spec: Mapping[str, Any], data: Any) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path in spec.get("annotations", ()):
-        value = _at(data, path)
+        value = value_at(data, path)
         if isinstance(value, dict):
             merged.update({str(k): str(v) for k, v in value.items()})
     return merged
@@ -195,9 +175,9 @@ def produced_secrets(
                 continue
             data = resource.data
             for spec in producer["produces"]:
-                if spec.get("when") and not _truthy(data, spec["when"]):
+                if spec.get("when") and not condition_holds(data, spec["when"]):
                     continue
-                if spec.get("unless") and _truthy(data, spec["unless"]):
+                if spec.get("unless") and condition_holds(data, spec["unless"]):
                     continue
                 for item in _items(spec, data):  # the object, or each item `each` / `eachKey` names
                     name = render_template(spec["name"], item)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .resources import ResourceId
-from .yamldoc import YamlPath
+from .yamldoc import YamlPath, get_path
 
 # Where each workload kind keeps its pod spec.
 POD_SPECS: dict[str, str] = {
@@ -67,3 +67,23 @@ def kind_matches(selector: str, rid: ResourceId) -> bool:
         return True
     group, _, kind = selector.rpartition("/")
     return rid.kind == kind and (not group or rid.group == group)
+
+
+def value_at(data: Any, path: str) -> Any:
+    """The node at a spec path (dots, [index], ["key.with/dots"]): one reading for every field."""
+    return get_path(data, tuple(parse_path(path)))
+
+
+def condition_holds(data: Any, paths: str) -> bool:
+    """Does one of the `|`-separated conditions hold: `path` a truthy value, `path=text` that text?"""
+    for condition in paths.split("|"):
+        path, equals, text = condition.strip().rpartition("=")
+        expected: str | None = text
+        if not equals or '"' in text:  # no `=`, or one inside a quoted key
+            path, expected = condition.strip(), None
+        value = value_at(data, path)
+        if expected is not None and value is not None and str(value) == expected:
+            return True
+        if expected is None and bool(value) and str(value).lower() not in ("false", "0"):
+            return True
+    return False

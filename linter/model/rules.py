@@ -73,8 +73,10 @@ def template_fields(template: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Everything under the rule directories: rules, and the secret producer/reference specs."""
+    """Everything under the rule directories: rules, the secret producer/reference specs, and
+    the specs of objects operators create from YAML other objects hold."""
 
     rules: tuple[Rule, ...]
     producers: tuple[Mapping[str, Any], ...]
     references: tuple[Mapping[str, Any], ...]
+    embedded: tuple[Mapping[str, Any], ...] = ()
