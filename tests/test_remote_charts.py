@@ -264,7 +264,8 @@ def test_an_unreachable_repository_is_tried_once_and_reported(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     files = wrapper("http://127.0.0.1:9")  # the discard port: nothing listens
-    files["apps/api/Chart.yaml"] = files["apps/web/Chart.yaml"].replace("name: web", "name: api")
+    api_chart = files["apps/web/Chart.yaml"].replace("name: web", "name: api")
+    files["apps/api/Chart.yaml"] = api_chart.replace("http://127.0.0.1:9", "http://127.0.0.1:9/other-repo")
     files["argocd/api.yaml"] = application("api", "apps/api", "api")
     root = git_repo(tmp_path / "repo", files)
     code, document = lint_json(root, "--select", "LD010", capsys=capsys)
@@ -274,6 +275,9 @@ def test_an_unreachable_repository_is_tried_once_and_reported(
         ("apps/web/Chart.yaml", "LD010"),
     ]
     assert all("cannot reach 127.0.0.1:9" in f["message"] for f in document["findings"])
+    # The host's failure is told to each chart in the host's words, not those of the chart asked first.
+    reasons = {f["message"].partition("cannot be had: ")[2] for f in document["findings"]}
+    assert len(reasons) == 1 and "other-repo" not in reasons.pop()
 
 
 def test_basic_auth_credentials_come_from_the_environment_and_never_show(

@@ -336,13 +336,16 @@ _AUTH_STATUS = re.compile(r"(?<![0-9a-f])40[13](?![0-9a-f])")  # a status code, 
 
 def _explain(source: ChartSource, error: str) -> tuple[str, Literal["auth", "network", "missing", "other"]]:
     """A reason fit for a finding (credentials never appear in Helm's messages), and what kind of
-    failure it is (auth and network failures concern the whole host)."""
+    failure it is. Auth and network failures concern the whole host, and every chart asked of it
+    is told the same words (in this run and, from the cache, the next ones): Helm's message from
+    the network error on (`dial tcp …`), not the URL of the chart that happened to be asked first."""
     text = " ".join(error.split())
     lower = text.lower()
     if any(marker in lower for marker in _AUTH) or _AUTH_STATUS.search(lower):
-        return f"{source.host} refused access (credentials missing or wrong): {text[:200]}", "auth"
+        return f"{source.host} refused access (credentials missing or wrong)", "auth"
     if any(marker in lower for marker in _NETWORK):
-        return f"cannot reach {source.host}: {text[:200]}", "network"
+        start = min(lower.find(marker) for marker in _NETWORK if marker in lower)
+        return f"cannot reach {source.host}: {text[start:][:200]}", "network"
     if "not found" in lower or "404" in lower:
         return f"not found in {source.repo}: {text[:200]}", "missing"
     return f"Helm could not fetch it: {text[:200]}", "other"
