@@ -80,7 +80,34 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
         return [{**data, "@key": key, "@dnsKey": key.replace("_", "-")} for key in keys]
     if not spec.get("each"):
         return [data]
-    return [get_path(data, path) for path in expand_path(data, spec["each"])]
+    items = [get_path(data, path) for path in expand_path(data, spec["each"])]
+    if spec.get("command"):
+        return [{**item, "@flags": _flags(words)} for item in items if spec["command"] in (words := _words(item))]
+    return items
+
+
+def _words(container: Any) -> list[str]:
+    """A container's command line: its command, then its args (strings only)."""
+    if not isinstance(container, dict):
+        return []
+    parts = [container.get("command"), container.get("args")]
+    return [str(w) for part in parts if isinstance(part, list) for w in part if isinstance(w, (str, int))]
+
+
+def _flags(words: list[str]) -> dict[str, str]:
+    """`--secret-name=x` and `--secret-name x` (one or two dashes) as {"secret-name": "x"}. A value
+    the kubelet expands from the environment (`$(POD_NAMESPACE)`) is left out: it is not known here."""
+    flags: dict[str, str] = {}
+    for index, word in enumerate(words):
+        if not word.startswith("-") or word in ("-", "--"):
+            continue
+        name, equals, value = word.lstrip("-").partition("=")
+        if not equals:
+            following = words[index + 1] if index + 1 < len(words) else ""
+            value = "" if following.startswith("-") else following
+        if name and value and "$(" not in value:
+            flags.setdefault(name, value)
+    return flags
 
 
 def _target_namespaces(
