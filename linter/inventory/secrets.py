@@ -73,7 +73,9 @@ def render_template(template: str, data: Any) -> str | None:
 def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     """What a produce entry's templates read: the object, or each node `each` names (one Secret
     per Ingress `tls` entry), or the object once per key of the map `eachKey` names, with the
-    key as `@key` and as `@dnsKey` (underscores made dashes, as Secret names need)."""
+    key as `@key` and as `@dnsKey` (underscores made dashes, as Secret names need). With
+    `command`, only the `each` containers whose command line holds that word, with its flags
+    as `@flags`."""
     if spec.get("eachKey"):
         found = value_at(data, spec["eachKey"])
         keys = [str(k) for k in found] if isinstance(found, dict) else []
