@@ -40,6 +40,11 @@ class GeneratorError(Exception):
     """The ApplicationSet cannot be evaluated: Argo CD generates nothing for it either."""
 
 
+class ExternalRepository(Exception):
+    """A git generator that reads another repository: Argo CD generates from it, the linter
+    cannot (AR012, as for an Application's source there)."""
+
+
 class Unsupported(Exception):
     """A generator the linter cannot evaluate from git alone (an outside system, or a kind it
     does not know): its Applications are skipped, not guessed."""
@@ -96,11 +101,12 @@ def expand(
                 raise GeneratorError(f"`spec.generators[{index}]` is not a mapping")
             try:
                 parameter_sets = _select(generator, _params(generator, context), context)
-            except Unsupported as exc:
+            except (Unsupported, ExternalRepository) as exc:
                 reason = f"{exc}; the Applications it makes are not checked"
+                rule = "AR012" if isinstance(exc, ExternalRepository) else "AR013"
                 out.problems.append(
                     Problem(
-                        "AR013",
+                        rule,
                         doc.location((*at, _kind(generator))),
                         {"kind": "ApplicationSet", "app": name, "reason": reason},
                     )
@@ -271,7 +277,7 @@ def _labels_match(labels: Mapping[str, str], selector: Mapping[str, Any]) -> boo
 def _git_params(spec: Mapping[str, Any], context: Context) -> list[Params]:
     url = str(spec.get("repoURL") or "")
     if context.repo.has_remote and not context.repo.is_this(url):
-        raise GeneratorError(f"its git generator reads `{url}`, another repository")
+        raise ExternalRepository(f"its git generator reads `{url}`, another repository")
     prefix = str(spec.get("pathParamPrefix") or "")
     if spec.get("directories") is not None:
         return [

@@ -138,7 +138,11 @@ def read_application(doc: YamlDoc, files: RepoFiles, repo: RepoIdentity) -> AppS
             else (f"its sources {listed} are in other repositories")
         )
         app.problems.append(
-            Problem("AR012", doc.location((*external[0].where, "repoURL")), {"app": name, "reason": reason})
+            Problem(
+                "AR012",
+                doc.location((*external[0].where, "repoURL")),
+                {"kind": "Application", "app": name, "reason": reason},
+            )
         )
     return app
 
@@ -327,6 +331,7 @@ def _value_files(
                 "AR012",
                 app.doc.location(at),
                 {
+                    "kind": "Application",
                     "app": app.name,
                     "reason": f"value file `{entry}` is fetched from a URL, which the linter does not read",
                 },
