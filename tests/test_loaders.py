@@ -334,6 +334,28 @@ def test_terraform_kubernetes_secrets_with_literal_names_are_declared(tmp_path: 
     assert found == [("ops", "alpha", 1), ("default", "beta", 12)]
 
 
+def test_terraform_secret_namespace_may_name_a_namespace_resource_of_its_module(tmp_path: Path) -> None:
+    """OpenTofu's `*.tofu` files count; `namespace = kubernetes_namespace_v1.x.metadata[0].name`
+    is that resource's literal name when the module (directory) defines it, else unknowable."""
+    from linter.loaders.files import RepoFiles
+    from linter.loaders.terraform import terraform_secrets
+
+    def secret(label: str, namespace: str) -> str:
+        metadata = f'  metadata {{\n    name = "{label}"\n    {namespace}\n  }}\n'
+        return f'resource "kubernetes_secret_v1" "{label}" {{\n{metadata}}}\n'
+
+    namespace = 'resource "kubernetes_namespace_v1" "csi" {\n  metadata {\n    name = "csi-proxmox"\n  }\n}\n'
+    files = {
+        "tofu/csi/namespace.tofu": namespace,
+        "tofu/csi/config.tofu": secret("csi-config", "namespace = kubernetes_namespace_v1.csi.metadata[0].name")
+        + secret("old-style", "namespace = kubernetes_namespace_v1.csi.metadata.0.name")
+        + secret("from-a-variable", "namespace = var.namespace"),
+        "tofu/other/config.tf": secret("elsewhere", "namespace = kubernetes_namespace_v1.csi.metadata[0].name"),
+    }
+    found = [(s.namespace, s.name) for s in terraform_secrets(RepoFiles(write(tmp_path, files)))]
+    assert sorted(found) == [("csi-proxmox", "csi-config"), ("csi-proxmox", "old-style")]
+
+
 @pytest.mark.parametrize(
     ("template", "values", "tested"),
     [

@@ -1,11 +1,15 @@
-"""Secrets a repository's own Terraform makes: `kubernetes_secret` / `kubernetes_secret_v1`
-resources of the hashicorp/kubernetes provider in its `*.tf` files.
+"""Secrets a repository's own Terraform (or OpenTofu) makes: `kubernetes_secret` /
+`kubernetes_secret_v1` resources of the hashicorp/kubernetes provider in its `*.tf` and
+`*.tofu` files.
 
 Homelab and platform repos often bootstrap the Secrets Argo CD's apps read (an auth key, a
 cloud token) with Terraform beside the manifests; those Secrets exist, they are just not made
 by Argo CD. Only what is literal is taken: a resource whose `metadata.name` is an expression
-(`var.name`, `"${local.x}"`) names no Secret we can know, so it names none. `data` keys are
-not read (a `data = merge(...)` cannot be known): the Secret has any key.
+(`var.name`, `"${local.x}"`) names no Secret we can know, so it names none. Its namespace is
+a literal, the `default` namespace when unset, or a reference to a `kubernetes_namespace`
+resource of the same module (directory) whose name is literal; any other expression names no
+Secret either. `data` keys are not read (a `data = merge(...)` cannot be known): the Secret has
+any key.
 
 This is a scanner for the small part of HCL that matters here, not a parser: it skips strings,
 comments and heredocs to match braces, and reads `name = "..."` attributes of the `metadata`
@@ -15,7 +19,8 @@ block. Anything it does not understand yields nothing (a missing producer, never
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from ..model import DeclaredSecret, Location
 from .files import RepoFiles
@@ -29,24 +34,57 @@ _ATTRIBUTE = {
     key: re.compile(rf"^[ \t]*{key}[ \t]*=[ \t]*{_LITERAL}[ \t]*$", re.MULTILINE) for key in ("name", "namespace")
 }
 _HEREDOC = re.compile(r"<<-?([A-Za-z_]\w*)[ \t]*\n")
+_NAMESPACE_RESOURCE = re.compile(
+    r'^[ \t]*resource[ \t]+"(kubernetes_namespace(?:_v1)?)"[ \t]+"([\w-]+)"[ \t]*\{', re.MULTILINE
+)
+_ANY_NAMESPACE = re.compile(r"^[ \t]*namespace[ \t]*=", re.MULTILINE)
+# `kubernetes_namespace_v1.csi.metadata[0].name` (or `.metadata.0.name`): that resource's name
+_NAMESPACE_REF = re.compile(
+    r"^[ \t]*namespace[ \t]*=[ \t]*(kubernetes_namespace(?:_v1)?\.[\w-]+)\.metadata(?:\[0\]|\.0)\.name[ \t]*$",
+    re.MULTILINE,
+)
+SUFFIXES = (".tf", ".tofu")
+T = TypeVar("T")
 
 
 def terraform_secrets(files: RepoFiles) -> list[DeclaredSecret]:
-    out: list[DeclaredSecret] = []
+    modules: dict[str, list[tuple[str, str]]] = {}  # directory → its files with Kubernetes resources
     for rel in files.under(""):
-        if not rel.endswith(".tf"):
+        if not rel.endswith(SUFFIXES):
             continue
         text = files.read_text(rel, used=False)
-        if text is None or len(text) > MAX_TF_BYTES or "kubernetes_secret" not in text:
+        if text is None or len(text) > MAX_TF_BYTES or "kubernetes_" not in text:
             continue
-        try:
-            out.extend(_secrets_in(rel, text))
-        except RecursionError:  # strings nested in `${...}` thousands deep: a file we do not understand
-            continue
+        modules.setdefault(rel.rpartition("/")[0], []).append((rel, text))
+    out: list[DeclaredSecret] = []
+    for module in modules.values():
+        namespaces = {ref: name for _, text in module for ref, name in _understood(_named, text)}
+        for rel, text in module:
+            out.extend(_understood(_secrets_in, rel, text, namespaces))
     return out
 
 
-def _secrets_in(rel: str, text: str) -> Iterator[DeclaredSecret]:
+def _understood(scan: Callable[..., Iterator[T]], *args: object) -> list[T]:
+    """What one file's scan yields; nothing for strings nested in `${...}` thousands deep (a
+    file we do not understand)."""
+    try:
+        return list(scan(*args))
+    except RecursionError:
+        return []
+
+
+def _named(text: str) -> Iterator[tuple[str, str]]:
+    """(`type.label`, literal metadata.name) of each namespace resource in the file."""
+    for match in _NAMESPACE_RESOURCE.finditer(text):
+        body = _block(text, match.end())
+        metadata = _METADATA.search(body) if body is not None else None
+        inner = _block(body, metadata.end()) if body is not None and metadata else None
+        name = _literal(_top_level(inner), "name") if inner is not None else None
+        if name:
+            yield f"{match[1]}.{match[2]}", name
+
+
+def _secrets_in(rel: str, text: str, namespaces: dict[str, str]) -> Iterator[DeclaredSecret]:
     for match in _RESOURCE.finditer(text):
         body = _block(text, match.end())
         if body is None:
@@ -56,11 +94,20 @@ def _secrets_in(rel: str, text: str) -> Iterator[DeclaredSecret]:
         if inner is None:
             continue
         top = _top_level(inner)
-        name, namespace = (_literal(top, key) for key in ("name", "namespace"))
-        if name:
+        name, namespace = _literal(top, "name"), _namespace(top, namespaces)
+        if name and namespace:
             line = text.count("\n", 0, match.start()) + 1
             where = Location(rel, line, 1)
-            yield DeclaredSecret(namespace or "default", name, None, f"terraform {match[1]} `{match[2]}`", where)
+            yield DeclaredSecret(namespace, name, None, f"terraform {match[1]} `{match[2]}`", where)
+
+
+def _namespace(metadata: str, namespaces: dict[str, str]) -> str | None:
+    """The Secret's namespace: literal, `default` when unset, a namespace resource's literal
+    name; None for any other expression (not knowable here)."""
+    if not _ANY_NAMESPACE.search(metadata):
+        return "default"
+    reference = _NAMESPACE_REF.search(metadata)
+    return namespaces.get(reference[1]) if reference else _literal(metadata, "namespace")
 
 
 def _literal(block: str, key: str) -> str | None:
