@@ -544,6 +544,37 @@ def test_application_chart_from_a_helm_repository_with_values_ref(
     assert "prod-db-credentials" in document["findings"][0]["message"]
 
 
+def test_a_value_an_upstream_template_reads_through_a_helper_points_at_the_values_line(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the renovate chart does it: `name: {{ include "job.secretName" . }}`, the helper reading
+    `.Values.existingSecret`; the template line shows no `.Values`, the user's values do."""
+    helper = '{{- define "job.secretName" -}}{{ .Values.existingSecret | default "job-env" }}{{- end -}}\n'
+    cronjob = (
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  schedule: '@hourly'\n"
+        "  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n"
+        "          containers:\n            - name: job\n              image: job:1\n              envFrom:\n"
+        '                - secretRef:\n                    name: {{ include "job.secretName" . }}\n'
+    )
+    upstream = write_chart(
+        tmp_path / "src", "job", version="2.0.0", templates={"_helpers.tpl": helper, "cronjob.yaml": cronjob}
+    )
+    with http_repo(tmp_path / "served") as served:
+        served.publish(package(upstream, tmp_path / "dist"))
+        app = (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: job\n  namespace: argocd\n"
+            f"spec:\n  project: default\n  sources:\n    - repoURL: {served.url}\n      chart: job\n"
+            "      targetRevision: 2.0.0\n      helm:\n        valueFiles: [$values/env/job.yaml]\n"
+            f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n    namespace: job\n"
+        )
+        values = "schedule: daily\nexistingSecret: job-token\n"
+        root = git_repo(tmp_path / "repo", {"argocd/job.yaml": app, "env/job.yaml": values})
+        _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
+    assert findings(document) == [("env/job.yaml", 2, "SS001")]
+    assert "job-token" in document["findings"][0]["message"]
+
+
 def test_a_hostile_schema_reference_is_not_followed(
     tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

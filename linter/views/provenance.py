@@ -3,7 +3,8 @@
 A rendered object's positions are already template lines. For the field in question this looks
 at the `.Values` paths that template line uses and finds the highest-precedence values layer that
 sets one of them (views/values.py). Values that arrive through `toYaml` blocks are found by
-searching the subtrees the template reads for the same key and value. Pure: no I/O.
+searching the subtrees the template reads for the same key and value; a fetched chart's value
+read through a helper, by the one place the user's values hold it. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def locate(resource: Resource, ypath: YamlPath, values: ReleaseValues | None) ->
     last = ypath[-1] if ypath else None
     if value is not None and not isinstance(value, (dict, list)) and isinstance(last, str):
         found = _search_subtrees(resource, layers, last, value)
+        if found:
+            return found
+    if (origin.from_archive or origin.upstream is not None) and _distinctive(value):
+        found = _only_place(layers, value)  # read through a helper (`include "x.secretName"`)
         if found:
             return found
     return Provenance(here, "template")
@@ -113,3 +118,30 @@ def _find_leaf(data: Any, key: str, value: Any, prefix: YamlPath = ()) -> YamlPa
             if found is not None:
                 return found
     return None
+
+
+def _distinctive(value: Any) -> bool:
+    """A string that does not turn up in values by chance (a Secret or class name, not `true`)."""
+    return isinstance(value, str) and len(value) >= 4 and not value.replace(".", "").isdigit()
+
+
+def _only_place(layers: tuple[ValuesLayer, ...], value: Any) -> Provenance | None:
+    """An upstream template's value that the user's values set at exactly one path (in the
+    highest-precedence layer that sets it there): where to edit it, although the template reads
+    it through a helper the line's `.Values` references do not show."""
+    hits = [(layer, vpath) for layer in reversed(layers) for vpath in _leaves_equal(layer.data, value)]
+    if not hits or len({vpath for _, vpath in hits}) != 1:
+        return None
+    layer, vpath = hits[0]
+    return _values(layer, vpath)
+
+
+def _leaves_equal(data: Any, value: Any, prefix: YamlPath = ()) -> Iterator[YamlPath]:
+    if isinstance(data, dict):
+        for key, child in data.items():
+            yield from _leaves_equal(child, value, (*prefix, key))
+    elif isinstance(data, list):
+        for index, child in enumerate(data):
+            yield from _leaves_equal(child, value, (*prefix, index))
+    elif _same(data, value):
+        yield prefix
