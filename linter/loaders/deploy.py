@@ -94,6 +94,8 @@ class Deployer:
         for info in spec.sources:
             if info.type == "unsupported" and info.plugin and info.path is not None:
                 self._plugin_charts(node, info.path)
+        for helm, chart_name in spec.external_charts:
+            self._unrendered(node, helm, chart_name)  # AR012 says it is not checked
         return [p for p in out if never_applied(p.doc.data) is None]  # Helm tests, `Skip`: never synced
 
     def _plugin_charts(self, node: Node, path: str) -> None:

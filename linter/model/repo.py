@@ -84,5 +84,6 @@ class RepoModel:
     suppressions: tuple[Suppression, ...] = ()  # inline comments and resource annotations
     nodes: tuple[Node, ...] = ()  # the node inventory (loaders/nodes.py); empty when none is described
     applicationsets: tuple[ApplicationSet, ...] = ()
-    unrendered: tuple[UnrenderedChart, ...] = ()  # charts Applications name that could not be had (LD010)
+    # charts Applications name that could not be had (LD010), or sources in another repository (AR012)
+    unrendered: tuple[UnrenderedChart, ...] = ()
     declared_secrets: tuple[DeclaredSecret, ...] = ()  # made outside Argo CD, by the repo's Terraform

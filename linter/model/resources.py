@@ -122,8 +122,9 @@ class Viewer:
 
 @dataclass(frozen=True)
 class UnrenderedChart:
-    """A chart an Application deploys that could not be had (LD010) and so rendered nothing: what
-    it would create is unknown, but its values and release name hint at the names."""
+    """A chart an Application deploys that could not be had (LD010), or a source of its in
+    another repository (AR012), and so rendered nothing: what it would create is unknown, but its
+    values and release name hint at the names."""
 
     chart: str  # the chart's name
     release_name: str

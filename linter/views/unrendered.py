@@ -1,5 +1,6 @@
 """What charts that could not be rendered may create: an Application's chart that could not be
-had (LD010), and the dependencies of a wrapper chart that could not be fetched.
+had (LD010), a source in another git repository (AR012: a chart there, named after its path),
+and the dependencies of a wrapper chart that could not be fetched.
 
 Their objects are missing from the inventory, so a StorageClass or Secret they would make looks
 missing. A check that finds a name missing asks here first, and does not report it as missing
@@ -62,8 +63,11 @@ class UnrenderedCharts:
         return self._by_class.get(name)
 
     def class_names(self) -> list[str]:
-        """The classes they may make, named in their values (for did-you-mean)."""
-        return sorted({name for chart in self.charts for name in chart.named_classes})
+        """The classes they may make (for did-you-mean): named in their values, and the chart's
+        and release's names of a storage chart (`longhorn`)."""
+        return sorted(
+            {name for chart in self.charts for name in (chart.classes if chart.storage else chart.named_classes)}
+        )
 
     def default_storage_class(self) -> Unrendered | None:
         """A chart that did not render and may make the cluster's default StorageClass."""

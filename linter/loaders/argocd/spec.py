@@ -87,6 +87,9 @@ class AppSpec:
     create_namespace: bool
     helm: list[HelmSource] = field(default_factory=list)  # charts in this repository
     remote_helm: list[tuple[HelmSource, YamlPath]] = field(default_factory=list)  # remote charts, by source
+    # Sources in another git repository, as the charts they may be (named after their path): not
+    # rendered, only hints of what they may create (views/unrendered.py)
+    external_charts: list[tuple[HelmSource, str]] = field(default_factory=list)
     directories: list[tuple[DirectorySource, YamlPath]] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -204,6 +207,9 @@ def _source(
     if multi and path in (None, ""):
         return replace(base, type="ref", reason="" if ref else "a source with neither path nor chart deploys nothing")
     if not _is_this_repo(url, path, files, repo):
+        if path not in (None, ""):
+            helm = _helm_source(app, files, where, source, None, refs, used_refs)
+            app.external_charts.append((helm, str(path).rstrip("/").rsplit("/", 1)[-1]))
         return replace(base, reason="a source in another repository")
     rel = inside_repo(str(path or ""))
     if rel is None or not files.is_dir(rel):
