@@ -5,7 +5,7 @@ the values of charts that do not render here (SC002); template fallbacks (SC003)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -92,11 +92,15 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
         claims(inventory, CLAIM_SITES + params.additional_references) if params.additional_references else views.claims
     )
     related = inventory.storage_classes.all_files()
+    default_unknown = (
+        not inventory.default_storage_classes
+        and views.unrendered.default_storage_class() is None
+        and not _distribution_in_use(views, found)
+    )
     for claim in found:
         if not inventory.may_keep(claim.resource.id, related):
             continue  # --changed, and neither the claim nor a StorageClass changed
         if params.match == "default-missing":
-            default_unknown = not inventory.default_storage_classes and views.unrendered.default_storage_class() is None
             if claim.uses_default and default_unknown:
                 yield _claim_violation(views, claim, "", claim.holder)
             continue
@@ -115,6 +119,12 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
         )
         fix = _rename_fix(inventory, provenance.location, name, ypath)
         yield _claim_violation(views, claim, name, claim.field, provenance.location, fix)
+
+
+def _distribution_in_use(views: Views, found: Iterable[Claim]) -> bool:
+    """Does a claim name a class a distribution installs (`local-path`, `microk8s-hostpath`)?
+    Each is its distribution's default class, so the cluster has a default (SC005)."""
+    return any(c.class_name and views.inventory.distribution_storage_class(c.class_name) for c in found)
 
 
 def _claim_violation(
