@@ -26,7 +26,15 @@ Options: --repo NAME (repeatable)  --workdir DIR (parent of the checkouts)  --mi
 the fetched mirrors live; also $M0SH1_CORPUS_MIRRORS)  --no-checkout (use the existing checkouts
 as they are)  --cmd "CMD" (linter command; default: m0sh1-lint next to sys.executable, else on PATH)
 --extra-args "ARGS"  --timeout S (default 300)  --json FILE  --untriaged-yaml FILE
+--mode offline|mirror (which triage entries apply; see below)
 --repos FILE / --triage FILE (default: the files beside this script).
+
+Modes: the corpus is run two ways, and a triage entry with `mode: offline` or `mode: mirror` is
+only used (and only reported stale) in runs of that mode; an entry without `mode` counts in both.
+`offline` (the default): --extra-args="--offline" with an empty chart cache, so every remote
+chart is LD010 and its wrapper's values are checked instead. `mirror`: the chart repositories the
+corpus names, copied to a local HTTP chart repository, passed as charts.mirrors in a config file
+(--extra-args="--config FILE"), so what the copy holds renders as Argo CD would render it.
 
 Message normalisation (how a triage entry survives line-number shifts): a finding matches an entry
 when repo, rule and file are equal and the normalised messages are equal (or `message_re`, a Python
@@ -73,6 +81,9 @@ DEFAULT_MIRRORS = Path(os.environ.get("M0SH1_CORPUS_MIRRORS", "/work/.mirror"))
 DEFAULT_TIMEOUT_S = 300.0
 MARKER = "m0sh1-lint-corpus.json"  # inside the checkout's .git directory: what we made it from
 VERDICTS = ("tp", "fp", "debatable", "artifact")
+# How remote charts are had: `offline` (--offline, empty chart cache: LD010 for each) or `mirror`
+# (a local copy of the chart repositories, given with --extra-args="--config FILE").
+MODES = ("offline", "mirror")
 GIT = ["git", "-c", "core.autocrlf=false", "-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false"]
 
 
@@ -285,6 +296,7 @@ class Entry:
     file_re: re.Pattern[str] | None = None
     message: str | None = None  # normalised
     message_re: re.Pattern[str] | None = None
+    mode: str | None = None  # only in runs of this --mode (None: every run)
     index: int = 0
     hits: int = 0
 
@@ -365,7 +377,7 @@ def load_triage(path: Path, repo_names: set[str]) -> list[Entry]:
     entries: list[Entry] = []
     for number, raw in enumerate(items, 1):
         where = f"{path.name}: entry #{number}"
-        unknown = set(raw) - {"repo", "rule", "file", "file_re", "message", "message_re", "verdict", "reason"}
+        unknown = set(raw) - {"repo", "rule", "file", "file_re", "message", "message_re", "verdict", "reason", "mode"}
         if unknown:
             raise SetupError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         for key in ("repo", "rule", "verdict", "reason"):
@@ -373,6 +385,8 @@ def load_triage(path: Path, repo_names: set[str]) -> list[Entry]:
                 raise SetupError(f"{where}: `{key}` is required")
         if raw["repo"] not in repo_names:
             raise SetupError(f"{where}: unknown repo `{raw['repo']}`")
+        if raw.get("mode") not in (None, *MODES):
+            raise SetupError(f"{where}: mode must be one of {', '.join(MODES)} (got `{raw['mode']}`)")
         if raw["verdict"] not in VERDICTS:
             raise SetupError(f"{where}: verdict must be one of {', '.join(VERDICTS)} (got `{raw['verdict']}`)")
         if ("file" in raw) == ("file_re" in raw):
@@ -394,6 +408,7 @@ def load_triage(path: Path, repo_names: set[str]) -> list[Entry]:
                 file_re=file_re,
                 message=normalise_message(raw["message"]) if "message" in raw else None,
                 message_re=message_re,
+                mode=raw.get("mode"),
                 index=number,
             )
         )
@@ -797,13 +812,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--untriaged-yaml", type=Path, metavar="FILE", help="write skeleton triage entries (verdict TODO)"
     )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="offline",
+        help="which triage entries apply: those without `mode` and those of this mode (default offline)",
+    )
     parser.add_argument("--repos", type=Path, default=DEFAULT_REPOS, help=argparse.SUPPRESS)
     parser.add_argument("--triage", type=Path, default=DEFAULT_TRIAGE, help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
 
     try:
         repos = load_repos(opts.repos)
-        entries = load_triage(opts.triage, {r.name for r in repos})
+        entries = [e for e in load_triage(opts.triage, {r.name for r in repos}) if e.mode in (None, opts.mode)]
         unknown = [n for n in opts.repo if n not in {r.name for r in repos}]
         if unknown:
             raise SetupError(f"unknown repo(s): {', '.join(unknown)} (known: {', '.join(r.name for r in repos)})")
