@@ -99,6 +99,25 @@ def test_alias_bomb_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert result == [("manifests/bomb.yaml", 1, "LD006", reason)]
 
 
+def test_an_alias_bomb_inside_an_embedded_storage_class_is_bounded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The YAML a ConfigMap holds for an operator (Longhorn's storageclass.yaml) is parsed with
+    the same bounds as a file: a bomb there makes no object, and the claim on it is SC001."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghi":
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{chr(ord(level) - 1)}"] * 9) + "]")
+    embedded = "\n".join(f"    {line}" for line in ["kind: StorageClass", *lines])
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: longhorn-storageclass\n"
+    configmap += f"data:\n  storageclass.yaml: |\n{embedded}\n"
+    claim = PVC.replace('""', "longhorn").replace("name: data", "name: replicated")
+    repo = make_repo(tmp_path, {"manifests/configmap.yaml": configmap, "manifests/pvc.yaml": claim})
+    started = time.perf_counter()
+    result = findings(repo, capsys)
+    assert time.perf_counter() - started < 10
+    assert [(f[0], f[2]) for f in result] == [("manifests/pvc.yaml", "SC001")]
+
+
 def test_one_large_scalar_aliased_many_times_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # few nodes, but 3,000 uses of a 100 KB scalar: 300 MB of values Helm would be handed
     text = f"big: &big {'x' * 100_000}\nuses: [{', '.join(['*big'] * 3000)}]\n"
