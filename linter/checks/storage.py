@@ -193,9 +193,9 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
                 continue
             if vpath and vpath[0] in rendering.rendered_subcharts:
                 continue  # a vendored subchart renders it: the rendered object is checked
-            if _consumed(vpath, rendering.used_values):
-                continue
             if not _storage_key(vpath, params, parent_pattern):
+                continue
+            if _consumed(vpath, rendering.used_values):
                 continue
             if _state(views, value, rendering.viewer) not in ("undefined", "disabled-only"):
                 continue
