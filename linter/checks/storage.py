@@ -5,7 +5,7 @@ the values of charts that do not render here (SC002); template fallbacks (SC003)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -89,7 +89,9 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
     """Claims whose StorageClass does not exist, exists only in a disabled app, or is the missing default."""
     inventory = views.inventory
     found = (
-        claims(inventory, CLAIM_SITES + params.additional_references) if params.additional_references else views.claims
+        tuple(claims(inventory, CLAIM_SITES + params.additional_references))
+        if params.additional_references
+        else views.claims
     )
     related = inventory.storage_classes.all_files()
     default_unknown = (
@@ -121,7 +123,7 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
         yield _claim_violation(views, claim, name, claim.field, provenance.location, fix)
 
 
-def _distribution_in_use(views: Views, found: Iterable[Claim]) -> bool:
+def _distribution_in_use(views: Views, found: Sequence[Claim]) -> bool:
     """Does a claim name a class a distribution installs (`local-path`, `microk8s-hostpath`)?
     Each is its distribution's default class, so the cluster has a default (SC005)."""
     return any(c.class_name and views.inventory.distribution_storage_class(c.class_name) for c in found)
