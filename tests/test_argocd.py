@@ -470,3 +470,39 @@ def test_objects_a_sync_never_applies_are_not_deployed(tmp_path: Path, capsys: p
     assert "migrate-credentials" in document["findings"][0]["message"] and code == 1
     apps = apps_json(root, capsys)
     assert (apps["web"]["sources"][0]["objects"], apps["plain"]["sources"][0]["objects"]) == (1, 0)
+
+
+def test_a_warm_run_renders_no_go_template_and_scans_no_template_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ApplicationSet Go templates and chart templates are the same text every run: the second
+    run takes their renders and `.Values` scans from the chart cache, with the same result."""
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: workloads\n  namespace: argocd\n"
+        "spec:\n  goTemplate: true\n  goTemplateOptions: [missingkey=error]\n"
+        "  generators:\n    - list:\n        elements: [{app: web}, {app: db}]\n"
+        "  template:\n    metadata:\n      name: '{{ .app | upper | lower }}'\n    spec:\n      project: default\n"
+        f"      source:\n        repoURL: {URL}\n        path: 'workloads/{{{{ .app }}}}'\n"
+        "      destination:\n        server: https://kubernetes.default.svc\n        namespace: '{{ .app }}'\n"
+        "      syncPolicy:\n        syncOptions: [CreateNamespace=true]\n"
+    )
+    pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
+    pvc += "  storageClassName: {{ .Values.storageClass }}\n  accessModes: [ReadWriteOnce]\n"
+    files = {
+        "argocd/workloads.yaml": appset,
+        "workloads/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "workloads/web/values.yaml": "storageClass: fast\n",
+        "workloads/web/templates/pvc.yaml": pvc,
+        "workloads/db/cm.yaml": cm("db"),
+    }
+    root = repo(tmp_path, files)
+    _, first = lint_json(root, capsys=capsys)
+    assert [(f["rule"], f["file"], f["line"]) for f in first["findings"]] == [("SC001", "workloads/web/values.yaml", 1)]
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("asked again on a warm run")
+
+    monkeypatch.setattr("linter.loaders.argocd.appsets.render_go_templates", forbidden)
+    monkeypatch.setattr("linter.loaders.helm.archive.scan", forbidden)
+    _, second = lint_json(root, capsys=capsys)
+    assert second == first

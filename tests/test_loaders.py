@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -448,3 +449,23 @@ def test_repo_walk_lists_files_and_vets_links(tmp_path: Path) -> None:
 def test_never_applied_follows_argo_cds_sync_phases(annotations: dict[str, str], reason: str | None) -> None:
     assert never_applied({"kind": "Pod", "metadata": {"name": "p", "annotations": annotations}}) == reason
     assert never_applied("not a mapping") is None
+
+
+def test_a_template_scan_kept_in_the_cache_reads_back_as_it_was_and_a_damaged_one_is_a_miss() -> None:
+    from linter.loaders.helm.templates import refs_as_json, refs_from_json, scan
+
+    source = (
+        '{{ with .Values.db }}{{ .host | default "localhost" }}{{ end }}\n'
+        "{{ range .Values.items }}{{ .name }}{{ end }}\n{{ if .Values.on }}x{{ end }}\n"
+    )
+    refs = scan(source)
+    assert refs and refs_from_json(json.loads(json.dumps(refs_as_json(refs)))) == refs
+    for damaged in (
+        None,
+        {"1": []},
+        [[1, [["a"]], ["d"]]],
+        [["1", [], [], []]],
+        [[1, [[2]], [], []]],
+        [[1, [], [3], []]],
+    ):
+        assert refs_from_json(damaged) is None

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import __version__
 from ...model import ClusterConfig, Problem, YamlDoc, YamlPath
 from ...model.shapes import as_dict, as_list, metadata
 from ..files import RepoFiles
-from ..helm.engine import EngineError, TemplateError, render_go_templates
+from ..helm.engine import EngineError, TemplateError, helm_version, render_go_templates
 from ..yaml import parse_documents
 from .repos import RepoIdentity
 
@@ -495,13 +497,38 @@ def _render(template: Any, params: Params, context: Context) -> Any:
     _strings(template, strings)
     if context.go:
         try:
-            rendered = render_go_templates(strings, params, strict=context.strict) if strings else []
+            rendered = _go_rendered(strings, params, context) if strings else []
         except TemplateError as exc:
             text = strings[exc.index] if exc.index is not None else None
             raise GeneratorError(f"`{_short(text)}` does not render: {exc.detail}" if text else exc.detail) from None
     else:
         rendered = [_fast(text, params) for text in strings]
     return _replaced(template, iter(rendered))
+
+
+def _go_rendered(strings: list[str], params: Params, context: Context) -> list[str]:
+    """render_go_templates, kept in the chart cache by its inputs: an ApplicationSet's template
+    and parameter sets are the same every run, and each render is a call into Helm. Failures are
+    not kept (they are rare, and their message must stay exact)."""
+    store = context.files.parse_store
+    key = _go_render_key(strings, params, context.strict) if store is not None else None
+    if store is not None and key is not None:
+        known = store.render(key)
+        if isinstance(known, list) and len(known) == len(strings) and all(isinstance(s, str) for s in known):
+            return known
+    rendered = render_go_templates(strings, params, strict=context.strict)
+    if store is not None and key is not None:
+        store.store_render(key, rendered)
+    return rendered
+
+
+def _go_render_key(strings: list[str], params: Params, strict: bool) -> str | None:
+    """Everything the render depends on; None for parameters JSON cannot say exactly."""
+    try:
+        text = json.dumps([strings, params, strict], sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return f"gotpl-{__version__}-{helm_version()}-{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -14,12 +14,13 @@ import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from ... import __version__
 from ...core.globs import helmignored
 from ...model import LineRefs, Template
 from ..files import RepoFiles, posix_join
 from ..yaml import decode
 from .sanitize import MAX_MEMBER_BYTES, ArchiveBomb, Budget, sanitize_archive, sanitize_schema_text
-from .templates import scan
+from .templates import refs_as_json, refs_from_json, scan
 
 MAX_TEMPLATE_BYTES = 1_000_000
 
@@ -137,8 +138,21 @@ class TemplateSources:
     def template(self, path: str, source: str) -> Template:
         """A template with the `.Values` paths each of its lines reads."""
         if source not in self._scans:
-            self._scans[source] = scan(source) if source else {}
+            self._scans[source] = self._scanned(source) if source else {}
         return Template(path, source, self._scans[source])
+
+    def _scanned(self, source: str) -> Mapping[int, LineRefs]:
+        """scan(source), kept in the chart cache (by the text's digest and the linter's version)."""
+        store = self.files.parse_store
+        if store is None:
+            return scan(source)
+        key = f"scan-{__version__}-{hashlib.sha256(source.encode()).hexdigest()}"
+        known = refs_from_json(store.render(key))
+        if known is not None:
+            return known
+        refs = scan(source)
+        store.store_render(key, refs_as_json(refs))
+        return refs
 
     def source(self, archive: str, inner: str) -> str:
         """The source of the template at `inner` (its path inside the archive's chart) in

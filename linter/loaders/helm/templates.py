@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ...model import LineRefs, ValuesPath
 
@@ -116,3 +117,37 @@ def all_paths(refs: Mapping[int, LineRefs]) -> set[ValuesPath]:
 def strip_actions(line: str) -> str:
     """A template line with its `{{ }}` actions removed (for aligning rendered lines)."""
     return _ACTION.sub("", line)
+
+
+def refs_as_json(refs: Mapping[int, LineRefs]) -> list[list[Any]]:
+    """A scan as JSON, for the chart cache to keep between runs (a fetched chart's templates are
+    the same text every run; scanning a large chart's hundreds of them is most of a warm run)."""
+    return [
+        [line, [list(p) for p in r.values], list(r.defaults), [list(p) for p in r.tested]] for line, r in refs.items()
+    ]
+
+
+def refs_from_json(data: Any) -> dict[int, LineRefs] | None:
+    """A scan refs_as_json kept; None when `data` is not one (a damaged cache entry)."""
+    if not isinstance(data, list):
+        return None
+    out: dict[int, LineRefs] = {}
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 4 and isinstance(item[0], int)):
+            return None
+        line, values, defaults, tested = item
+        paths, tested_paths = _paths_from_json(values), _paths_from_json(tested)
+        if paths is None or tested_paths is None or not _strings(defaults):
+            return None
+        out[line] = LineRefs(paths, tuple(defaults), tested_paths)
+    return out
+
+
+def _paths_from_json(data: Any) -> tuple[ValuesPath, ...] | None:
+    if not isinstance(data, list) or not all(isinstance(p, list) and _strings(p) for p in data):
+        return None
+    return tuple(tuple(sys.intern(step) for step in path) for path in data)
+
+
+def _strings(data: Any) -> bool:
+    return isinstance(data, list) and all(isinstance(item, str) for item in data)
