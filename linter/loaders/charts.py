@@ -16,7 +16,7 @@ from .files import RepoFiles, posix_join
 from .helm.archive import TemplateSources, helmignore_patterns
 from .helm.package import archive_members
 from .helm.templates import all_paths
-from .yaml import parse_documents
+from .yaml import parse_cached, parse_documents
 
 
 def chart_dirs(files: RepoFiles) -> set[str]:
@@ -245,7 +245,8 @@ def chart_from_archive(data: bytes, key: str, selected_at: Location, sources: Te
 
     def doc(name: str) -> YamlDoc | None:
         raw = members.get(f"{top}/{name}")
-        docs, _ = parse_documents(raw.decode("utf-8", "replace"), selected_at.path) if raw is not None else ([], [])
+        store = sources.files.parse_store  # a large chart's values.yaml, parsed again every run otherwise
+        docs, _ = parse_cached(raw.decode("utf-8", "replace"), selected_at.path, store) if raw is not None else ([], [])
         return YamlDoc(selected_at.path, 0, docs[0].data, fixed) if docs else None
 
     chart_doc = doc("Chart.yaml")
