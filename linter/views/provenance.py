@@ -120,9 +120,14 @@ def _find_leaf(data: Any, key: str, value: Any, prefix: YamlPath = ()) -> YamlPa
     return None
 
 
+_COMMON_WORDS = frozenset({"true", "false", "null", "none", "yes", "enabled", "disabled", "default"})
+
+
 def _distinctive(value: Any) -> bool:
     """A string that does not turn up in values by chance (a Secret or class name, not `true`)."""
-    return isinstance(value, str) and len(value) >= 4 and not value.replace(".", "").isdigit()
+    if not isinstance(value, str) or len(value) < 4 or value.lower() in _COMMON_WORDS:
+        return False
+    return not value.replace(".", "").isdigit()
 
 
 def _only_place(layers: tuple[ValuesLayer, ...], value: Any) -> Provenance | None:
