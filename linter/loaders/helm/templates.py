@@ -121,7 +121,7 @@ def strip_actions(line: str) -> str:
 
 def refs_as_json(refs: Mapping[int, LineRefs]) -> list[list[Any]]:
     """A scan as JSON, for the chart cache to keep between runs (a fetched chart's templates are
-    the same text every run; scanning a large chart's hundreds of them is most of a warm run)."""
+    the same text every run, and a repository with many fetched charts has thousands of them)."""
     return [
         [line, [list(p) for p in r.values], list(r.defaults), [list(p) for p in r.tested]] for line, r in refs.items()
     ]
