@@ -67,6 +67,19 @@ def wrapper(repository: str, version: str = "^1.2.0", lock: str | None = None) -
     return files
 
 
+def chart_with_values_ref(name: str, repository: str, chart: str, version: str, values_file: str) -> str:
+    """An Application rendering `chart` from a Helm repository with a values file of this
+    repository (`$values/...`), as multi-source Applications do."""
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  sources:\n    - repoURL: {repository}\n      chart: {chart}\n"
+        f"      targetRevision: {version}\n      helm:\n        valueFiles: [$values/{values_file}]\n"
+        f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
+        f"  destination:\n    server: https://kubernetes.default.svc\n    namespace: {name}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+
+
 @pytest.fixture
 def online(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Fetching allowed, into a cache of this test's own; returns the cache directory."""
@@ -528,14 +541,7 @@ def test_application_chart_from_a_helm_repository_with_values_ref(
     tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = db_repo.url  # type: ignore[attr-defined]
-    app = (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: db\n  namespace: argocd\n"
-        f"spec:\n  project: default\n  sources:\n    - repoURL: {url}\n      chart: db\n      targetRevision: 1.3.0\n"
-        "      helm:\n        valueFiles: [$values/env/prod/db.yaml]\n"
-        f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
-        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: db\n"
-        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
-    )
+    app = chart_with_values_ref("db", url, "db", "1.3.0", "env/prod/db.yaml")
     root = git_repo(
         tmp_path / "repo", {"argocd/db.yaml": app, "env/prod/db.yaml": "auth:\n  existingSecret: prod-db-credentials\n"}
     )
@@ -561,13 +567,7 @@ def test_a_value_an_upstream_template_reads_through_a_helper_points_at_the_value
     )
     with http_repo(tmp_path / "served") as served:
         served.publish(package(upstream, tmp_path / "dist"))
-        app = (
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: job\n  namespace: argocd\n"
-            f"spec:\n  project: default\n  sources:\n    - repoURL: {served.url}\n      chart: job\n"
-            "      targetRevision: 2.0.0\n      helm:\n        valueFiles: [$values/env/job.yaml]\n"
-            f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
-            "  destination:\n    server: https://kubernetes.default.svc\n    namespace: job\n"
-        )
+        app = chart_with_values_ref("job", served.url, "job", "2.0.0", "env/job.yaml")
         values = "schedule: daily\nexistingSecret: job-token\n"
         root = git_repo(tmp_path / "repo", {"argocd/job.yaml": app, "env/job.yaml": values})
         _, document = lint_json(root, "--select", "SS001,LD010", capsys=capsys)
@@ -1401,13 +1401,7 @@ def test_a_published_chart_with_a_packaged_subchart_is_traced_to_the_values_line
     )
     with http_repo(tmp_path / "served") as served:
         served.publish(package(upstream, tmp_path / "dist"))
-        app = (
-            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: db\n  namespace: argocd\n"
-            f"spec:\n  project: default\n  sources:\n    - repoURL: {served.url}\n      chart: db\n"
-            "      targetRevision: 1.3.0\n      helm:\n        valueFiles: [$values/env/prod/db.yaml]\n"
-            f"    - repoURL: {URL}\n      targetRevision: main\n      ref: values\n"
-            "  destination:\n    server: https://kubernetes.default.svc\n    namespace: db\n"
-        )
+        app = chart_with_values_ref("db", served.url, "db", "1.3.0", "env/prod/db.yaml")
         root = git_repo(tmp_path / "repo", {"argocd/db.yaml": app, "env/prod/db.yaml": values})
         _, document = lint_json(root, "--select", "SS001,LD", capsys=capsys)
     assert findings(document) == [("env/prod/db.yaml", 2, "SS001"), ("env/prod/db.yaml", 5, "SS001")]
