@@ -175,7 +175,7 @@ def load(
     inventory = build_inventory(
         model, setup.config, setup.catalog.producers, history, focus, embedded=setup.catalog.embedded
     )
-    return model, history, Views(inventory, setup.catalog.references)
+    return model, history, Views(inventory, setup.catalog.references, store=cache)
 
 
 def _anything_may_have_changed(setup: Setup, changed: Iterable[str]) -> bool:

@@ -5,6 +5,7 @@ checks which Applications `m0sh1-lint inventory apps --format json` lists as syn
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -506,3 +507,33 @@ def test_a_warm_run_renders_no_go_template_and_scans_no_template_again(
     monkeypatch.setattr("linter.loaders.helm.archive.scan", forbidden)
     _, second = lint_json(root, capsys=capsys)
     assert second == first
+
+
+def test_a_warm_run_validates_no_unchanged_object_again_and_keeps_no_secret_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema validation results are kept in the chart cache by the object's content: the second
+    run validates nothing it validated before, reports the same, and what is kept is redacted."""
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: two\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec:\n      containers: [{name: web, image: web:1}]\n"
+    )
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  token: [hunter2-S3CRET]\n"
+    root = repo(
+        tmp_path, {"argocd/web.yaml": app("web", "apps/web"), "apps/web/objects.yaml": f"{deployment}---\n{secret}"}
+    )
+    _, first = lint_json(root, "--select", "KV", capsys=capsys)
+    assert [(f["rule"], f["file"], f["line"]) for f in first["findings"]] == [
+        ("KV001", "apps/web/objects.yaml", 6),
+        ("KV001", "apps/web/objects.yaml", 18),
+    ]
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validated again on a warm run")
+
+    monkeypatch.setattr("linter.checks.schema.issues", forbidden)
+    _, second = lint_json(root, "--select", "KV", capsys=capsys)
+    assert second == first
+    kept = list(Path(os.environ["M0SH1_LINT_CACHE_DIR"]).rglob("schema-*.json"))
+    assert len(kept) == 2 and not any("hunter2" in p.read_text() for p in kept)

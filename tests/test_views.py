@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,28 @@ def test_memo_remembers_failures_without_recomputing() -> None:
         with pytest.raises(ValueError, match="broken input"):
             views.memo("k", compute)
     assert calls == [1]
+
+
+def test_schema_issues_kept_in_the_cache_read_back_as_they_were_and_a_damaged_entry_is_a_miss() -> None:
+    from linter.checks.schema.describe import Issue, issues_as_json, issues_from_json
+
+    found = [
+        Issue(("spec", "replicas"), ("spec",), "`spec.replicas` is a string", "Make it an integer"),
+        Issue(
+            ("spec", "containers", 0, "imagee"),
+            ("spec", "containers", 0),
+            "unknown",
+            "Remove it",
+            True,
+            False,
+            ("image",),
+        ),
+    ]
+    assert issues_from_json(json.loads(json.dumps(issues_as_json(found)))) == found
+    for damaged in (
+        None,
+        [[["a"], [], "p", "f", False, False]],
+        [[[True], [], "p", "f", False, False, []]],
+        [[[], [], 1, "f", False, False, []]],
+    ):
+        assert issues_from_json(damaged) is None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..inventory import Inventory
 from ..model import Location, Rendering, Resource, YamlPath
@@ -39,14 +39,26 @@ class _Failed:
         self.error = error
 
 
-class Views:
-    """The derived read models of one run. Not shared between runs."""
+class ResultStore(Protocol):
+    """Where results that depend only on their inputs are kept between runs (the chart cache)."""
 
-    def __init__(self, inventory: Inventory, references: Sequence[Mapping[str, Any]] = ()) -> None:
+    def render(self, key: str) -> Any: ...
+
+    def store_render(self, key: str, result: Any) -> None: ...
+
+
+class Views:
+    """The derived read models of one run. Not shared between runs; `store` keeps results that
+    depend only on their inputs from one run to the next (`kept`)."""
+
+    def __init__(
+        self, inventory: Inventory, references: Sequence[Mapping[str, Any]] = (), store: ResultStore | None = None
+    ) -> None:
         self.inventory = inventory
         self._references = tuple(references)
         self._releases: dict[tuple[int, tuple[str, ...]], ReleaseValues] = {}
         self._memo: dict[str, object] = {}
+        self._store = store
 
     # --- values and provenance -----------------------------------------------------------------
 
@@ -123,6 +135,20 @@ class Views:
         return lambda ypath: self.locate(resource, ypath)
 
     # --- shared results of one check's rules ------------------------------------------------
+
+    def kept(
+        self, key: str | None, compute: Callable[[], T], encode: Callable[[T], Any], decode: Callable[[Any], T | None]
+    ) -> T:
+        """compute(), or what an earlier run kept under `key` (which must name all its inputs;
+        None: not kept). `decode` returns None for what is not a value it encoded (damaged)."""
+        if self._store is None or key is None:
+            return compute()
+        known = decode(self._store.render(key))
+        if known is not None:
+            return known
+        value = compute()
+        self._store.store_render(key, encode(value))
+        return value
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A result several rules of one check share (one schema validation pass for KV001 and

@@ -10,17 +10,27 @@ The validation pass runs once per run and check, shared by its two rules (`views
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from ... import __version__
 from ...model import Location, Resource, ResourceId, Violation, YamlPath, get_path
 from ...views import Views
 from ..base import AnyCheck, Check
 from . import lifecycle
-from .describe import Issue, field_path, issues, show
-from .validators import DEFAULT_KUBERNETES_VERSION, custom_schemas, kubernetes_validator, schema_version
+from .describe import Issue, field_path, issues, issues_as_json, issues_from_json, show
+from .validators import (
+    DEFAULT_KUBERNETES_VERSION,
+    custom_schemas,
+    kubernetes_validator,
+    schema_version,
+    schemas_version,
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +104,28 @@ def _kubernetes_issues(views: Views) -> Validated:
         validator = kubernetes_validator(version, subject.rid.api_version, subject.rid.kind)
         if validator is None:
             continue  # no schema for this kind (a custom resource): see unvalidated_kinds()
-        found = _redacted(subject, issues(validator, subject.data))
+        key = _kept_key(f"kubernetes-{version}", subject)
+        # redacted before it is kept: no Secret's value goes into the cache either
+        found = views.kept(key, functools.partial(_validated, validator, subject), issues_as_json, issues_from_json)
         if found:
             label = f"the Kubernetes {version} schema of {subject.rid.api_version} {subject.rid.kind}"
             out.append((subject, label, tuple(found)))
     return tuple(out)
+
+
+def _validated(validator: Any, subject: Subject) -> list[Issue]:
+    return _redacted(subject, issues(validator, subject.data))
+
+
+def _kept_key(schema: str, subject: Subject) -> str | None:
+    """What a validation depends on: the linter and kubernetes-validate versions, the schema, the
+    object; None for data JSON cannot say exactly (then it is validated every run)."""
+    try:
+        text = json.dumps([subject.rid.api_version, subject.rid.kind, subject.data], sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"schema-{__version__}-{schemas_version()}-{schema}-{digest}"
 
 
 def _custom_issues(views: Views) -> Validated:

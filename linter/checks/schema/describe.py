@@ -27,6 +27,37 @@ class Issue:
     suggestions: tuple[str, ...] = ()
 
 
+def issues_as_json(found: list[Issue]) -> list[list[Any]]:
+    """Issues as JSON, for the chart cache to keep between runs (a fetched chart renders the same
+    objects every run, and validating a thousand of them is a large part of a warm run)."""
+    return [[list(i.path), list(i.at), i.problem, i.fix, i.unknown, i.missing, list(i.suggestions)] for i in found]
+
+
+def issues_from_json(data: Any) -> list[Issue] | None:
+    """Issues issues_as_json kept; None when `data` is not that (a damaged cache entry)."""
+    if not isinstance(data, list):
+        return None
+    out = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 7):
+            return None
+        path, at, problem, fix, unknown, missing, suggestions = item
+        if not (_ypath(path) and _ypath(at) and isinstance(problem, str) and isinstance(fix, str)):
+            return None
+        if not (isinstance(unknown, bool) and isinstance(missing, bool) and isinstance(suggestions, list)):
+            return None
+        if not all(isinstance(s, str) for s in suggestions):
+            return None
+        out.append(Issue(tuple(path), tuple(at), problem, fix, unknown, missing, tuple(suggestions)))
+    return out
+
+
+def _ypath(data: Any) -> bool:
+    return isinstance(data, list) and all(
+        isinstance(p, str) or (isinstance(p, int) and not isinstance(p, bool)) for p in data
+    )
+
+
 _TYPE_NAMES = {
     "object": "a mapping",
     "array": "a list",

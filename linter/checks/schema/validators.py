@@ -54,6 +54,16 @@ def _kubernetes_schema_root() -> Path | None:
 
 
 @lru_cache(maxsize=1)
+def schemas_version() -> str:
+    """The kubernetes-validate release whose schemas validate (part of kept results' keys), from
+    its dist-info directory's name, as engine.helm_version() does (importlib.metadata is slow)."""
+    root = _kubernetes_schema_root()
+    for entry in sorted(root.parent.parent.glob("kubernetes_validate-*.dist-info")) if root is not None else ():
+        return entry.name.removeprefix("kubernetes_validate-").removesuffix(".dist-info")
+    return "unknown"
+
+
+@lru_cache(maxsize=1)
 def kubernetes_versions() -> tuple[str, ...]:
     """Kubernetes minor versions ("1.25", ...) that kubernetes-validate ships schemas for, oldest first."""
     root = _kubernetes_schema_root()
