@@ -94,7 +94,7 @@ def check_references(views: Views, params: ReferenceParams) -> Iterator[Violatio
         else views.claims
     )
     related = inventory.storage_classes.all_files()
-    default_unknown = (
+    default_unknown = params.match == "default-missing" and (
         not inventory.default_storage_classes
         and views.unrendered.default_storage_class() is None
         and not _distribution_in_use(views, found)

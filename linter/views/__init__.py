@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
+from ..core.kept import ResultStore, kept
 from ..inventory import Inventory
 from ..model import Location, Rendering, Resource, YamlPath
 from .claims import Claim, claims
@@ -37,14 +38,6 @@ class _Failed:
 
     def __init__(self, error: Exception) -> None:
         self.error = error
-
-
-class ResultStore(Protocol):
-    """Where results that depend only on their inputs are kept between runs (the chart cache)."""
-
-    def render(self, key: str) -> Any: ...
-
-    def store_render(self, key: str, result: Any) -> None: ...
 
 
 class Views:
@@ -141,14 +134,7 @@ class Views:
     ) -> T:
         """compute(), or what an earlier run kept under `key` (which must name all its inputs;
         None: not kept). `decode` returns None for what is not a value it encoded (damaged)."""
-        if self._store is None or key is None:
-            return compute()
-        known = decode(self._store.render(key))
-        if known is not None:
-            return known
-        value = compute()
-        self._store.store_render(key, encode(value))
-        return value
+        return kept(self._store, key, compute, encode, decode)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A result several rules of one check share (one schema validation pass for KV001 and

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import functools
 import hashlib
 import json
 import re
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ... import __version__
+from ...core.kept import kept
 from ...model import ClusterConfig, Problem, YamlDoc, YamlPath
 from ...model.shapes import as_dict, as_list, metadata
 from ..files import RepoFiles
@@ -510,16 +512,14 @@ def _go_rendered(strings: list[str], params: Params, context: Context) -> list[s
     """render_go_templates, kept in the chart cache by its inputs: an ApplicationSet's template
     and parameter sets are the same every run, and each render is a call into Helm. Failures are
     not kept (they are rare, and their message must stay exact)."""
-    store = context.files.parse_store
-    key = _go_render_key(strings, params, context.strict) if store is not None else None
-    if store is not None and key is not None:
-        known = store.render(key)
-        if isinstance(known, list) and len(known) == len(strings) and all(isinstance(s, str) for s in known):
-            return known
-    rendered = render_go_templates(strings, params, strict=context.strict)
-    if store is not None and key is not None:
-        store.store_render(key, rendered)
-    return rendered
+
+    def decode(known: Any) -> list[str] | None:
+        ok = isinstance(known, list) and len(known) == len(strings) and all(isinstance(s, str) for s in known)
+        return known if ok else None
+
+    key = _go_render_key(strings, params, context.strict)
+    render = functools.partial(render_go_templates, strings, params, strict=context.strict)
+    return kept(context.files.parse_store, key, render, list, decode)
 
 
 def _go_render_key(strings: list[str], params: Params, strict: bool) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ... import __version__
 from ...core.globs import helmignored
+from ...core.kept import kept
 from ...model import LineRefs, Template
 from ..files import RepoFiles, posix_join
 from ..yaml import decode
@@ -143,16 +144,8 @@ class TemplateSources:
 
     def _scanned(self, source: str) -> Mapping[int, LineRefs]:
         """scan(source), kept in the chart cache (by the text's digest and the linter's version)."""
-        store = self.files.parse_store
-        if store is None:
-            return scan(source)
         key = f"scan-{__version__}-{hashlib.sha256(source.encode()).hexdigest()}"
-        known = refs_from_json(store.render(key))
-        if known is not None:
-            return known
-        refs = scan(source)
-        store.store_render(key, refs_as_json(refs))
-        return refs
+        return kept(self.files.parse_store, key, lambda: scan(source), refs_as_json, refs_from_json)
 
     def source(self, archive: str, inner: str) -> str:
         """The source of the template at `inner` (its path inside the archive's chart) in
