@@ -194,6 +194,79 @@ def test_app_of_apps_chart_nobody_deploys_is_taken_as_installed_by_hand(
     assert apps["root"]["why"].startswith("a chart that renders Applications and that no Application deploys")
 
 
+def _rendered_app(name: str, path: str, namespace: str = "argocd") -> str:
+    """A chart template rendering one Application of `path` (Helm expressions allowed in both)."""
+    return (
+        f"---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  source:\n    repoURL: {URL}\n    path: {path}\n  destination:\n"
+        f"    server: https://kubernetes.default.svc\n    namespace: {namespace}\n"
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+    )
+
+
+def test_charts_that_render_each_other_are_walked_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The Argo CD chart, installed by hand, renders the root `homelab` that syncs the chart of
+    # Applications, which renders `argo-cd` (self-management) and the apps: a cycle through two
+    # charts nobody else deploys. It used to be walked forever, one level deeper each time.
+    root = repo(
+        tmp_path,
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: chart\nversion: 1.0.0\n",
+            "chart/templates/apps.yaml": _rendered_app("argo-cd", "products/argo-cd")
+            + _rendered_app("web", "apps/web", "web"),
+            "products/argo-cd/Chart.yaml": "apiVersion: v2\nname: argo-cd\nversion: 1.0.0\n",
+            "products/argo-cd/templates/root.yaml": _rendered_app("homelab", "chart"),
+            "apps/web/cm.yaml": cm("web"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"homelab", "argo-cd", "web"}
+    # the stand-in for the hand-installed chart is called by the Application that really deploys it
+    assert apps["homelab"]["file"] == "chart/Chart.yaml"
+    assert apps["web"]["why"] == "deployed by the enabled Application `homelab`"
+
+
+def test_a_rendered_application_that_renders_itself_is_one_node(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "bootstrap/root.yaml": app("root", "charts/root", "argocd"),
+            "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 1.0.0\n",
+            "charts/root/templates/apps.yaml": _rendered_app("root", "charts/root") + _rendered_app("web", "apps/web"),
+            "apps/web/cm.yaml": cm("web"),
+        },
+    )
+    apps = apps_json(root, capsys)
+    assert synced(apps) == {"root", "web"}
+    assert apps["root"]["file"] == "bootstrap/root.yaml"
+
+
+def test_charts_rendering_ever_new_applications_stop_at_a_depth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each release renders an Application named after itself plus `x`, of the same chart: a chain
+    # without end that no name repeats. The walk stops and says so (the repository is untrusted).
+    root = repo(
+        tmp_path,
+        {
+            "bootstrap/root.yaml": app("a", "charts/chain", "argocd"),
+            "charts/chain/Chart.yaml": "apiVersion: v2\nname: chain\nversion: 1.0.0\n",
+            "charts/chain/templates/next.yaml": _rendered_app("{{ .Release.Name }}x", "charts/chain"),
+        },
+    )
+    code, report = lint_json(root, "--select", "AR013", capsys=capsys)
+    assert code == 0
+    [finding] = report["findings"]
+    assert finding["file"] == "charts/chain/templates/next.yaml"
+    assert finding["line"] == 4  # metadata:
+    assert finding["message"] == (
+        f"Application `a{'x' * 33}` is not fully checked: it is rendered more than 32 Applications deep, by charts "
+        "that render one another under ever new names; what it deploys is not followed"
+    )
+
+
 def test_applicationset_with_git_directories(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     appset = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: workloads\n  namespace: argocd\n"

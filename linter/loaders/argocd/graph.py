@@ -10,6 +10,9 @@ what each deploys, walked from the roots the way Argo CD syncs them
   all (then every standalone Application is taken as applied by hand, except those kept in a
   `disabled/` or `archive/` folder). Nodes in a cycle no root reaches are taken as applied by
   hand. Children are synced when a synced parent deploys them.
+- Walks always end (§11 "Self-reference and cycles"): a rendered Application that an ancestor
+  already is (same kind, name and namespace) is that node, an app-of-apps chart is bootstrapped
+  only when the walk has not reached it, and a chain deeper than `MAX_DEPTH` stops with AR013.
 - Config can name the roots (`argocd.roots`) and force Applications on or off
   (`argocd.enable`/`disable`, `paths.applications`/`disabledApplications`); what
   `paths.disabledApplications` disables is staged: checked as if enabled, visible to nobody else.
@@ -43,6 +46,9 @@ Origin = Literal["manifest", "rendered", "generated", "bootstrap"]
 # Documents of Applications nobody deploys but someone installs by hand (an app-of-apps chart),
 # given the graph walked so far.
 Bootstraps = Callable[["Graph"], list[YamlDoc]]
+# Applications that render Applications, nested deeper than any real repository nests them: a
+# bound for charts that render each other under ever new names (a repository is untrusted).
+MAX_DEPTH = 32
 # Folders whose standalone Applications a repo without app-of-apps keeps out of the cluster.
 DISABLED_FOLDERS = frozenset(
     {
@@ -125,18 +131,30 @@ def walk(
                     queue.append(node.key)
     _assign_root_clusters(graph, config)
     _drain(graph, queue, files, repo, config, deploy)
-    bootstrapped = []
-    for doc in bootstraps(graph):
-        node = _node(graph, f"{doc.path}#bootstrap", "Application", doc, "bootstrap", _own_namespace(doc))
-        if node is not None:
-            bootstrapped.append(node.key)
-    _drain(graph, deque(bootstrapped), files, repo, config, deploy)
+    bootstrapped = _bootstrap(graph, bootstraps, files, repo, config, deploy)
     for key in bootstrapped:  # a chart that renders no Application is no app-of-apps: not a node at all
         if not [c for c in graph.nodes[key].children if c != key]:
             _forget(graph, key)
     _separate_instances(graph, config)
     _decide(graph, config)
     return graph
+
+
+def _bootstrap(
+    graph: Graph, bootstraps: Bootstraps, files: RepoFiles, repo: RepoIdentity, config: Config, deploy: Deploy
+) -> list[str]:
+    """Bootstrap the app-of-apps charts nobody deploys one at a time, each walked before the next
+    is chosen: a chart the walk reached meanwhile (a cycle through two such charts, as when the
+    Argo CD chart renders the root that syncs the chart of Applications) needs no stand-in."""
+    bootstrapped: list[str] = []
+    tried: set[str] = set()
+    while doc := next((d for d in bootstraps(graph) if f"{d.path}#bootstrap" not in tried), None):
+        key = f"{doc.path}#bootstrap"
+        tried.add(key)
+        if _node(graph, key, "Application", doc, "bootstrap", _own_namespace(doc)) is not None:
+            bootstrapped.append(key)
+            _drain(graph, deque([key]), files, repo, config, deploy)
+    return bootstrapped
 
 
 def _drain(
@@ -204,6 +222,11 @@ def _process(
                 else f"{produced.doc.path}#{produced.doc.index}"
             )
             existing = graph.nodes.get(key)
+            if existing is None and produced.rendered:
+                existing = _itself(graph, node, kind, produced.doc, namespace, files, repo)
+            if existing is None and produced.rendered and _depth(graph, node) >= MAX_DEPTH:
+                node.problems.append(_too_deep(kind, produced.doc))
+                continue
             child = existing or _node(graph, key, kind, produced.doc, "rendered", namespace)
             if child is None:
                 continue
@@ -212,6 +235,66 @@ def _process(
             _link(node, child, _cluster(spec.destination, node.instance, config))
             if existing is None:
                 yield child.key
+
+
+def _itself(
+    graph: Graph,
+    node: Node,
+    kind: str,
+    doc: YamlDoc,
+    namespace: str | None,
+    files: RepoFiles,
+    repo: RepoIdentity,
+) -> Node | None:
+    """The node a rendered Application really is, when the walk has been here before: an
+    Application that (through its children) renders itself again, by kind, name and namespace; or
+    the real Application behind a bootstrap stand-in, which deploys the stand-in's chart. Without
+    this a cycle of charts rendering each other would be walked forever."""
+    name = metadata(doc.data).get("name")
+    chain = _ancestors(graph, node)
+    for ancestor in chain:
+        if ancestor.kind == kind and ancestor.name == name and (ancestor.namespace or "") == (namespace or ""):
+            return ancestor
+    stand_ins = {n.spec.helm[0].chart_dir: n for n in chain if n.origin == "bootstrap" and n.spec and n.spec.helm}
+    if kind != "Application" or not stand_ins:
+        return None
+    spec = read_application(doc, files, repo)
+    dirs = [h.chart_dir for h in spec.helm] if spec is not None else []
+    stand_in = next((stand_ins[d] for d in dirs if d in stand_ins), None)
+    if stand_in is not None and isinstance(name, str) and name:
+        stand_in.name = name  # it stood in for this Application: call it by the real name
+    return stand_in
+
+
+def _ancestors(graph: Graph, node: Node) -> list[Node]:
+    """`node` and every node that deploys it, directly or not."""
+    seen = {node.key}
+    out = [node]
+    for current in out:
+        for key in current.parents:
+            if key not in seen and key in graph.nodes:
+                seen.add(key)
+                out.append(graph.nodes[key])
+    return out
+
+
+def _depth(graph: Graph, node: Node) -> int:
+    """How many Applications deploy one another down to `node`, along first parents."""
+    depth, seen = 0, {node.key}
+    while parents := [p for p in node.parents if p not in seen and p in graph.nodes]:
+        node = graph.nodes[parents[0]]
+        seen.add(node.key)
+        depth += 1
+    return depth
+
+
+def _too_deep(kind: str, doc: YamlDoc) -> Problem:
+    reason = (
+        f"it is rendered more than {MAX_DEPTH} Applications deep, by charts that render one another under ever "
+        "new names; what it deploys is not followed"
+    )
+    app = str(metadata(doc.data).get("name"))
+    return Problem("AR013", doc.location(("metadata",)), {"kind": kind, "app": app, "others": "", "reason": reason})
 
 
 def _link(parent: Node, child: Node, instance: str) -> None:
