@@ -35,6 +35,31 @@ try:  # the C composer is ~10x faster; fall back to pure Python where libyaml is
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
+
+class _ReanchoringLoader(yaml.SafeLoader):
+    """YAML lets a later node take an anchor again, an alias then meaning the latest (YAML 1.2
+    §3.2.2.2), and Go's yaml (Helm's values, Argo CD's manifests) accepts it; PyYAML refuses with
+    "found duplicate anchor". This composer forgets the earlier node instead."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
+            self.anchors.pop(event.anchor, None)
+        return super().compose_node(parent, index)
+
+
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&([^\s,\[\]{}]+)")
+
+
+def _loader_for(text: str) -> type:
+    """The C composer, unless the text may define an anchor twice (rare: the Python one is slower)."""
+    if "&" in text:
+        anchors = _ANCHOR.findall(text)
+        if len(anchors) != len(set(anchors)):
+            return _ReanchoringLoader
+    return _Loader
+
+
 MAX_NODES = 200_000  # per file, counting alias expansions
 MAX_TEXT_BYTES = 64 << 20  # scalar text per file, counting alias expansions
 _INTERNED = 64  # scalars up to this length are interned
@@ -280,7 +305,7 @@ class TextPositions:
         maps: list[dict[YamlPath, int]] = []
         shift = pack(self.line_offset, 0)
         try:
-            for root in yaml.compose_all(self.text, Loader=_Loader):
+            for root in yaml.compose_all(self.text, Loader=_loader_for(self.text)):
                 found: dict[YamlPath, int] = {}
                 _positions(root, (), found, set())
                 maps.append({k: v + shift for k, v in found.items()} if shift else found)
@@ -313,7 +338,7 @@ def parse_documents(
     found: list[tuple[int, Any]] = []
     walk = _Walk(path, problems, old_bools=old_bools)
     try:
-        for root in yaml.compose_all(text, Loader=_Loader):
+        for root in yaml.compose_all(text, Loader=_loader_for(text)):
             found.append((root.start_mark.line + 1 + line_offset, _data(root, walk)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
