@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from chart_servers import tgz
 
-from conftest import lint_json
+from conftest import application, git_repo, lint_json
 from linter.loaders.argocd.hooks import never_applied
 from linter.loaders.repo import load_repo
 from linter.model import Config
@@ -469,3 +469,42 @@ def test_a_template_scan_kept_in_the_cache_reads_back_as_it_was_and_a_damaged_on
         [[1, [], [3], []]],
     ):
         assert refs_from_json(damaged) is None
+
+
+def test_an_anchor_defined_again_means_the_latest_as_in_go_yaml() -> None:
+    # Helm reads such values files (go-yaml accepts the redefinition); PyYAML's composer refuses
+    # them ("found duplicate anchor"), which made a false LD001 on app-template values.
+    from linter.loaders.yaml import parse_documents
+
+    text = "hosts:\n  - host: &host a.example\n    tls: *host\n  - host: &host b.example\n    tls: *host\n"
+    docs, problems = parse_documents(text, "values.yaml")
+    assert problems == []
+    assert docs[0].data == {
+        "hosts": [{"host": "a.example", "tls": "a.example"}, {"host": "b.example", "tls": "b.example"}]
+    }
+    assert docs[0].location(("hosts", 1, "tls")).line == 5
+    # an alias before any anchor of its name is still an error
+    _, problems = parse_documents("a: *missing\nb: &missing x\nc: &missing y\n", "values.yaml")
+    assert [p.rule for p in problems] == ["LD001"]
+
+
+def test_a_key_a_template_renders_twice_is_ld002_at_the_template_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Helm and Argo CD read rendered manifests with go-yaml, which keeps the last value: the
+    # template renders, and the repeated annotation silently drops the first.
+    template = (
+        "{{- if true }}\n{{- /* a comment line the output does not have */}}\napiVersion: v1\nkind: ConfigMap\n"
+        "metadata:\n  name: web\n  annotations:\n    argocd.argoproj.io/sync-options: ServerSideApply=true\n"
+        "    argocd.argoproj.io/sync-options: Delete=false\n{{- end }}\n"
+    )
+    files = {
+        "argocd/web.yaml": application("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/templates/cm.yaml": template,
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, report = lint_json(root, "--select", "LD", capsys=capsys)
+    found = [(f["rule"], f["file"], f["line"], f["message"]) for f in report["findings"]]
+    message = "key `argocd.argoproj.io/sync-options` appears again (first at line 8); the last one wins"
+    assert found == [("LD002", "apps/web/templates/cm.yaml", 9, message)]

@@ -141,6 +141,45 @@ def test_offline_with_a_warm_cache_gives_identical_findings_and_a_cold_cache_say
     )
 
 
+def test_templates_that_need_a_dependency_that_cannot_be_had_are_left_out_of_the_render(
+    tmp_path: Path, online: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Offline and not cached, `db` is LD010. The wrapper's template that calls db's helper, and the
+    # one that reads a value only db's defaults set, cannot render without it: they are the
+    # dependency's part, not broken templates (no LD004), and the wrapper's own ConfigMap is seen.
+    files = wrapper("https://charts.example.com")
+    files["apps/web/templates/pvc.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata: {a: b}\n"
+    files["apps/web/templates/service.yaml"] = (
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include "db.fullname" . }}\n'
+        "spec:\n  ports: [{port: 80}]\n"
+    )
+    files["apps/web/templates/netpol.yaml"] = (
+        '{{- $db := index .Values "db" }}\n{{- if $db.networkPolicy.enabled }}\napiVersion: v1\nkind: ConfigMap\n'
+        "metadata:\n  name: netpol\n{{- end }}\n"
+    )
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--offline", "--select", "LD", capsys=capsys)
+    assert findings(document) == [("apps/web/Chart.yaml", 5, "LD010")]
+    assert source_objects(root, capsys) == {"web": 1}
+
+
+def test_a_template_calling_a_helper_nobody_defines_is_still_unrenderable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No dependency is missing: the call is the chart's own mistake.
+    files = {
+        "argocd/web.yaml": application("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "apps/web/templates/service.yaml": (
+            'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include "web.fullnam" . }}\n'
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, document = lint_json(root, "--offline", "--select", "LD", capsys=capsys)
+    assert findings(document) == [("apps/web/templates/service.yaml", 4, "LD004")]
+    assert 'no template "web.fullnam"' in document["findings"][0]["message"]
+
+
 def test_a_corrupted_cache_entry_is_fetched_again(
     tmp_path: Path, online: Path, db_repo: object, capsys: pytest.CaptureFixture[str]
 ) -> None:

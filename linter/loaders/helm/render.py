@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ... import __version__
@@ -29,7 +29,7 @@ from .archive import TemplateSources
 from .engine import EngineError, Render, helm_version, render_chart
 from .manifests import as_helm_cuts
 from .package import Packed, Subchart, archive_members
-from .sanitize import ArchiveBomb, Budget, without_schemas
+from .sanitize import ArchiveBomb, Budget, without_members, without_schemas
 
 _ERROR_AT = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+)(?::(?P<col>\d+))?:?\s*(?P<rest>.*)$", re.S)
 # `required`/`fail`: "execution error at (chart/templates/x.yaml:6:11): message"
@@ -87,7 +87,7 @@ def render_release(
     """Render one chart for one release. A chart Helm cannot load is LD005, a failing template LD004."""
     values = _json_safe(merge_all(layer.data for layer in release.values))
     try:
-        result = _cached_render(packed, values, release, cache)
+        result = _render_without_lost_helpers(chart, packed, values, release, cache)
     except EngineError as exc:
         # Helm quotes values in its messages: never a credential's (core/sensitive.py)
         chart_values = release.chart_values.data if release.chart_values is not None else None
@@ -161,6 +161,51 @@ def _cached_render(packed: Packed, values: Any, release: ReleaseInput, cache: Pa
     return result
 
 
+# Helm's words for a call of a named template nobody defines
+_UNDEFINED_TEMPLATE = re.compile(r'no template "(?P<a>[^"]+)" associated with|template "(?P<b>[^"]+)" not defined')
+MAX_LEFT_OUT = 16  # templates of one chart left out for needing a dependency that could not be had
+
+
+def _render_without_lost_helpers(
+    chart: Chart, packed: Packed, values: Any, release: ReleaseInput, cache: ParseStore | None
+) -> Render:
+    """Helm's output. When a dependency could not be had (LD010 says so), a template of the chart
+    that fails only for want of it is left out and the rest renders, so the wrapper's own objects
+    are still seen: one that calls a named template the chart does not define (the dependency's
+    helper, `include "redis.fullname"`), or that reads a value of the dependency's that only its
+    defaults would set (a nil pointer in a template naming it). Any other error is LD004."""
+    left_out: frozenset[str] = frozenset()
+    attempt = packed
+    while True:
+        try:
+            return _cached_render(attempt, values, release, cache)
+        except EngineError as exc:
+            inner = _needs_lost_dependency(chart, packed, str(exc))
+            if exc.loading or inner is None or inner in left_out or len(left_out) >= MAX_LEFT_OUT:
+                raise
+            left_out |= {inner}
+            attempt = Packed.of(without_members(packed.archive, left_out), packed.subcharts, packed.archive_key)
+
+
+def _needs_lost_dependency(chart: Chart, packed: Packed, detail: str) -> str | None:
+    """The path (below the chart's top directory) of the chart's own template that failed for
+    want of a dependency that is not in the archive, if that is why it failed."""
+    lost = {d.scope for d in chart.dependencies} - {s.scope for s in packed.subcharts}
+    failing = _ERROR_AT.match(detail.partition("\n")[0].strip())
+    if not lost or failing is None:
+        return None
+    inner = failing.group("file").partition("/")[2]
+    template = next((t for t in chart.templates if t.path == posix_join(chart.dir, inner)), None)
+    if template is None or not inner.startswith("templates/"):
+        return None
+    if undefined := _UNDEFINED_TEMPLATE.search(detail):
+        name = undefined.group("a") or undefined.group("b")
+        return None if any(f'define "{name}"' in t.source for t in chart.templates) else inner
+    if "nil pointer evaluating" in detail and any(scope in template.source for scope in lost):
+        return inner
+    return None
+
+
 def _render_key(packed: Packed, values: Any, release: ReleaseInput, with_api_versions: bool) -> str:
     inputs = [
         RENDER_FORMAT,
@@ -222,7 +267,7 @@ def _rendered_file(
         return _upstream_file(sources, chart, packed, release, upstream, key, text, subcharts, problems, parse)
     path, from_archive = _repo_path(files, chart, packed, key)
     template = templates.get(path) or _template(files, sources, path, from_archive, key)
-    docs = parse(text, path, problems)
+    docs = parse(text, path, problems, template=template.source)
     return RenderedFile(template, remap(docs, template.source), from_archive, subcharts)
 
 
@@ -259,13 +304,42 @@ class _Parser:
     def __init__(self, cache: ParseStore | None) -> None:
         self.cache = cache
 
-    def __call__(self, text: str, path: str, problems: list[Problem], blame: Location | None = None) -> list[YamlDoc]:
+    def __call__(
+        self, text: str, path: str, problems: list[Problem], blame: Location | None = None, template: str | None = None
+    ) -> list[YamlDoc]:
+        """`template`: the source `text` was rendered from, when it is not the text itself."""
         docs, parse_problems = parse_cached(text, path, self.cache)
         for problem in parse_problems:  # rendered output that is not YAML: blame the template
+            if problem.rule == "LD002":  # Helm and Argo CD keep the last value of a repeated key
+                if blame is None:  # in a template the user cannot edit it is no finding of theirs
+                    problems.append(_at_template_line(problem, text, template))
+                continue
             why = problem.fields.get("reason", "unparsable")
             reason = f"renders invalid YAML ({why})"
             problems.append(Problem("LD004", blame or Location(path, 1, 1), {"reason": reason}))
         return docs
+
+
+def _at_template_line(problem: Problem, text: str, template: str | None) -> Problem:
+    """A duplicate key found in rendered text, moved to the template lines that read the same
+    (literal lines of the template); left where it is when none or several do."""
+    if template is None:
+        return problem
+    rendered, source = text.splitlines(), template.splitlines()
+    line = _template_line(problem.location.line, rendered, source)
+    first_line = problem.fields.get("first_line")
+    first = _template_line(first_line, rendered, source) if isinstance(first_line, int) else None
+    if line is None or first is None:
+        return problem
+    return Problem(problem.rule, replace(problem.location, line=line), {**problem.fields, "first_line": first})
+
+
+def _template_line(line: int, rendered: list[str], source: list[str]) -> int | None:
+    if not 0 < line <= len(rendered):
+        return None
+    wanted = rendered[line - 1].strip()
+    matches = [n for n, text in enumerate(source, 1) if text.strip() == wanted]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _crd_docs(

@@ -108,6 +108,18 @@ def without_schemas(data: bytes) -> bytes:
         return b""
 
 
+def without_members(data: bytes, inner: frozenset[str]) -> bytes:
+    """The archive without the chart's files at `inner` (paths below its top directory, which is
+    named after the chart's folder, not its name: templates a render leaves out)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+            listed = [m for m in tar.getmembers() if m.name.partition("/")[2] not in inner]
+            Budget().open(listed, 0)
+            return _pack([(m, _read(tar, m)) for m in listed])
+    except (tarfile.TarError, OSError, EOFError, ArchiveBomb):
+        return data
+
+
 # a chart's own schema, or that of a subchart directory under its charts/ (Helm's loader)
 _SCHEMA_MEMBER = re.compile(r"[^/]+(?:/charts/[^/]+)*/values\.schema\.json")
 
