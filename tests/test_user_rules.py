@@ -204,3 +204,21 @@ def test_invalid_embedded_object_spec_is_a_one_line_error(tmp_path: Path, capsys
     error = capsys.readouterr().err.strip()
     assert error.startswith("m0sh1-lint: error: ") and "policy/acme.yaml: invalid EmbeddedObject" in error
     assert "\n" not in error
+
+
+def test_a_secret_producer_script_that_is_no_regular_expression_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = (
+        "kind: SecretProducer\nname: acme-init\nmatch: [batch/Job]\nproduces:\n"
+        "  - each: spec.template.spec.containers[*]\n    script: 'acme-init (?P<name>[a-z'\n    name: '{@match.name}'\n"
+    )
+    (tmp_path / ".m0sh1-lint.yaml").write_text("ruleDirs: [policy]\n", encoding="utf-8")
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "acme.yaml").write_text(spec, encoding="utf-8")
+    from linter.cli import main
+
+    assert main(["lint", "--root", str(tmp_path), str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("m0sh1-lint: error: ") and "policy/acme.yaml: invalid SecretProducer: script: " in error
+    assert "\n" not in error

@@ -11,6 +11,7 @@ with the closest valid name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,11 @@ def _spec(path: Path, data: dict[str, Any]) -> Mapping[str, Any]:
     error = first_error(schema(SPEC_SCHEMAS[data["kind"]]), data)
     if error:
         raise LintError(f"{path}: invalid {data['kind']}: {error}")
+    for entry in data.get("produces", ()) if data["kind"] == "SecretProducer" else ():
+        try:
+            re.compile(entry.get("script") or "")
+        except re.error as exc:
+            raise LintError(f"{path}: invalid SecretProducer: script: {exc}") from None
     return data
 
 

@@ -19,6 +19,7 @@ from ..model.objpath import condition_holds, expand_path, kind_matches, value_at
 REFLECTOR = "reflector.v1.k8s.emberstack.com/"
 REPLICATOR = "replicator.v1.mittwald.de/"
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
+MAX_SCRIPT_CHARS = 64 * 1024  # of a command line searched with `script` (a repository is untrusted)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     per Ingress `tls` entry), or the object once per key of the map `eachKey` names, with the
     key as `@key` and as `@dnsKey` (underscores made dashes, as Secret names need). With
     `command`, only the `each` containers whose command line holds that word, with its flags
-    as `@flags`."""
+    as `@flags`; with `script`, each match of that expression in the command line, with its
+    named groups as `@match`."""
     if spec.get("eachKey"):
         found = value_at(data, spec["eachKey"])
         keys = [str(k) for k in found] if isinstance(found, dict) else []
@@ -85,6 +87,13 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     items = [get_path(data, path) for path in expand_path(data, spec["each"])]
     if spec.get("command"):
         return [{**item, "@flags": _flags(words)} for item in items if spec["command"] in (words := _words(item))]
+    if spec.get("script"):
+        pattern = re.compile(spec["script"])
+        return [
+            {**item, "@match": {k: v for k, v in found.groupdict().items() if v}}
+            for item in items
+            for found in pattern.finditer(" ".join(_words(item))[:MAX_SCRIPT_CHARS])
+        ]
     return items
 
 
