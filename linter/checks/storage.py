@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ..core.suggest import close_matches
 from ..inventory import Inventory
-from ..model import Fix, Location, Viewer, Violation, YamlPath, format_path
+from ..model import Fix, Location, Viewer, Violation, YamlPath, format_path, get_path
 from ..model.values import read_covers
 from ..views import Views
 from ..views.claims import CLAIM_SITES, NO_CLASS, Claim, ClaimSite, claims
@@ -61,6 +61,8 @@ def _state(views: Views, name: str, viewer: Viewer) -> str:
         return "defined"
     if name in views.inventory.storage_classes.undeployed:
         return "disabled-only"
+    if name in views.static_volume_classes:
+        return "static-volumes"  # claims bind to the PersistentVolumes of that class
     if views.unrendered.storage_class(name) is not None:
         return "maybe-unrendered"  # a chart that could not be had may make it (LD010 says so)
     if views.inventory.distribution_storage_class(name) is not None:
@@ -190,7 +192,9 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
         if not inventory.release_may_keep(rendering, related):
             continue
         release = views.release(rendering)
-        for vpath, value, layer in release.leaves():
+        leaves = list(release.leaves())
+        static = _values_volume_classes(release.merged, leaves)
+        for vpath, value, layer in leaves:
             if not isinstance(value, str) or value in NO_CLASS:
                 continue
             if vpath and vpath[0] in rendering.rendered_subcharts:
@@ -199,7 +203,7 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
                 continue
             if _consumed(vpath, rendering.used_values):
                 continue
-            if _state(views, value, rendering.viewer) not in ("undefined", "disabled-only"):
+            if value in static or _state(views, value, rendering.viewer) not in ("undefined", "disabled-only"):
                 continue
             fields = {**_common_fields(inventory, value), "key": format_path(vpath), "chart": rendering.chart_dir}
             undeployed = value in inventory.storage_classes.undeployed
@@ -214,6 +218,16 @@ def check_values(views: Views, params: ValuesParams) -> Iterator[Violation]:
                 fix,
                 related=related,
             )
+
+
+def _values_volume_classes(merged: Any, leaves: Sequence[tuple[YamlPath, Any, Any]]) -> frozenset[str]:
+    """The classes of PersistentVolume manifests written out in values (a chart's raw-resources
+    values, as bjw-s app-template's `rawResources`): static volumes, which need no StorageClass."""
+    return frozenset(
+        str(value)
+        for vpath, value, _ in leaves
+        if vpath[-2:] == ("spec", "storageClassName") and get_path(merged, (*vpath[:-2], "kind")) == "PersistentVolume"
+    )
 
 
 # --- SC003: `| default "X"` fallbacks in templates ------------------------------------------

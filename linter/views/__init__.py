@@ -91,6 +91,15 @@ class Views:
         return tuple(claims(self.inventory))
 
     @cached_property
+    def static_volume_classes(self) -> frozenset[str]:
+        """The classes deployed PersistentVolumes carry. A claim of such a class binds to one of
+        them with no StorageClass object of that name (static provisioning, the Kubernetes docs'
+        `storageClassName: manual`); the PV's own class needs none either."""
+        return frozenset(
+            c.class_name for c in self.claims if c.site.kinds == ("PersistentVolume",) and c.class_name is not None
+        )
+
+    @cached_property
     def workloads(self) -> tuple[Workload, ...]:
         out: list[Workload] = []
         for kind in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"):
