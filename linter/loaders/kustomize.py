@@ -4,6 +4,8 @@
 A directory with a kustomization deploys only what its `resources` list (recursively, with
 `components`) plus what its generators make; any other manifest beside it is NOT deployed. The
 Application's own `kustomize` options (name prefix/suffix, namespace, components) apply outermost.
+`commonLabels` and `labels` are added where kustomize adds them, selectors included: a
+StatefulSet without `spec.selector` gets one from commonLabels.
 Without a kustomization, Argo CD applies every `*.yaml`, `*.yml` and `*.json` file (recursing when
 asked), filtered by `include`/`exclude` globs matched against the path relative to the source path
 (`*` crosses `/`, `{a,b}` alternatives); `*.jsonnet` files are reported, not evaluated. No
@@ -13,6 +15,7 @@ unsupported fields once instead of guessing.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +145,27 @@ def build_directory(files: RepoFiles, source: DirectorySource) -> Build:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """What `commonLabels` and `labels` add, by reach: to metadata only, to pod templates too, or
+    to selectors as well (commonLabels, `labels` with includeSelectors)."""
+
+    metadata: tuple[tuple[str, str], ...] = ()
+    templates: tuple[tuple[str, str], ...] = ()
+    selectors: tuple[tuple[str, str], ...] = ()
+
+    def under(self, outer: Labels) -> Labels:
+        """These labels with an outer kustomization's applied after them (its values win)."""
+        return Labels(
+            tuple({**dict(self.metadata), **dict(outer.metadata)}.items()),
+            tuple({**dict(self.templates), **dict(outer.templates)}.items()),
+            tuple({**dict(self.selectors), **dict(outer.selectors)}.items()),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.metadata or self.templates or self.selectors)
+
+
+@dataclass(frozen=True)
 class _Transform:
     namespace: str | None = None
     prefix: str = ""
@@ -150,9 +174,10 @@ class _Transform:
     # namespace, this one's first (kustomize ≥ 5.8, helmRootNamespace)
     helm_namespace: str | None = None
     root: bool = True  # the Application's kustomization, whose namespace the Application may set
+    labels: Labels = field(default_factory=Labels)
 
     def inside(self, kustomization: dict[str, Any]) -> _Transform:
-        """Outer kustomizations apply after inner ones: the outer namespace wins."""
+        """Outer kustomizations apply after inner ones: the outer namespace and labels win."""
         own = _str(kustomization.get("namespace"))
         return _Transform(
             self.namespace or own,
@@ -160,7 +185,87 @@ class _Transform:
             (_str(kustomization.get("nameSuffix")) or "") + self.suffix,
             (self.namespace or own) if self.root else (own or self.helm_namespace),
             root=False,
+            labels=_own_labels(kustomization).under(self.labels),
         )
+
+
+def _own_labels(kustomization: dict[str, Any]) -> Labels:
+    metadata: dict[str, str] = {}
+    templates: dict[str, str] = {}
+    selectors: dict[str, str] = {}
+    common = _label_map(kustomization.get("commonLabels"))
+    for reach in (metadata, templates, selectors):
+        reach.update(common)
+    for entry in as_list(kustomization.get("labels")):
+        entry = as_dict(entry)
+        pairs = _label_map(entry.get("pairs"))
+        metadata.update(pairs)
+        if entry.get("includeSelectors") is True:
+            templates.update(pairs)
+            selectors.update(pairs)
+        elif entry.get("includeTemplates") is True:
+            templates.update(pairs)
+    return Labels(tuple(metadata.items()), tuple(templates.items()), tuple(selectors.items()))
+
+
+def _label_map(value: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_dict(value).items() if v is not None}
+
+
+# kustomize's commonLabels field specs (api/konfig/builtinpluginconsts/commonlabels.go): where a
+# pod template's labels are, and which selectors it creates when missing (True) or only updates
+_POD_TEMPLATES = {
+    "Deployment": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+_SELECTORS: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
+    "Deployment": ((("spec", "selector", "matchLabels"), True),),
+    "ReplicaSet": ((("spec", "selector", "matchLabels"), True),),
+    "DaemonSet": ((("spec", "selector", "matchLabels"), True),),
+    "StatefulSet": ((("spec", "selector", "matchLabels"), True),),
+    "Service": ((("spec", "selector"), True),),
+    "ReplicationController": ((("spec", "selector"), True),),
+    "Job": ((("spec", "selector", "matchLabels"), False),),
+    "CronJob": ((("spec", "jobTemplate", "spec", "selector", "matchLabels"), False),),
+    "PodDisruptionBudget": ((("spec", "selector", "matchLabels"), False),),
+    "NetworkPolicy": ((("spec", "podSelector", "matchLabels"), False),),
+}
+
+
+def labelled(doc: YamlDoc, labels: Labels) -> YamlDoc:
+    """The document with a kustomization's labels added as kustomize adds them (positions stay:
+    a created field points at its nearest written parent)."""
+    data = doc.data
+    if not labels or not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+        return doc
+    data = copy.deepcopy(data)
+    kind = data["kind"]
+    _merge(data, ("metadata", "labels"), labels.metadata, create=True)
+    template = _POD_TEMPLATES.get(kind)
+    if template is not None:
+        _merge(data, (*template, "metadata", "labels"), labels.templates, create=True)
+    for path, create in _SELECTORS.get(kind, ()):
+        _merge(data, path, labels.selectors, create=create)
+    return YamlDoc(doc.path, doc.index, data, doc.source)
+
+
+def _merge(data: dict[str, Any], path: tuple[str, ...], pairs: tuple[tuple[str, str], ...], create: bool) -> None:
+    if not pairs:
+        return
+    node = data
+    for key in path:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            if not create or child is not None:
+                return
+            child = node[key] = {}
+        node = child
+    node.update(pairs)
 
 
 def _str(value: Any) -> str | None:
@@ -337,7 +442,10 @@ def _resource(
     if rel and files.exists(rel):
         build.selected += 1
         for item in files.yaml(rel, kustomize=True):
-            build.included.append(Included(item, transform.namespace, transform.prefix, transform.suffix, kfile))
+            labelled_item = labelled(item, transform.labels)
+            build.included.append(
+                Included(labelled_item, transform.namespace, transform.prefix, transform.suffix, kfile)
+            )
         return
     inner = kustomization_file(files, rel) if rel else None
     if inner is not None:
