@@ -508,3 +508,22 @@ def test_a_key_a_template_renders_twice_is_ld002_at_the_template_line(
     found = [(f["rule"], f["file"], f["line"], f["message"]) for f in report["findings"]]
     message = "key `argocd.argoproj.io/sync-options` appears again (first at line 8); the last one wins"
     assert found == [("LD002", "apps/web/templates/cm.yaml", 9, message)]
+
+
+def test_a_namespace_the_repositorys_terraform_creates_is_no_missing_namespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = application("certs", "apps/certs", namespace="cert-manager").replace(
+        "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n", ""
+    )
+    files = {
+        "argocd/certs.yaml": app,
+        "apps/certs/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: issuer\ndata: {a: b}\n",
+    }
+    root = git_repo(tmp_path / "without", files)
+    _, report = lint_json(root, "--select", "AR011", capsys=capsys)
+    assert [(f["rule"], f["file"]) for f in report["findings"]] == [("AR011", "argocd/certs.yaml")]
+    terraform = 'resource "kubernetes_namespace_v1" "cert_manager" {\n  metadata {\n    name = "cert-manager"\n  }\n}\n'
+    root = git_repo(tmp_path / "with", {**files, "bootstrap/namespaces.tf": terraform})
+    _, report = lint_json(root, "--select", "AR011", capsys=capsys)
+    assert report["findings"] == []

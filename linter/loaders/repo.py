@@ -47,7 +47,7 @@ from .kustomize import Included, kustomization_file
 from .nodes import load_nodes
 from .produced import Produced, Release
 from .suppressions import from_annotations
-from .terraform import terraform_secrets
+from .terraform import terraform_namespaces, terraform_secrets
 from .yaml import parse_documents
 
 NOT_OBJECTS = {"Kustomization", "Component"}
@@ -103,7 +103,7 @@ def load_repo(
         if key in synced:
             problems += graph.nodes[key].problems + deployer.problems.get(key, [])
     problems += graph.problems + assembled.problems
-    problems += _graph_problems(graph, config, resources, deployer, assembled.deployments)
+    problems += _graph_problems(graph, config, resources, deployer, assembled.deployments, terraform_namespaces(files))
     try:
         nodes, node_problems = load_nodes(files, config)
     except (AttributeError, TypeError, KeyError, ValueError) as exc:  # an inventory field of an unexpected shape
@@ -470,13 +470,18 @@ def _why_not_deployed(files: RepoFiles, doc: YamlDoc, kustomizations: set[str]) 
 
 
 def _graph_problems(
-    graph: Graph, config: Config, resources: list[Resource], deployer: Deployer, deployments: list[_Deployment]
+    graph: Graph,
+    config: Config,
+    resources: list[Resource],
+    deployer: Deployer,
+    deployments: list[_Deployment],
+    bootstrapped_namespaces: frozenset[str],
 ) -> list[Problem]:
     problems: list[Problem] = []
     problems += _deployed_twice(deployments)
     problems += _skipped_applications(graph, deployer)
     problems += _undefined_projects(graph, resources)
-    problems += _missing_namespaces(graph, config, resources)
+    problems += _missing_namespaces(graph, config, resources, bootstrapped_namespaces)
     problems += _duplicate_names(graph, config)
     return problems
 
@@ -560,9 +565,12 @@ def _undefined_projects(graph: Graph, resources: list[Resource]) -> Iterator[Pro
         )
 
 
-def _missing_namespaces(graph: Graph, config: Config, resources: list[Resource]) -> Iterator[Problem]:
+def _missing_namespaces(
+    graph: Graph, config: Config, resources: list[Resource], bootstrapped: frozenset[str]
+) -> Iterator[Problem]:
     """AR011: objects go to a destination namespace that nothing creates. A Namespace file no
-    Application deploys counts (for every cluster): it is applied by hand, like the roots."""
+    Application deploys counts (for every cluster): it is applied by hand, like the roots; so does
+    a namespace the repository's Terraform creates (`bootstrapped`)."""
     created: dict[str, set[str]] = defaultdict(set)  # cluster → namespaces
     by_hand: set[str] = set()
     for resource in resources:
@@ -575,7 +583,7 @@ def _missing_namespaces(graph: Graph, config: Config, resources: list[Resource])
         spec = node.spec
         if spec is not None and node.enabled and spec.create_namespace and spec.destination.namespace:
             created[cluster_of(node, config)].add(spec.destination.namespace)
-    known = BUILTIN_NAMESPACES | set(config.argocd.namespaces) | set(config.cluster_namespaces) | by_hand
+    known = BUILTIN_NAMESPACES | set(config.argocd.namespaces) | set(config.cluster_namespaces) | by_hand | bootstrapped
     needs: dict[str, set[str]] = defaultdict(set)  # app key → namespaces its objects land in by default
     for resource in resources:
         if resource.deployed and resource.id.namespace and resource.app:

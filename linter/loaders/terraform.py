@@ -1,6 +1,6 @@
-"""Secrets a repository's own Terraform (or OpenTofu) makes: `kubernetes_secret` /
-`kubernetes_secret_v1` resources of the hashicorp/kubernetes provider in its `*.tf` and
-`*.tofu` files.
+"""Secrets and namespaces a repository's own Terraform (or OpenTofu) makes: `kubernetes_secret` /
+`kubernetes_secret_v1` and `kubernetes_namespace` / `kubernetes_namespace_v1` resources of the
+hashicorp/kubernetes provider in its `*.tf` and `*.tofu` files.
 
 Homelab and platform repos often bootstrap the Secrets Argo CD's apps read (an auth key, a
 cloud token) with Terraform beside the manifests; those Secrets exist, they are just not made
@@ -48,7 +48,25 @@ T = TypeVar("T")
 
 
 def terraform_secrets(files: RepoFiles) -> list[DeclaredSecret]:
-    modules: dict[str, list[tuple[str, str]]] = {}  # directory → its files with Kubernetes resources
+    out: list[DeclaredSecret] = []
+    for module in _modules(files).values():
+        namespaces = {ref: name for _, text in module for ref, name in _understood(_named, text)}
+        for rel, text in module:
+            out.extend(_understood(_secrets_in, rel, text, namespaces))
+    return out
+
+
+def terraform_namespaces(files: RepoFiles) -> frozenset[str]:
+    """The literal names of the `kubernetes_namespace` / `kubernetes_namespace_v1` resources: the
+    namespaces a bootstrap creates before Argo CD syncs into them (AR011)."""
+    return frozenset(
+        name for module in _modules(files).values() for _, text in module for _, name in _understood(_named, text)
+    )
+
+
+def _modules(files: RepoFiles) -> dict[str, list[tuple[str, str]]]:
+    """Directory → its Terraform files that mention Kubernetes resources, with their text."""
+    modules: dict[str, list[tuple[str, str]]] = {}
     for rel in files.under(""):
         if not rel.endswith(SUFFIXES):
             continue
@@ -56,12 +74,7 @@ def terraform_secrets(files: RepoFiles) -> list[DeclaredSecret]:
         if text is None or len(text) > MAX_TF_BYTES or "kubernetes_" not in text:
             continue
         modules.setdefault(rel.rpartition("/")[0], []).append((rel, text))
-    out: list[DeclaredSecret] = []
-    for module in modules.values():
-        namespaces = {ref: name for _, text in module for ref, name in _understood(_named, text)}
-        for rel, text in module:
-            out.extend(_understood(_secrets_in, rel, text, namespaces))
-    return out
+    return modules
 
 
 def _understood(scan: Callable[..., Iterator[T]], *args: object) -> list[T]:
