@@ -29,6 +29,9 @@ as they are)  --cmd "CMD" (linter command; default: m0sh1-lint next to sys.execu
 --mode offline|mirror (which triage entries apply; see below)
 --repos FILE / --triage FILE (default: the files beside this script).
 
+A repo with `modes: [offline]` in repos.yaml is left out of mirror runs (the chart mirror does
+not cover its charts yet).
+
 Modes: the corpus is run two ways, and a triage entry with `mode: offline` or `mode: mirror` is
 only used (and only reported stale) in runs of that mode; an entry without `mode` counts in both.
 `offline` (the default): --extra-args="--offline" with an empty chart cache, so every remote
@@ -280,6 +283,7 @@ class Repo:
     commit: str
     layout: str
     args: tuple[str, ...] = ()
+    modes: tuple[str, ...] = MODES  # the runs it is part of (a repo the chart mirror does not cover: offline)
 
     @property
     def url(self) -> str:
@@ -348,7 +352,7 @@ def load_repos(path: Path) -> list[Repo]:
         missing = [k for k in ("name", "repo", "commit", "layout") if not isinstance(raw.get(k), str) or not raw[k]]
         if missing:
             raise SetupError(f"{where}: missing {', '.join(missing)}")
-        unknown = set(raw) - {"name", "repo", "commit", "layout", "args"}
+        unknown = set(raw) - {"name", "repo", "commit", "layout", "args", "modes"}
         if unknown:
             raise SetupError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         if not re.fullmatch(r"[0-9a-f]{40}", raw["commit"]):
@@ -360,8 +364,11 @@ def load_repos(path: Path) -> list[Repo]:
         args = raw.get("args") or []
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise SetupError(f"{where}: args must be a list of strings")
+        modes = raw.get("modes") or list(MODES)
+        if not isinstance(modes, list) or not modes or not all(m in MODES for m in modes):
+            raise SetupError(f"{where}: modes must be a list of {', '.join(MODES)}")
         seen.add(raw["name"])
-        repos.append(Repo(raw["name"], raw["repo"], raw["commit"], raw["layout"], tuple(args)))
+        repos.append(Repo(raw["name"], raw["repo"], raw["commit"], raw["layout"], tuple(args), tuple(modes)))
     return repos
 
 
@@ -828,7 +835,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         unknown = [n for n in opts.repo if n not in {r.name for r in repos}]
         if unknown:
             raise SetupError(f"unknown repo(s): {', '.join(unknown)} (known: {', '.join(r.name for r in repos)})")
-        selected = [r for r in repos if not opts.repo or r.name in opts.repo]
+        selected = [r for r in repos if (not opts.repo or r.name in opts.repo) and opts.mode in r.modes]
         workdir = opts.workdir.expanduser().resolve()
         project = HERE.parent.parent
         if workdir == project or project in workdir.parents:
