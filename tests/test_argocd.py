@@ -243,6 +243,31 @@ def test_a_rendered_application_that_renders_itself_is_one_node(
     assert apps["root"]["file"] == "bootstrap/root.yaml"
 
 
+def test_an_application_of_the_same_name_in_another_cluster_is_another_application(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hub's `root` deploys to the spoke cluster a chart whose Application is `root` too: an
+    # object of the spoke's Argo CD, not the hub's `root` again.
+    hub = app("root", "charts/spoke", "argocd").replace(
+        "server: https://kubernetes.default.svc", "server: https://spoke.example.com:6443"
+    )
+    root = repo(
+        tmp_path,
+        {
+            "bootstrap/root.yaml": hub,
+            "charts/spoke/Chart.yaml": "apiVersion: v2\nname: spoke\nversion: 1.0.0\n",
+            "charts/spoke/templates/root.yaml": _rendered_app("root", "apps/web", "web"),
+            "apps/web/cm.yaml": cm("web"),
+        },
+    )
+    assert main(["inventory", "apps", "--root", str(root), "--format", "json", str(root)]) == 0
+    listed = json.loads(capsys.readouterr().out)["applications"]
+    assert sorted((a["name"], a["file"], a["enabled"]) for a in listed) == [
+        ("root", "bootstrap/root.yaml", True),
+        ("root", "charts/spoke/templates/root.yaml", True),
+    ]
+
+
 def test_charts_rendering_ever_new_applications_stop_at_a_depth(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -223,7 +223,8 @@ def _process(
             )
             existing = graph.nodes.get(key)
             if existing is None and produced.rendered:
-                existing = _itself(graph, node, kind, produced.doc, namespace, files, repo)
+                where = _cluster(spec.destination, node.instance, config)
+                existing = _itself(graph, node, kind, produced.doc, (where, namespace), files, repo)
             if existing is None and produced.rendered and _depth(graph, node) >= MAX_DEPTH:
                 node.problems.append(_too_deep(kind, produced.doc))
                 continue
@@ -242,18 +243,21 @@ def _itself(
     node: Node,
     kind: str,
     doc: YamlDoc,
-    namespace: str | None,
+    lands: tuple[str, str | None],
     files: RepoFiles,
     repo: RepoIdentity,
 ) -> Node | None:
     """The node a rendered Application really is, when the walk has been here before: an
-    Application that (through its children) renders itself again, by kind, name and namespace; or
-    the real Application behind a bootstrap stand-in, which deploys the stand-in's chart. Without
-    this a cycle of charts rendering each other would be walked forever."""
+    Application that (through its children) renders itself again, by kind, name and where it
+    lands (cluster, namespace); or the real Application behind a bootstrap stand-in, which deploys
+    the stand-in's chart. Without this a cycle of charts rendering each other would be walked
+    forever."""
     name = metadata(doc.data).get("name")
+    cluster, namespace = lands
     chain = _ancestors(graph, node)
     for ancestor in chain:
-        if ancestor.kind == kind and ancestor.name == name and (ancestor.namespace or "") == (namespace or ""):
+        same_place = ancestor.instance == cluster and (ancestor.namespace or "") == (namespace or "")
+        if ancestor.kind == kind and ancestor.name == name and same_place:
             return ancestor
     stand_ins = {n.spec.helm[0].chart_dir: n for n in chain if n.origin == "bootstrap" and n.spec and n.spec.helm}
     if kind != "Application" or not stand_ins:
