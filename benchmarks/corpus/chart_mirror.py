@@ -109,32 +109,34 @@ def _add(url: str, names: str, github: str, path: str = "charts/{name}") -> None
         SOURCES[(url.rstrip("/"), name)] = Source(github, path.format(name=name))
 
 
-_add("https://argoproj.github.io/argo-helm", "argo-cd argocd-apps argocd-image-updater", "argoproj/argo-helm")
 _add(
-    "https://prometheus-community.github.io/helm-charts",
-    "kube-prometheus-stack kube-state-metrics prometheus-node-exporter prometheus-windows-exporter prometheus "
-    "alertmanager prometheus-pushgateway",
-    "prometheus-community/helm-charts",
+    "https://argoproj.github.io/argo-helm",
+    "argo-cd argocd-apps argocd-image-updater argo-events argo-workflows",
+    "argoproj/argo-helm",
 )
+for _url in ("https://prometheus-community.github.io/helm-charts", "oci://ghcr.io/prometheus-community/charts"):
+    _add(
+        _url,
+        "kube-prometheus-stack kube-state-metrics prometheus-node-exporter prometheus-windows-exporter prometheus "
+        "alertmanager prometheus-pushgateway prometheus-blackbox-exporter prometheus-operator-crds",
+        "prometheus-community/helm-charts",
+    )
 _add(
     "https://grafana.github.io/helm-charts",
     "grafana loki-stack loki promtail tempo fluent-bit grafana-agent grafana-agent-operator rollout-operator "
     "loki-canary enterprise-logs",
     "grafana/helm-charts",
 )
+_add("https://grafana.github.io/helm-charts", "alloy", "grafana/alloy", "operations/helm/charts/{name}")
 # grafana handed some charts to a community-run repository with its own URL
-_add(
-    "https://grafana-community.github.io/helm-charts",
-    "grafana loki tempo promtail grafana-mcp",
-    "grafana-community/helm-charts",
-)
+for _url in ("https://grafana-community.github.io/helm-charts", "oci://ghcr.io/grafana-community/helm-charts"):
+    _add(_url, "grafana loki tempo promtail grafana-mcp", "grafana-community/helm-charts")
 _add("https://charts.jetstack.io", "cert-manager", "cert-manager/cert-manager", "deploy/charts/{name}")
-_add(
-    "https://charts.external-secrets.io",
-    "external-secrets",
-    "external-secrets/external-secrets",
-    "deploy/charts/{name}",
-)
+for _url in ("https://charts.jetstack.io", "oci://quay.io/jetstack/charts"):
+    _add(_url, "trust-manager", "cert-manager/trust-manager", "deploy/charts/{name}")
+_add("https://charts.jetstack.io", "version-checker", "jetstack/version-checker", "deploy/charts/{name}")
+for _url in ("https://charts.external-secrets.io", "oci://ghcr.io/external-secrets/charts"):
+    _add(_url, "external-secrets", "external-secrets/external-secrets", "deploy/charts/{name}")
 _add(
     "oci://ghcr.io/external-secrets/charts",
     "bitwarden-sdk-server",
@@ -146,22 +148,24 @@ _add("https://kubernetes-sigs.github.io/external-dns", "external-dns", "kubernet
 _add("https://charts.longhorn.io", "longhorn", "longhorn/longhorn", "chart")
 _add("https://kubernetes.github.io/ingress-nginx", "ingress-nginx", "kubernetes/ingress-nginx")
 _add("https://charts.dexidp.io", "dex", "dexidp/helm-charts")
-_add(
-    "https://falcosecurity.github.io/charts",
-    "falco falcosidekick k8s-metacollector falco-talon event-generator",
-    "falcosecurity/charts",
-)
-_add("https://cloudnative-pg.github.io/charts", "cloudnative-pg cluster plugin-barman-cloud", "cloudnative-pg/charts")
+for _url in ("https://falcosecurity.github.io/charts", "oci://ghcr.io/falcosecurity/charts"):
+    _add(_url, "falco falcosidekick k8s-metacollector falco-talon event-generator", "falcosecurity/charts")
+for _url in ("https://cloudnative-pg.github.io/charts", "oci://ghcr.io/cloudnative-pg/charts"):
+    _add(_url, "cloudnative-pg cluster plugin-barman-cloud", "cloudnative-pg/charts")
 _add("https://cloudnative-pg.github.io/grafana-dashboards", "cluster", "cloudnative-pg/grafana-dashboards")
 # bjw-s-labs is the renamed bjw-s; both URLs still appear in the corpus
-for _url in ("https://bjw-s-labs.github.io/helm-charts", "https://bjw-s.github.io/helm-charts"):
+for _url in (
+    "https://bjw-s-labs.github.io/helm-charts",
+    "https://bjw-s.github.io/helm-charts",
+    "oci://ghcr.io/bjw-s-labs/helm",
+):
     _add(_url, "app-template", "bjw-s-labs/helm-charts", "charts/other/{name}")
     _add(_url, "common", "bjw-s-labs/helm-charts", "charts/library/{name}")
 for _url in ("https://charts.bitnami.com/bitnami", "oci://registry-1.docker.io/bitnamicharts"):
     _add(
         _url,
         "common redis postgresql valkey mariadb mysql memcached minio clickhouse zookeeper kafka elasticsearch "
-        "mongodb rabbitmq etcd cassandra keydb",
+        "mongodb rabbitmq etcd cassandra keydb external-dns kubernetes-event-exporter thanos",
         "bitnami/charts",
         "bitnami/{name}",
     )
@@ -173,27 +177,28 @@ _add(
     "open-telemetry/opentelemetry-helm-charts",
 )
 _add("https://docs.renovatebot.com/helm-charts", "renovate", "renovatebot/helm-charts")
-_add("https://piraeus.io/helm-charts", "snapshot-controller", "piraeusdatastore/helm-charts")
+for _url in ("https://piraeus.io/helm-charts", "oci://ghcr.io/piraeusdatastore/helm-charts"):
+    _add(_url, "snapshot-controller", "piraeusdatastore/helm-charts")
 _add("https://coroot.github.io/helm-charts", "coroot coroot-ce node-agent clickhouse-operator", "coroot/helm-charts")
 _add("https://coroot.github.io/helm-charts", "coroot-operator", "coroot/helm-charts", "charts/operator")
 for _url in ("https://bitnami-labs.github.io/sealed-secrets", "https://bitnami.github.io/sealed-secrets"):
     _add(_url, "sealed-secrets", "bitnami-labs/sealed-secrets", "helm/{name}")
 _add("https://traefik.github.io/charts", "traefik", "traefik/traefik-helm-chart", "traefik")
-_add("https://kyverno.github.io/kyverno", "kyverno", "kyverno/kyverno")
+for _url in ("https://kyverno.github.io/kyverno", "oci://ghcr.io/kyverno/charts"):
+    _add(_url, "kyverno kyverno-policies", "kyverno/kyverno")
+for _url in ("https://kyverno.github.io/policy-reporter", "oci://ghcr.io/kyverno/charts"):
+    _add(_url, "policy-reporter", "kyverno/policy-reporter")
 _add("https://vmware-tanzu.github.io/helm-charts", "velero", "vmware-tanzu/helm-charts")
 _add("https://kubernetes-sigs.github.io/descheduler", "descheduler", "kubernetes-sigs/descheduler")
 _add("https://kubernetes-sigs.github.io/metrics-server", "metrics-server", "kubernetes-sigs/metrics-server")
-_add("https://kubernetes-sigs.github.io/headlamp", "headlamp", "kubernetes-sigs/headlamp")
-_add(
-    "https://kubernetes-sigs.github.io/node-feature-discovery/charts",
-    "node-feature-discovery",
-    "kubernetes-sigs/node-feature-discovery",
-    "deployment/helm/{name}",
-)
+# home-operations/charts-mirror republishes upstream charts as they are
+for _url in ("https://kubernetes-sigs.github.io/headlamp", "oci://ghcr.io/home-operations/charts-mirror"):
+    _add(_url, "headlamp", "kubernetes-sigs/headlamp")
+for _url in ("https://kubernetes-sigs.github.io/node-feature-discovery/charts", "oci://registry.k8s.io/nfd/charts"):
+    _add(_url, "node-feature-discovery", "kubernetes-sigs/node-feature-discovery", "deployment/helm/{name}")
 _add("https://kedacore.github.io/charts", "keda", "kedacore/charts", "keda")
-_add(
-    "https://stakater.github.io/stakater-charts", "reloader", "stakater/Reloader", "deployments/kubernetes/chart/{name}"
-)
+for _url in ("https://stakater.github.io/stakater-charts", "oci://ghcr.io/stakater/charts"):
+    _add(_url, "reloader", "stakater/Reloader", "deployments/kubernetes/chart/{name}")
 _add("https://charts.rook.io/release", "rook-ceph rook-ceph-cluster", "rook/rook", "deploy/charts/{name}")
 _add("oci://ghcr.io/locmai", "glance secret-generator", "locmai/charts")
 _add("https://locmai.github.io/charts", "cilium-monitor excalidraw jaeger elementweb", "locmai/charts")
@@ -203,12 +208,20 @@ _add("https://1password.github.io/connect-helm-charts", "connect", "1Password/co
 _add("https://open-policy-agent.github.io/gatekeeper/charts", "gatekeeper", "open-policy-agent/gatekeeper")
 _add("https://charts.goauthentik.io", "authentik authentik-remote-cluster", "goauthentik/helm")
 for _url in ("https://victoriametrics.github.io/helm-charts", "oci://ghcr.io/victoriametrics/helm-charts"):
-    _add(_url, "victoria-logs-single victoria-metrics-common", "VictoriaMetrics/helm-charts")
-_add("https://opencost.github.io/opencost-helm-chart", "opencost", "opencost/opencost-helm-chart")
-_add("http://jameswynn.github.io/helm-charts", "homepage", "jameswynn/helm-charts")
+    _add(
+        _url,
+        "victoria-logs-single victoria-metrics-common victoria-metrics-agent victoria-metrics-single "
+        "victoria-metrics-k8s-stack victoria-metrics-operator victoria-metrics-operator-crds",
+        "VictoriaMetrics/helm-charts",
+    )
+for _url in ("https://opencost.github.io/opencost-helm-chart", "oci://ghcr.io/opencost/charts"):
+    _add(_url, "opencost", "opencost/opencost-helm-chart")
+for _url in ("http://jameswynn.github.io/helm-charts", "https://jameswynn.github.io/helm-charts"):
+    _add(_url, "homepage", "jameswynn/helm-charts")
 _add("https://zapier.github.io/kubechecks", "kubechecks", "zapier/kubechecks")
 _add("oci://ghcr.io/sergelogvinov/charts", "proxmox-csi-plugin", "sergelogvinov/proxmox-csi-plugin")
-_add("https://aquasecurity.github.io/helm-charts", "trivy-operator", "aquasecurity/trivy-operator", "deploy/helm")
+for _url in ("https://aquasecurity.github.io/helm-charts", "oci://ghcr.io/aquasecurity/helm-charts"):
+    _add(_url, "trivy-operator", "aquasecurity/trivy-operator", "deploy/helm")
 _add("https://helm.vector.dev", "vector", "vectordotdev/helm-charts")
 _add(
     "https://strimzi.io/charts",
@@ -238,7 +251,8 @@ _add(
 )
 _add("https://keephq.github.io/helm-charts", "keep", "keephq/helm-charts")
 _add("https://backube.github.io/helm-charts", "volsync", "backube/volsync", "helm/{name}")
-_add("https://kubereboot.github.io/charts", "kured", "kubereboot/charts")
+for _url in ("https://kubereboot.github.io/charts", "oci://ghcr.io/kubereboot/charts"):
+    _add(_url, "kured", "kubereboot/charts")
 _add("https://woodpecker-ci.org", "woodpecker", "woodpecker-ci/helm")
 _add("http://zotregistry.dev/helm-charts", "zot", "project-zot/helm-charts")
 _add("https://immich-app.github.io/immich-charts", "immich", "immich-app/immich-charts")
@@ -259,6 +273,69 @@ _add("https://robusta-charts.storage.googleapis.com", "holmes", "robusta-dev/hol
 _add("https://matrix-org.github.io/dendrite", "dendrite", "matrix-org/dendrite", "helm/{name}")
 _add("https://charts.min.io", "minio", "minio/minio", "helm/{name}")
 _add("https://datahub-local.github.io/garage-helm", "garage", "datahub-local/garage-helm", "{name}")
+for _url in ("https://fluent.github.io/helm-charts", "oci://ghcr.io/fluent/helm-charts"):
+    _add(_url, "fluent-bit fluentd fluent-operator", "fluent/helm-charts")
+for _url in ("https://oauth2-proxy.github.io/manifests", "oci://ghcr.io/oauth2-proxy/charts"):
+    _add(_url, "oauth2-proxy", "oauth2-proxy/manifests", "helm/{name}")
+_add(
+    "oci://ghcr.io/k8s-at-our-homes/helm-charts",
+    "adguard csi-addons cyberchef dawarich gatus generic-device-plugin home-assistant immich mealie "
+    "plugin-barman-cloud",
+    "k8s-at-our-homes/helm-charts",
+)
+_add("https://twin.github.io/helm-charts", "gatus", "TwiN/helm-charts")
+_add(
+    "https://ceph.github.io/ceph-csi-operator",
+    "ceph-csi-operator ceph-csi-drivers",
+    "ceph/ceph-csi-operator",
+    "deploy/charts/{name}",
+)
+_add("https://nextcloud.github.io/helm", "nextcloud", "nextcloud/helm")
+for _url in ("https://charts.deliveryhero.io", "oci://ghcr.io/deliveryhero/helm-charts"):
+    _add(_url, "node-problem-detector", "deliveryhero/helm-charts", "stable/{name}")
+_add("https://coredns.github.io/helm", "coredns", "coredns/helm")
+_add("https://smallstep.github.io/helm-charts", "step-certificates step-issuer", "smallstep/helm-charts", "{name}")
+_add("oci://docker.io/envoyproxy", "gateway-helm gateway-addons-helm gateway-crds-helm", "envoyproxy/gateway")
+_add("https://guerzon.github.io/vaultwarden", "vaultwarden", "guerzon/vaultwarden")
+_add("oci://ghcr.io/mkilchhofer/unifi-chart", "unifi", "mkilchhofer/unifi-chart")
+_add(
+    "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner",
+    "nfs-subdir-external-provisioner",
+    "kubernetes-sigs/nfs-subdir-external-provisioner",
+)
+_add("https://metallb.github.io/metallb", "metallb", "metallb/metallb")
+_add("https://valkey.io/valkey-helm", "valkey", "valkey-io/valkey-helm", "{name}")
+_add("https://openbao.github.io/openbao-helm", "openbao", "openbao/openbao-helm")
+_add("https://charts.fairwinds.com/stable", "vpa", "FairwindsOps/charts", "stable/{name}")
+_add("https://helm.mittwald.de", "kubernetes-replicator", "mittwald/kubernetes-replicator", "deploy/helm-chart/{name}")
+_add("https://helm.goharbor.io", "harbor", "goharbor/harbor-helm", ".")
+_add("https://sablierapp.github.io/helm-charts", "sablier", "sablierapp/helm-charts")
+_add("https://zekker6.github.io/helm-charts", "changedetection-io", "zekker6/helm-charts", "charts/apps/{name}")
+_add("https://zekker6.github.io/helm-charts", "common", "zekker6/helm-charts", "charts/library/{name}")
+_add(
+    "https://fjogeleit.github.io/trivy-operator-polr-adapter",
+    "trivy-operator-polr-adapter",
+    "fjogeleit/trivy-operator-polr-adapter",
+)
+_add("https://repos.emqx.io/charts", "emqx-operator", "emqx/emqx-operator", "deploy/charts/{name}")
+_add("https://anza-labs.github.io/charts", "pocket-id", "anza-labs/charts")
+_add("https://gomods.github.io/athens-charts", "athens-proxy", "gomods/athens-charts")
+_add("https://ealenn.github.io/charts", "echo-server", "Ealenn/charts")
+_add("https://flatcar.github.io/nebraska", "nebraska", "flatcar/nebraska")
+_add(
+    "https://jmcgrath207.github.io/k8s-ephemeral-storage-metrics/chart",
+    "k8s-ephemeral-storage-metrics",
+    "jmcgrath207/k8s-ephemeral-storage-metrics",
+    "chart",
+)
+_add("https://charts.lwolf.org", "kube-cleanup-operator", "lwolf/kube-cleanup-operator", "deploy/helm/{name}")
+_add("oci://ghcr.io/dragonflydb/dragonfly-operator/helm", "dragonfly-operator", "dragonflydb/dragonfly-operator")
+_add("oci://ghcr.io/siderolabs/charts", "talos-cloud-controller-manager", "siderolabs/talos-cloud-controller-manager")
+_add("oci://ghcr.io/promhippie/charts", "github-exporter", "promhippie/charts", "stable/{name}")
+_add("oci://ghcr.io/bakito/helm-charts", "sealed-secrets-web", "bakito/sealed-secrets-web", "chart")
+_add("oci://gsoci.azurecr.io/charts/giantswarm", "silence-operator", "giantswarm/silence-operator", "helm/{name}")
+_add("oci://ghcr.io/home-operations/charts", "tuppr", "home-operations/tuppr")
+_add("oci://ghcr.io/florisfeddema/charts", "extended-ceph-exporter", "FlorisFeddema/extended-ceph-exporter")
 # the retired Helm stable/incubator repositories, still named by old charts' dependencies
 for _url in ("https://charts.helm.sh/stable", "https://kubernetes-charts.storage.googleapis.com"):
     _add(_url, "mariadb", "helm/charts", "stable/{name}")
@@ -274,15 +351,28 @@ TAGGED = frozenset(
         "strimzi/strimzi-kafka-operator",
         "NVIDIA/gpu-operator",
         "external-secrets/bitwarden-sdk-server",
+        "cert-manager/trust-manager",
+        "envoyproxy/gateway",
+        "ceph/ceph-csi-operator",
+        "bakito/sealed-secrets-web",
     }
 )
 # node-feature-discovery's release sets only the chart version; appVersion is right at the tag
 KEEPS_APP_VERSION = frozenset({"kubernetes-sigs/node-feature-discovery"})
+# TAGGED repositories whose release tooling writes values.yaml from values.tmpl.yaml (envsubst):
+# the variables it sets, `{tag}` being the release tag
+VALUES_TEMPLATES: dict[str, dict[str, str]] = {
+    "envoyproxy/gateway": {
+        "GatewayImage": "docker.io/envoyproxy/gateway:{tag}",
+        "GatewayImagePullPolicy": "IfNotPresent",
+    },
+}
 
 # (repository URL, chart name) -> (GitHub repository, archive name at its HEAD): packaged charts
 # committed as they were published (cilium/charts has no chart sources, only the .tgz files)
 PREBUILT: dict[tuple[str, str], tuple[str, str]] = {
     ("https://helm.cilium.io", "cilium"): ("cilium/charts", "{name}-{version}.tgz"),
+    ("oci://quay.io/cilium/charts", "cilium"): ("cilium/charts", "{name}-{version}.tgz"),
 }
 
 
@@ -448,7 +538,7 @@ class Snapshot:
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
         archive = self.git("archive", commit, path)
-        depth = len(path.strip("/").split("/"))
+        depth = len(Path(path).parts)  # 0 for a chart at the repository root (".")
         subprocess.run(["tar", "-x", "-C", str(dest), f"--strip-components={depth}"], input=archive, check=True)
         notes: list[str] = []
         for link in sorted(p for p in dest.rglob("*") if p.is_symlink()):
@@ -684,7 +774,7 @@ def fill_template(dest: Path, version: str) -> None:
 
 def set_tag_version(dest: Path, github: str, chart_version: str, tag: str) -> None:
     """What the release tooling of a TAGGED repository does: version (and appVersion) from the
-    tag, and the tag into the placeholders of the chart's files."""
+    tag, the tag into the placeholders of the chart's files, values.yaml from its template."""
     chart_yaml = dest / "Chart.yaml"
     set_field(chart_yaml, "version", chart_version, every=True)
     if github not in KEEPS_APP_VERSION:
@@ -697,6 +787,13 @@ def set_tag_version(dest: Path, github: str, chart_version: str, tag: str) -> No
             for placeholder in TAG_PLACEHOLDERS:
                 text = text.replace(placeholder, tag)
             file.write_text(text)
+    template = dest / "values.tmpl.yaml"
+    if github in VALUES_TEMPLATES and template.exists():
+        text = template.read_text()
+        for variable, value in VALUES_TEMPLATES[github].items():
+            text = text.replace(f"${{{variable}}}", value.format(tag=tag))
+        (dest / "values.yaml").write_text(text)
+        template.unlink()
 
 
 def set_field(chart_yaml: Path, key: str, value: str, every: bool = False) -> None:
