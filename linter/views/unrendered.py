@@ -11,7 +11,8 @@ and how to get it. The evidence is narrow, so that a typo still shows:
   value that merely names a class to use (`persistence.storageClass: fast`);
 - a Secret in the release's namespace or the destination's (where objects without a namespace
   land): named after the release, the chart or
-  `fullnameOverride` (`<release>-redis`), as charts name what they create."""
+  `fullnameOverride` (`<release>-redis`), as charts name what they create; or made by a manifest
+  its values write out whole (an ExternalSecret under `extraDeploy`)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Unrendered:
     named_classes: frozenset[str]  # StorageClasses its values name (fullnameOverride, storageClass[].name)
     prefixes: tuple[str, ...]  # what the names of its objects start with
     storage: bool  # it looks like a chart that makes StorageClasses
+    named_secrets: frozenset[str] = frozenset()  # Secrets of manifests written out in its values
 
     @property
     def classes(self) -> frozenset[str]:
@@ -45,7 +47,7 @@ class Unrendered:
         return self.named_classes | {self.chart, self.release_name}
 
     def may_name(self, name: str) -> bool:
-        return any(name == prefix or name.startswith(f"{prefix}-") for prefix in self.prefixes)
+        return name in self.named_secrets or any(name == p or name.startswith(f"{p}-") for p in self.prefixes)
 
 
 class UnrenderedCharts:
@@ -108,6 +110,7 @@ def _hint(
 ) -> Unrendered:
     """`under`: the key the chart's values sit under (a dependency's share of its parent's)."""
     named: set[str] = set()
+    secrets: set[str] = set()
     prefixes = [release, chart]
     class_keys = False
     for layer in layers:
@@ -116,6 +119,7 @@ def _hint(
             data = data.get(key) if isinstance(data, Mapping) else None
         if not isinstance(data, Mapping):
             continue
+        secrets.update(_manifest_secrets(data))
         override = data.get("fullnameOverride")
         if isinstance(override, str) and override:
             named.add(override)
@@ -126,7 +130,38 @@ def _hint(
             if in_class and path[-1] == "name" and isinstance(value, str):
                 named.add(value)
     storage = bool(_STORAGE_CHART.search(chart)) or class_keys
-    return Unrendered(chart, release, namespaces, app, frozenset(named), tuple(dict.fromkeys(prefixes)), storage)
+    return Unrendered(
+        chart, release, namespaces, app, frozenset(named), tuple(dict.fromkeys(prefixes)), storage, frozenset(secrets)
+    )
+
+
+# where a manifest of these kinds names the Secret it makes (the first path present)
+_SECRET_MAKERS = {
+    "Secret": (("metadata", "name"),),
+    "SealedSecret": (("spec", "template", "metadata", "name"), ("metadata", "name")),
+    "ExternalSecret": (("spec", "target", "name"), ("metadata", "name")),
+}
+
+
+def _manifest_secrets(node: Any, depth: int = 0) -> Iterator[str]:
+    """The Secrets of the manifests written out in a values tree (`extraDeploy`, `extraObjects`,
+    raw resources): a chart renders them as they are, so it may well make those Secrets."""
+    if depth > 32:
+        return
+    if isinstance(node, Mapping):
+        paths = _SECRET_MAKERS.get(str(node.get("kind"))) if isinstance(node.get("metadata"), Mapping) else None
+        for path in paths or ():
+            value: Any = node
+            for key in path:
+                value = value.get(key) if isinstance(value, Mapping) else None
+            if isinstance(value, str) and value:
+                yield value
+                break
+        for child in node.values():
+            yield from _manifest_secrets(child, depth + 1)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _manifest_secrets(item, depth + 1)
 
 
 def _leaves(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
