@@ -77,7 +77,7 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     key as `@key` and as `@dnsKey` (underscores made dashes, as Secret names need). With
     `command`, only the `each` containers whose command line holds that word, with its flags
     as `@flags`; with `script`, each match of that expression in the command line, with its
-    named groups as `@match`."""
+    named groups as `@match`. `itemWhen` keeps only the `each` items its conditions hold for."""
     if spec.get("eachKey"):
         found = value_at(data, spec["eachKey"])
         keys = [str(k) for k in found] if isinstance(found, dict) else []
@@ -85,6 +85,8 @@ def _items(spec: Mapping[str, Any], data: Any) -> list[Any]:
     if not spec.get("each"):
         return [data]
     items = [get_path(data, path) for path in expand_path(data, spec["each"])]
+    if spec.get("itemWhen"):
+        items = [item for item in items if condition_holds(item, spec["itemWhen"])]
     if spec.get("command"):
         return [{**item, "@flags": _flags(words)} for item in items if spec["command"] in (words := _words(item))]
     if spec.get("script"):
