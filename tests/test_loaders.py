@@ -318,7 +318,7 @@ def test_infinities_stay_floats_for_the_number_parser() -> None:
 
 def test_terraform_kubernetes_secrets_with_literal_names_are_declared(tmp_path: Path) -> None:
     from linter.loaders.files import RepoFiles
-    from linter.loaders.terraform import terraform_secrets
+    from linter.loaders.terraform import scan_terraform
 
     main_tf = (
         'resource "kubernetes_secret" "a" {\n  metadata {\n    name = "alpha"\n    namespace = "ops"\n'
@@ -331,7 +331,9 @@ def test_terraform_kubernetes_secrets_with_literal_names_are_declared(tmp_path: 
     )
     nested = 'resource "kubernetes_secret" "deep" {\n  metadata {\n    name = "' + '${"' * 5000 + "\n}\n"
     root = write(tmp_path, {"infra/main.tf": main_tf, "infra/other.tf": 'variable "x" {}\n', "infra/deep.tf": nested})
-    found = [(s.namespace, s.name, s.location.line if s.location else 0) for s in terraform_secrets(RepoFiles(root))]
+    found = [
+        (s.namespace, s.name, s.location.line if s.location else 0) for s in scan_terraform(RepoFiles(root)).secrets
+    ]
     assert found == [("ops", "alpha", 1), ("default", "beta", 12)]
 
 
@@ -339,7 +341,7 @@ def test_terraform_secret_namespace_may_name_a_namespace_resource_of_its_module(
     """OpenTofu's `*.tofu` files count; `namespace = kubernetes_namespace_v1.x.metadata[0].name`
     is that resource's literal name when the module (directory) defines it, else unknowable."""
     from linter.loaders.files import RepoFiles
-    from linter.loaders.terraform import terraform_secrets
+    from linter.loaders.terraform import scan_terraform
 
     def secret(label: str, namespace: str) -> str:
         metadata = f'  metadata {{\n    name = "{label}"\n    {namespace}\n  }}\n'
@@ -353,7 +355,7 @@ def test_terraform_secret_namespace_may_name_a_namespace_resource_of_its_module(
         + secret("from-a-variable", "namespace = var.namespace"),
         "tofu/other/config.tf": secret("elsewhere", "namespace = kubernetes_namespace_v1.csi.metadata[0].name"),
     }
-    found = [(s.namespace, s.name) for s in terraform_secrets(RepoFiles(write(tmp_path, files)))]
+    found = [(s.namespace, s.name) for s in scan_terraform(RepoFiles(write(tmp_path, files))).secrets]
     assert sorted(found) == [("csi-proxmox", "csi-config"), ("csi-proxmox", "old-style")]
 
 

@@ -47,7 +47,7 @@ from .kustomize import Included, kustomization_file
 from .nodes import load_nodes
 from .produced import Produced, Release
 from .suppressions import from_annotations
-from .terraform import terraform_namespaces, terraform_secrets
+from .terraform import scan_terraform
 from .yaml import parse_documents
 
 NOT_OBJECTS = {"Kustomization", "Component"}
@@ -103,7 +103,8 @@ def load_repo(
         if key in synced:
             problems += graph.nodes[key].problems + deployer.problems.get(key, [])
     problems += graph.problems + assembled.problems
-    problems += _graph_problems(graph, config, resources, deployer, assembled.deployments, terraform_namespaces(files))
+    terraform = scan_terraform(files)
+    problems += _graph_problems(graph, config, resources, deployer, assembled.deployments, terraform.namespaces)
     try:
         nodes, node_problems = load_nodes(files, config)
     except (AttributeError, TypeError, KeyError, ValueError) as exc:  # an inventory field of an unexpected shape
@@ -123,7 +124,7 @@ def load_repo(
         suppressions=tuple(_suppressions(files, resources)),
         applicationsets=tuple(assembled.applicationsets),
         unrendered=tuple(c for key, c in deployer.unrendered if key in graph.nodes and graph.nodes[key].enabled),
-        declared_secrets=tuple(terraform_secrets(files)),
+        declared_secrets=terraform.secrets,
     )
 
 

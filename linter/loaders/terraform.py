@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 from ..model import DeclaredSecret, Location
@@ -47,21 +48,26 @@ SUFFIXES = (".tf", ".tofu")
 T = TypeVar("T")
 
 
-def terraform_secrets(files: RepoFiles) -> list[DeclaredSecret]:
-    out: list[DeclaredSecret] = []
+@dataclass(frozen=True)
+class TerraformBootstrap:
+    """What the repository's Terraform makes before Argo CD syncs: its literal Secrets, and the
+    literal names of its `kubernetes_namespace` / `kubernetes_namespace_v1` resources (the
+    namespaces AR011 counts as existing)."""
+
+    secrets: tuple[DeclaredSecret, ...]
+    namespaces: frozenset[str]
+
+
+def scan_terraform(files: RepoFiles) -> TerraformBootstrap:
+    """One scan of the Terraform files for both."""
+    secrets: list[DeclaredSecret] = []
+    all_namespaces: set[str] = set()
     for module in _modules(files).values():
         namespaces = {ref: name for _, text in module for ref, name in _understood(_named, text)}
+        all_namespaces.update(namespaces.values())
         for rel, text in module:
-            out.extend(_understood(_secrets_in, rel, text, namespaces))
-    return out
-
-
-def terraform_namespaces(files: RepoFiles) -> frozenset[str]:
-    """The literal names of the `kubernetes_namespace` / `kubernetes_namespace_v1` resources: the
-    namespaces a bootstrap creates before Argo CD syncs into them (AR011)."""
-    return frozenset(
-        name for module in _modules(files).values() for _, text in module for _, name in _understood(_named, text)
-    )
+            secrets.extend(_understood(_secrets_in, rel, text, namespaces))
+    return TerraformBootstrap(tuple(secrets), frozenset(all_namespaces))
 
 
 def _modules(files: RepoFiles) -> dict[str, list[tuple[str, str]]]:

@@ -225,6 +225,9 @@ def _process(
             if existing is None and produced.rendered:
                 where = _cluster(spec.destination, node.instance, config)
                 existing = _itself(graph, node, kind, produced.doc, (where, namespace), files, repo)
+                real_name = metadata(produced.doc.data).get("name")
+                if existing is not None and existing.origin == "bootstrap" and isinstance(real_name, str) and real_name:
+                    existing.name = real_name  # it stood in for this Application: call it by the real name
             if existing is None and produced.rendered and _depth(graph, node) >= MAX_DEPTH:
                 node.problems.append(_too_deep(kind, produced.doc))
                 continue
@@ -264,10 +267,7 @@ def _itself(
         return None
     spec = read_application(doc, files, repo)
     dirs = [h.chart_dir for h in spec.helm] if spec is not None else []
-    stand_in = next((stand_ins[d] for d in dirs if d in stand_ins), None)
-    if stand_in is not None and isinstance(name, str) and name:
-        stand_in.name = name  # it stood in for this Application: call it by the real name
-    return stand_in
+    return next((stand_ins[d] for d in dirs if d in stand_ins), None)
 
 
 def _ancestors(graph: Graph, node: Node) -> list[Node]:
