@@ -27,6 +27,7 @@ from .describe import Issue, field_path, issues, issues_as_json, issues_from_jso
 from .validators import (
     DEFAULT_KUBERNETES_VERSION,
     custom_schemas,
+    kubernetes_schema,
     kubernetes_validator,
     schema_version,
     schemas_version,
@@ -101,19 +102,22 @@ def _kubernetes_issues(views: Views) -> Validated:
         return ()
     out = []
     for subject in _resource_subjects(views):
-        validator = kubernetes_validator(version, subject.rid.api_version, subject.rid.kind)
-        if validator is None:
+        if kubernetes_schema(version, subject.rid.api_version, subject.rid.kind) is None:
             continue  # no schema for this kind (a custom resource): see unvalidated_kinds()
         key = _kept_key(f"kubernetes-{version}", subject)
         # redacted before it is kept: no Secret's value goes into the cache either
-        found = views.kept(key, functools.partial(_validated, validator, subject), issues_as_json, issues_from_json)
+        validate = functools.partial(_validated, version, subject)
+        found = views.kept(key, validate, issues_as_json, issues_from_json)
         if found:
             label = f"the Kubernetes {version} schema of {subject.rid.api_version} {subject.rid.kind}"
             out.append((subject, label, tuple(found)))
     return tuple(out)
 
 
-def _validated(validator: Any, subject: Subject) -> list[Issue]:
+def _validated(version: str, subject: Subject) -> list[Issue]:
+    """Validated against its Kubernetes schema; the validator is built only here, on a miss of
+    the kept results (building one inlines thousands of `$ref`s)."""
+    validator = kubernetes_validator(version, subject.rid.api_version, subject.rid.kind)
     return _redacted(subject, issues(validator, subject.data))
 
 
@@ -200,7 +204,7 @@ def unvalidated_kinds(views: Views) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for resource in (r for group in views.inventory.by_kind.values() for r in group):
         key = (resource.id.api_version, resource.id.kind)
-        if key in custom or (version is not None and kubernetes_validator(version, *key) is not None):
+        if key in custom or (version is not None and kubernetes_schema(version, *key) is not None):
             continue
         counts[f"{resource.id.api_version} {resource.id.kind}"] += 1
     return dict(sorted(counts.items()))

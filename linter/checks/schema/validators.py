@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -142,8 +142,9 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,99}")
 
 
 @lru_cache(maxsize=1024)
-def kubernetes_validator(version: str, api_version: str, kind: str) -> Any | None:
-    """The validator for one apiVersion/kind in one Kubernetes version; None without a schema."""
+def kubernetes_schema(version: str, api_version: str, kind: str) -> dict[str, Any] | None:
+    """The schema of one apiVersion/kind in one Kubernetes version (its `$ref`s not inlined);
+    None without one. Cheap: whether a kind is validated is known without building a validator."""
     root = _kubernetes_schema_root()
     if root is None or not _SAFE_NAME.fullmatch(kind) or not _SAFE_NAME.fullmatch(api_version):
         return None  # a kind like `../../x` must not become a path, nor a 300-character one a crash
@@ -154,12 +155,20 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Any | Non
             return None
     except OSError:
         return None
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     group, _, gv_version = api_version.rpartition("/")
     gvks = schema.get("x-kubernetes-group-version-kind") or []
     if not any(g.get("group", "") == group and g.get("version") == gv_version and g.get("kind") == kind for g in gvks):
         return None  # e.g. apps.example.com/v1 Deployment would map to the file of apps/v1 Deployment
-    return _validator(schema, _kubernetes_registry(version))
+    return schema
+
+
+@lru_cache(maxsize=1024)
+def kubernetes_validator(version: str, api_version: str, kind: str) -> Any | None:
+    """The validator for one apiVersion/kind in one Kubernetes version; None without a schema.
+    Built only when an object is validated: a warm run finds its results kept (views.kept)."""
+    schema = kubernetes_schema(version, api_version, kind)
+    return None if schema is None else _validator(schema, _kubernetes_registry(version))
 
 
 @dataclass(frozen=True)
@@ -167,7 +176,13 @@ class CustomSchema:
     api_version: str
     kind: str
     file: str  # repo-relative name, e.g. schemas/crds/postgresql.cnpg.io_v1_Cluster.json
-    validator: Any
+    contents: dict[str, Any]
+    registry: Registry  # every bundled schema: the shared definitions its `$ref`s point to
+
+    @cached_property
+    def validator(self) -> Any:
+        """Built the first time an object of this kind is validated (most repos use few kinds)."""
+        return _validator(self.contents, self.registry)
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +204,6 @@ def custom_schemas() -> Mapping[tuple[str, str], CustomSchema]:
             continue
         group, version, kind = parts
         out[(f"{group}/{version}", kind)] = CustomSchema(
-            f"{group}/{version}", kind, f"schemas/crds/{name}", _validator(contents, registry)
+            f"{group}/{version}", kind, f"schemas/crds/{name}", contents, registry
         )
     return MappingProxyType(out)
