@@ -225,6 +225,8 @@ def lint_command(
     )
     report = _lint(prepared, options, verbose)
     findings = list(report.findings)
+    if not quiet:
+        _note_nothing_deployed(report)
     if show_diff or apply_fix:
         edits = _fix_rounds(prepared, options, findings)
         if show_diff:
@@ -453,6 +455,14 @@ def _lint(prepared: _Run, options: Options, verbose: int) -> Report:
     if verbose:
         _explain(report)
     return report
+
+
+def _note_nothing_deployed(report: Report) -> None:
+    from .report.apps_table import nothing_deployed
+
+    note = nothing_deployed(report.model)
+    if note is not None:
+        click.echo(printable(note), err=True)
 
 
 def _explain(report: Report) -> None:

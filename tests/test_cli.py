@@ -179,6 +179,28 @@ def test_verbose_reports_charts_that_could_not_be_had(tmp_path: Path, capsys: py
     assert "charts: 1 could not be had (LD010), so their objects are missing and only their values are checked" in err
 
 
+def test_a_repository_without_applications_says_nothing_was_rendered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([str(EXAMPLE)])
+    assert "no Argo CD Application" not in capsys.readouterr().err
+    chart = tmp_path / "charts/app"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 1.0.0\n")
+    (chart / "templates/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n")
+    (tmp_path / ".m0sh1-lint.yaml").write_text("{}\n")
+    assert main(["--offline", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "No problems found." in captured.out
+    assert captured.err == (
+        "m0sh1-lint: no Argo CD Application or ApplicationSet was found, so only committed manifests were "
+        "checked and no chart was rendered (1 chart that nothing deploys); if a chart makes your Applications, "
+        "its dependencies must be in the chart cache (`m0sh1-lint charts pull`)\n"
+    )
+    assert main(["-q", "--offline", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--format", "json", str(EXAMPLE)])
     first = capsys.readouterr().out
