@@ -47,6 +47,12 @@ def test_inventory_secrets_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inventory", "secrets", "--no-color", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "harbor-valkey" in out and "not deployed" in out and "\x1b[" not in out
+    # a Secret referenced twice: one place per line of the cell, not an escaped "\n"
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if " harbor-admin " in line)
+    assert lines[first].split()[-2:] == ["apps/user/harbor/templates/bootstrap-job.yaml:27", "ok"]
+    assert lines[first + 1].split() == ["apps/user/harbor/values.yaml:43"]
+    assert "\\n" not in out
 
 
 @pytest.mark.parametrize(

@@ -76,17 +76,20 @@ def render_text(table_rows: list[Row], stream: IO[str], color: bool | None) -> N
         keys = "(any)" if row.keys is None else ", ".join(row.keys) or "-"
         style = "green" if row.status == "ok" else "yellow" if row.status in ("unused", "not deployed") else "red"
         cells = (
-            row.namespace,
-            row.name,
-            "\n".join(row.producers) or "-",
-            keys,
-            "\n".join(row.referenced_by) or "-",
+            printable(row.namespace),
+            printable(row.name),
+            _lines(row.producers),
+            printable(keys),
+            _lines(row.referenced_by),
             row.status,
         )
-        table.add_row(
-            *(Text(printable(cell)) for cell in cells), style=None if color is False else style
-        )  # Text: names are not markup
+        table.add_row(*(Text(cell) for cell in cells), style=None if color is False else style)  # Text: not markup
     console.print(table)
+
+
+def _lines(items: tuple[str, ...]) -> str:
+    """One item per line of the cell; each made printable first, so the breaks stay real."""
+    return "\n".join(printable(item) for item in items) or "-"
 
 
 def render_json(table_rows: list[Row]) -> str:
