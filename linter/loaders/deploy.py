@@ -83,7 +83,7 @@ class Deployer:
                 listed = ", ".join(f"`{f}`" for f in build.jsonnet[:3]) + (
                     " and more" if len(build.jsonnet) > 3 else ""
                 )
-                reason = f"its directory source evaluates Jsonnet ({listed}), which the linter does not"
+                reason = f"its directory source is Jsonnet ({listed}), which the linter does not evaluate"
                 location = spec.doc.location((*where, "path"))
                 problems.append(Problem("AR013", location, {"kind": "Application", "app": spec.name, "reason": reason}))
         wheres = [info.where for info in spec.sources if info.type == "helm"]
