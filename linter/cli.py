@@ -52,7 +52,11 @@ class DefaultGroup(click.Group):
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="m0sh1-lint")
 def cli() -> None:
-    """Lint a GitOps repository (Argo CD, Helm wrapper charts, SealedSecrets, CNPG) before merge."""
+    """Lint a GitOps repository (Argo CD, Helm wrapper charts, SealedSecrets, CNPG) before merge.
+
+    `m0sh1-lint [OPTIONS] [PATHS]...` is short for `m0sh1-lint lint`; `m0sh1-lint lint --help`
+    lists its options.
+    """
 
 
 def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -101,7 +105,11 @@ def _relative(path: Path, root: Path) -> str:
 
 @cli.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option(
+    "--root",
+    type=click.Path(),
+    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
+)
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 @click.option(
     "--format",
@@ -225,8 +233,6 @@ def lint_command(
     )
     report = _lint(prepared, options, verbose)
     findings = list(report.findings)
-    if not quiet:
-        _note_nothing_deployed(report)
     if show_diff or apply_fix:
         edits = _fix_rounds(prepared, options, findings)
         if show_diff:
@@ -266,6 +272,8 @@ def lint_command(
         _print_text(findings, no_color, quiet, fixed_since_baseline, None if concise else prepared.root)
     else:
         click.echo(outputs.render(chosen), nl=False)
+    if not quiet:
+        _note_nothing_deployed(report)
     failing = any(f.severity.rank >= threshold for f in findings if f.suppressed is None)
     raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
 
@@ -511,7 +519,11 @@ def inventory_group() -> None:
 
 @inventory_group.command("secrets")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option(
+    "--root",
+    type=click.Path(),
+    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
+)
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 @click.option("--namespace", help="Only this namespace.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -541,7 +553,11 @@ def inventory_secrets(
 
 @inventory_group.command("apps")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option(
+    "--root",
+    type=click.Path(),
+    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
+)
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--offline", is_flag=True, help="Never fetch charts: use what the chart cache has.")
@@ -575,7 +591,11 @@ def charts_group() -> None:
 
 @charts_group.command("pull")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option(
+    "--root",
+    type=click.Path(),
+    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
+)
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | None) -> None:
     """Fetch every chart the repository needs into the chart cache (what a CI job caches), and
@@ -596,7 +616,11 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
 
 @charts_group.command("list")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--root", type=click.Path(), help="Repository root (default: the git top level of the first path).")
+@click.option(
+    "--root",
+    type=click.Path(),
+    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
+)
 @click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
 def charts_list(paths: tuple[str, ...], root: str | None, config_path: str | None) -> None:
     """Print the charts the repository asks for (source and version as written), one per line,
@@ -747,6 +771,11 @@ def templates_command() -> None:
 GC_THRESHOLDS = (50_000, 50, 100)
 
 
+def _command_of(error: click.UsageError) -> str:
+    """The (sub)command whose options were misused, e.g. `m0sh1-lint lint`: its --help lists them."""
+    return error.ctx.command_path if error.ctx is not None else "m0sh1-lint"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: returns the exit code instead of raising, so tests can call it directly."""
     gc.set_threshold(*GC_THRESHOLDS)
@@ -757,7 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         return EXIT_ERROR
     except click.ClickException as exc:  # one line, like every other error
-        usage = " (m0sh1-lint --help for usage)" if isinstance(exc, click.UsageError) else ""
+        usage = f" ({_command_of(exc)} --help for usage)" if isinstance(exc, click.UsageError) else ""
         click.echo(f"m0sh1-lint: error: {printable(exc.format_message())}{usage}", err=True)
         return EXIT_ERROR
     except LintError as exc:

@@ -96,6 +96,12 @@ def test_paths_restrict_reporting_not_inventory(capsys: pytest.CaptureFixture[st
         (["--select", "storage-class-unknwn"], "(did you mean `storage-class-unknown`?)"),
         (["no/such/path"], "path `no/such/path` does not exist"),
         (["--config", "missing.yaml", "."], "--config `missing.yaml` does not exist"),
+        # the hint names the command whose --help lists the misused option
+        (
+            ["--format", "yaml", "."],
+            "'yaml' is not one of 'text', 'json', 'sarif', 'github', 'markdown'. (m0sh1-lint lint --help for usage)",
+        ),
+        (["inventory", "secrets", "--format", "sarif", "."], "(m0sh1-lint inventory secrets --help for usage)"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
