@@ -71,10 +71,27 @@ def test_generated_rule_docs_are_fresh() -> None:
     assert sorted(p.name for p in docs.glob("*.md")) == sorted([f"{r.id}.md" for r in RULES] + ["README.md"])
 
 
-def test_readme_lists_every_rule_family() -> None:
+def test_readme_lists_every_rule_family_with_its_id_range() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for family in sorted({r.family for r in RULES}):
-        assert f"| {family} " in readme, f"README rule-family table misses {family}"
+        ids = sorted(r.id for r in RULES if r.family == family)
+        row = re.search(rf"^\| {family} \|.*\| (\S+) \|$", readme, re.MULTILINE)
+        assert row is not None, f"README rule-family table misses {family}"
+        assert row.group(1) == f"{ids[0]}–{ids[-1]}", f"README: the {family} row should end `{ids[0]}–{ids[-1]}`"
+
+
+def test_readme_quick_start_output_is_what_the_example_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The abridged output in the README: every line it shows (`  ...` stands for what it
+    leaves out) is a line of the real run, in the same order."""
+    from linter.cli import main
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Output of (1), abridged", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    assert main(["--no-color", str(ROOT / "examples" / "homelab")]) == 1
+    actual = iter(capsys.readouterr().out.splitlines())
+    for line in block.splitlines():
+        if line != "  ...":
+            assert line in actual, f"README quick start shows a line the example does not print: {line!r}"
 
 
 def test_check_names_are_unique_in_the_registry() -> None:
