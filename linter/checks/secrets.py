@@ -17,6 +17,7 @@ from ..model.shapes import annotations_of, as_dict
 from ..views import SecretRef, Views
 from .base import AnyCheck, Check, NoParams
 from .wording import keys as key_list
+from .wording import plural
 
 SCOPE_PREFIX = "sealedsecrets.bitnami.com/"
 CLUSTER_WIDE, NAMESPACE_WIDE = SCOPE_PREFIX + "cluster-wide", SCOPE_PREFIX + "namespace-wide"
@@ -84,7 +85,7 @@ def _missing(views: Views, ref: SecretRef, *same_line: SecretRef) -> Violation:
             else f"Deploy `{source.doc.path}` from an enabled Application"
         )
     elif elsewhere:
-        fields["why"] = f"exists only in namespace {key_list(elsewhere)}"
+        fields["why"] = f"exists only in {plural('namespace', len(elsewhere))} {key_list(elsewhere)}"
         fields["fix"] = (
             f"Seal a copy for namespace `{ref.namespace}` (a strict-scope SealedSecret cannot be moved), "
             "or mirror it there"
@@ -96,8 +97,10 @@ def _missing(views: Views, ref: SecretRef, *same_line: SecretRef) -> Violation:
             "where an enabled Application deploys it, or list it under cluster.secrets if it is made outside git"
         )
     fields["problem"] = f"which {fields['why']}"
-    # When the Secret exists but is not deployed, the cause is known: no guessing at names.
-    suggestions = () if undeployed else close_matches(ref.name, _deployed_names(views).get(ref.namespace, []))
+    # When the Secret exists but is not deployed, or only in other namespaces, the cause is
+    # known: no guessing at names.
+    known = undeployed or elsewhere
+    suggestions = () if known else close_matches(ref.name, _deployed_names(views).get(ref.namespace, []))
     return Violation(
         ref.location,
         fields,
@@ -121,7 +124,7 @@ def _missing_keys(ref: SecretRef, found: list[ProducedSecret], related: tuple[st
         "missing": key_list(missing),
         "have": key_list(have),
         "producer": found[0].where,
-        "problem": f"which lacks key {key_list(missing)} (it has {key_list(have)})",
+        "problem": f"which lacks {plural('key', len(missing))} {key_list(missing)} (it has {key_list(have)})",
         "fix": _add_key(found[0]),
     }
     suggestions = tuple(dict.fromkeys(m for key in missing for m in close_matches(key, sorted(have), limit=1)))

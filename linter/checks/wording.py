@@ -8,7 +8,12 @@ from typing import Any
 
 def count(number: int, noun: str) -> str:
     """`1 node`, `3 nodes`."""
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    return f"{number} {plural(noun, number)}"
+
+
+def plural(noun: str, number: int) -> str:
+    """`namespace` for one, `namespaces` for more (or none)."""
+    return noun if number == 1 else noun + "s"
 
 
 def names(items: Iterable[str], limit: int = 6) -> str:
