@@ -30,7 +30,7 @@ from ...model.shapes import as_dict, as_list, metadata
 from ..files import RepoFiles
 from ..helm.engine import EngineError, TemplateError, helm_version, render_go_templates
 from ..yaml import parse_documents
-from .repos import RepoIdentity
+from .repos import ANOTHER_REPOSITORY_FIX, RepoIdentity
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 OUTSIDE_SYSTEMS = ("scmProvider", "pullRequest", "clusterDecisionResource", "plugin")
@@ -106,15 +106,18 @@ def expand(
             try:
                 parameter_sets = _select(generator, _params(generator, context), context)
             except (Unsupported, ExternalRepository) as exc:
-                reason = f"{exc}; the Applications it makes are not checked"
-                rule = "AR012" if isinstance(exc, ExternalRepository) else "AR013"
-                out.problems.append(
-                    Problem(
-                        rule,
-                        doc.location((*at, _kind(generator))),
-                        {"kind": "ApplicationSet", "app": name, "reason": reason},
+                fields = {
+                    "kind": "ApplicationSet",
+                    "app": name,
+                    "reason": f"{exc}; the Applications it makes are not checked",
+                }
+                if isinstance(exc, ExternalRepository):
+                    problem = Problem(
+                        "AR012", doc.location((*at, _kind(generator))), {**fields, "fix": ANOTHER_REPOSITORY_FIX}
                     )
-                )
+                else:
+                    problem = Problem("AR013", doc.location((*at, _kind(generator))), fields)
+                out.problems.append(problem)
                 continue
             own = _generator_template(generator)
             merged = _merge_template(own, template)

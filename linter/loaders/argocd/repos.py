@@ -36,6 +36,12 @@ def repo_key(url: str) -> str | None:
     return f"{host.lower()}/{path.lower()}".rstrip("/") if path else host.lower()
 
 
+# AR012's fix for a source in another git repository (a mirror of this one is another until listed)
+ANOTHER_REPOSITORY_FIX = (
+    "Add the repository's URL to argocd.repoURLs in .m0sh1-lint.yaml if it is this repository under another name"
+)
+
+
 @dataclass(frozen=True)
 class RepoIdentity:
     """The URLs of this repository; `has_remote` False means: a checkout without any remote."""

@@ -35,7 +35,7 @@ from ...model.shapes import as_dict, as_list, metadata
 from ..files import RepoFiles, inside_repo, posix_join
 from ..kustomize import kustomization_file
 from ..yaml import parse_documents
-from .repos import RepoIdentity
+from .repos import ANOTHER_REPOSITORY_FIX, RepoIdentity
 
 API_GROUP = "argoproj.io/"
 TOOLS = ("helm", "kustomize", "directory", "plugin")
@@ -144,7 +144,7 @@ def read_application(doc: YamlDoc, files: RepoFiles, repo: RepoIdentity) -> AppS
             Problem(
                 "AR012",
                 doc.location((*external[0].where, "repoURL")),
-                {"kind": "Application", "app": name, "reason": reason},
+                {"kind": "Application", "app": name, "reason": reason, "fix": ANOTHER_REPOSITORY_FIX},
             )
         )
     return app
@@ -340,6 +340,8 @@ def _value_files(
                     "kind": "Application",
                     "app": app.name,
                     "reason": f"value file `{entry}` is fetched from a URL, which the linter does not read",
+                    "fix": "Check by hand what the value file sets (the chart is rendered without it), or commit "
+                    "the file and name it by its path",
                 },
             )
         )
