@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
+from .checks.wording import count
 from .core.errors import LintError
 from .publish.actions import actions_run, in_actions
 from .report.escape import printable
@@ -505,7 +506,8 @@ def _explain(report: Report) -> None:
     history = report.history
     if history is not None and history.state is not None:
         click.echo(
-            f"chart versions compared with {history.state.described}; {len(history.state.changed)} files changed",
+            f"chart versions compared with {history.state.described}; "
+            f"{count(len(history.state.changed), 'file')} changed",
             err=True,
         )
     elif history is not None and not history.error:
@@ -610,7 +612,7 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
         else:
             missing += 1
             click.echo(printable(f"missing  {source.describe()} {wanted}: {result.reason}"))
-    click.echo(printable(f"{len(results) - missing} chart(s) in {cache_dir}, {missing} missing"), err=True)
+    click.echo(printable(f"{count(len(results) - missing, 'chart')} in {cache_dir}, {missing} missing"), err=True)
     raise SystemExit(EXIT_FINDINGS if missing else EXIT_OK)
 
 
@@ -674,7 +676,7 @@ def cache_prune(days: float, root: str | None) -> None:
     """Remove what the cache has not used for a while."""
     cache = _cache(root)
     removed, freed = cache.prune(days)
-    click.echo(printable(f"removed {removed} file(s), {freed / 1e6:.1f} MB, from {cache.root}"))
+    click.echo(printable(f"removed {count(removed, 'file')}, {freed / 1e6:.1f} MB, from {cache.root}"))
 
 
 def _cache(root: str | None) -> ChartCache:

@@ -77,7 +77,7 @@ CHECKS: list[AnyCheck] = [
         "node-inventory",
         check_inventory_missing,
         NoParams,
-        frozenset({"count", "workloads"}),
+        frozenset({"constraints", "workloads"}),
         "Placement that only a node inventory can check, in a repo without one.",
     ),
 ]

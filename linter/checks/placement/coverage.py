@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...model import Violation, YamlPath
 from ...views import Views, Workload
 from ..base import NoParams
+from ..wording import count
 from .shared import WELL_KNOWN_KEYS
 from .topology import topology_uses
 
@@ -58,5 +59,6 @@ def check_inventory_missing(views: Views, params: NoParams) -> Iterator[Violatio
     # one finding for the repo, at the first workload's line: locate that one only (locating
     # every workload would walk the positions of every rendered document)
     first = min(found, key=lambda item: (item[0].kind, item[0].namespace or "", item[0].name, str(item[1])))
-    fields = {"count": len(found), "workloads": len({(w.kind, w.name, w.namespace) for w, _ in found})}
+    workloads = len({(w.kind, w.name, w.namespace) for w, _ in found})
+    fields = {"constraints": count(len(found), "placement constraint"), "workloads": count(workloads, "workload")}
     yield Violation(first[0].locate(first[1]), fields)

@@ -240,8 +240,8 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[Issue]:
         yield Issue(
             path,
             path,
-            f"{field} has {size} {unit}(s), expected {bound} {expected}",
-            f"Give {field} {bound} {expected} {unit}(s)",
+            f"{field} has {size} {unit if size == 1 else unit + 's'}, expected {bound} {expected}",
+            f"Give {field} {bound} {expected} {unit if expected == 1 else unit + 's'}",
         )
         return
     if keyword is None or (keyword == "not" and expected == {}):  # `false` / `not: {}`: a forbidden field
