@@ -207,6 +207,25 @@ def test_a_repository_without_applications_says_nothing_was_rendered(
     assert capsys.readouterr().err == ""
 
 
+def test_baseline_hides_known_findings_says_so_and_counts_fixed_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, tree)
+    baseline_file = str(tmp_path / "baseline.json")
+    assert main(["--write-baseline", baseline_file, str(tree)]) == 0
+    assert "recorded 19 findings" in capsys.readouterr().err
+    assert main(["--no-color", "--baseline", baseline_file, str(tree)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "No problems found (19 suppressed)."
+    # fixing one baselined finding (a SealedSecret the kustomization did not list) is noticed
+    kustomization = tree / "apps/user/secrets-apps/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "  - harbor-valkey.sealedsecret.yaml\n")
+    assert main(["--format", "json", "--baseline", baseline_file, str(tree)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["summary"]["baselineFixed"] == 1
+    assert {f["suppressed"] for f in document["findings"]} == {"baseline"}
+
+
 def test_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--format", "json", str(EXAMPLE)])
     first = capsys.readouterr().out

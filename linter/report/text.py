@@ -76,15 +76,15 @@ def render(
                 style="green",
             )
         )
+    tail = f" ({counts['suppressed']} suppressed)" if counts["suppressed"] else ""
     if total == 0:
-        console.print(Text("No problems found.", style="green"))
+        console.print(Text(f"No problems found{tail}.", style="green"))
         return
     parts = [
         f"{counts[k]} {k}{'s' if counts[k] != 1 and k != 'info' else ''}"
         for k in ("error", "warning", "info")
         if counts[k]
     ]
-    tail = f" ({counts['suppressed']} suppressed)" if counts["suppressed"] else ""
     console.print(Text(f"Found {total} problem{'s' if total != 1 else ''}: {', '.join(parts)}{tail}.", style="bold"))
 
 
