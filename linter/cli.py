@@ -747,10 +747,18 @@ def rule_command(rule_id: str) -> None:
 
 
 @cli.command("docs")
-@click.option("--out", type=click.Path(), default="docs/rules", show_default=True)
-@click.option("--templates", "templates_file", type=click.Path(), default="docs/templates.md", show_default=True)
+@click.option("--out", type=click.Path(), default="docs/rules", show_default=True, help="Directory for the rule pages.")
+@click.option(
+    "--templates",
+    "templates_file",
+    type=click.Path(),
+    default="docs/templates.md",
+    show_default=True,
+    help="File for the templates page.",
+)
 def docs_command(out: str, templates_file: str) -> None:
-    """Write docs/rules/*.md from rule metadata and docs/templates.md from the check templates."""
+    """Write docs/rules/*.md from rule metadata and docs/templates.md from the check templates
+    (for the linter's own repository: the paths are relative to the current directory)."""
     from .catalog.docs import write_docs, write_templates
     from .catalog.load import load_rules
 
