@@ -83,9 +83,13 @@ def check_unread_values(views: Views, params: NoParams) -> Iterator[Violation]:
             suggestions = _siblings(dead, reads.all)
             if len(dead) == 1 and not suggestions:
                 continue  # a whole top-level block nothing reads: often notes kept on purpose (a `migration:` plan)
+            location = layer.locate(dead)
+            # the layer, less what the location already says: `helm.valuesObject` for inline values
+            layer_name = layer.label.removeprefix(location.path).strip()
+            where = f" ({layer_name})" if layer_name else ""
             yield Violation(
-                layer.locate(dead),
-                {"key": format_path(dead), "chart": chart.dir, "where": layer.label},
+                location,
+                {"key": format_path(dead), "chart": chart.dir, "where": where},
                 None,
                 suggestions,
                 related=templates,  # a template that starts or stops reading the key changes it
