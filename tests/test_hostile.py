@@ -151,6 +151,12 @@ def test_odd_numbers_never_crash_a_check(tmp_path: Path, capsys: pytest.CaptureF
         "apps/web/cluster.yaml": (
             "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: db\nspec:\n"
             f"  instances: {'1' * 5000}\n  storage: {{size: 1Gi}}\n"
+            f"  backup:\n    retentionPolicy: '{'9' * 5000} days'\n"
+        ),
+        "charts/big/Chart.yaml": f"apiVersion: v2\nname: big\nversion: 1.{'9' * 5000}.0\n",
+        "charts/range/Chart.yaml": (
+            "apiVersion: v2\nname: range\nversion: 1.0.0\ndependencies:\n"
+            f"  - {{name: x, version: '^{'9' * 5000}', repository: 'https://charts.example.com'}}\n"
         ),
         "apps/web/backup.yaml": (
             "apiVersion: postgresql.cnpg.io/v1\nkind: ScheduledBackup\nmetadata:\n  name: db\nspec:\n"
@@ -158,9 +164,48 @@ def test_odd_numbers_never_crash_a_check(tmp_path: Path, capsys: pytest.CaptureF
         ),
     }
     root = git_repo(tmp_path / "repo", files)
-    code, document = lint_json(root, capsys=capsys)
+    code, document = lint_json(root, "--offline", capsys=capsys)
     assert code in (0, 1)
     assert "LN004" not in {f["rule"] for f in document["findings"]}
+    assert ("charts/big/Chart.yaml", "CH002") in {(f["file"], f["rule"]) for f in document["findings"]}
+
+
+def nested(depth: int) -> str:
+    """Block-style mappings `depth` deep, as a generator of hostile files writes them."""
+    return "".join(f"{'  ' * i}k{i}:\n" for i in range(depth)) + "  " * depth + "z: 1\n"
+
+
+@pytest.mark.parametrize("depth", [150, 199, 400, 900])  # from 1000 on, PyYAML says LD001
+def test_deep_nesting_is_ld006_in_manifests_and_values_and_never_stops_a_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: int
+) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "apps/web/values.yaml": "sc: old-sc\n" + nested(depth),
+        "apps/web/templates/pvc.yaml": (
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
+            "  storageClassName: {{ .Values.sc }}\n  accessModes: [ReadWriteOnce]\n"
+            "  resources: {requests: {storage: 1Gi}}\n"
+        ),
+        "argocd/deep.yaml": app("deep", "apps/deep"),
+        "apps/deep/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n" + nested(depth),
+        "apps/sc/sc.yaml": (
+            "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: new-sc\nprovisioner: x\n"
+        ),
+        "argocd/sc.yaml": app("sc", "apps/sc"),
+        ".m0sh1-lint.yaml": "renames:\n  storageClasses: {old-sc: new-sc}\n",
+    }
+    root = git_repo(tmp_path / "repo", files)
+    for fmt in ("text", "json"):
+        code, _ = run(root, capsys, "--offline", "--format", fmt)
+        assert code in (0, 1)
+    code, document = lint_json(root, "--offline", capsys=capsys)
+    deep = {f["file"] for f in document["findings"] if f["rule"] == "LD006"}
+    assert deep == (set() if depth < 200 else {"apps/deep/cm.yaml", "apps/web/values.yaml"})
+    assert "LN004" not in {f["rule"] for f in document["findings"]}
+    code, output = run(root, capsys, "--offline", "--diff")
+    assert code == 0 and "internal error" not in output
 
 
 # --- 10. control characters from repo data are shown, not obeyed --------------------------------

@@ -14,6 +14,9 @@ _STRICT = re.compile(
 )
 # Masterminds/semver v3 (Helm) coerces a leading v, missing minor/patch and leading zeros.
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$")
+# Masterminds parses numbers as uint64 (at most 20 digits): a longer one is no version for Helm,
+# and Python's int() refuses numbers of over 4,300 digits
+_TOO_LONG_NUMBER = re.compile(r"\d{21}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Version:
 def parse(text: str) -> Version | None:
     """A strict SemVer 2 version, or None."""
     match = _STRICT.match(text)
-    if not match:
+    if not match or _TOO_LONG_NUMBER.search(text):
         return None
     pre = tuple(match.group(4).split(".")) if match.group(4) else ()
     return Version(int(match.group(1)), int(match.group(2)), int(match.group(3)), pre, match.group(5) or "")
@@ -52,7 +55,7 @@ def coerce(text: str) -> Version | None:
     if strict is not None:
         return strict
     match = _LOOSE.match(text)
-    if not match:
+    if not match or _TOO_LONG_NUMBER.search(text):
         return None
     pre = tuple(match.group(4).split(".")) if match.group(4) else ()
     return Version(int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0), pre, match.group(5) or "")
@@ -164,6 +167,8 @@ class Constraint:
 
 def parse_constraint(text: str) -> Constraint | None:
     """The constraint, or None when Helm would reject it (`latest`, an empty string, garbage)."""
+    if _TOO_LONG_NUMBER.search(text):
+        return None
     groups = []
     for alternative in text.split("||"):
         terms: list[_Term] = []

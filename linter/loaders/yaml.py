@@ -10,7 +10,8 @@ documents never need them, and a position map costs more memory than the data it
 
 The walk is bounded: a file whose data has more than `MAX_NODES` nodes or `MAX_TEXT_BYTES` of
 scalar text, counting every use of an alias (a "billion laughs" file, or one large scalar
-aliased thousands of times), is reported instead of expanded; so is a recursive alias. What
+aliased thousands of times), or nests deeper than `MAX_DEPTH`, is reported instead of expanded;
+so is a recursive alias. What
 reaches Helm as values has passed this walk.
 """
 
@@ -62,15 +63,23 @@ def _loader_for(text: str) -> type:
 
 MAX_NODES = 200_000  # per file, counting alias expansions
 MAX_TEXT_BYTES = 64 << 20  # scalar text per file, counting alias expansions
+# mappings and sequences inside one another; real manifests stay under 40 (cert-manager's CRDs),
+# and every consumer of the data (checks, caches, Helm values) walks it recursively
+MAX_DEPTH = 200
 _INTERNED = 64  # scalars up to this length are interned
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 
 
+ALIAS_FIX = "Replace the aliases with plain values"
+DEPTH_FIX = "Flatten the nesting (no manifest or values file needs this depth)"
+
+
 class _TooLarge(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, fix: str = ALIAS_FIX) -> None:
         self.reason = reason
+        self.fix = fix
 
 
 class _Recursive(Exception):
@@ -96,8 +105,11 @@ class _Walk:
             if self.text_budget < 0:
                 limit = MAX_TEXT_BYTES >> 20
                 raise _TooLarge(f"its values add up to more than {limit} MiB of text (an alias counts each time)")
-        if not isinstance(node, yaml.ScalarNode) and id(node) in self.active:
-            raise _Recursive(node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode):
+            if id(node) in self.active:
+                raise _Recursive(node.start_mark.line + 1)
+            if len(self.active) >= MAX_DEPTH:  # `active` holds the node's ancestors
+                raise _TooLarge(f"it nests more than {MAX_DEPTH} mappings or sequences deep", DEPTH_FIX)
 
 
 # Plain scalars are typed the way Kubernetes, Argo CD and Helm type them (sigs.k8s.io/yaml over
@@ -350,16 +362,16 @@ def parse_documents(
     except yaml.YAMLError as exc:
         problems.append(Problem("LD001", Location(path, 1 + line_offset, 1), {"reason": str(exc).splitlines()[0]}))
     except _TooLarge as exc:
-        reason = exc.reason
-        problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), {"reason": reason}))
+        fields = {"reason": exc.reason, "fix": exc.fix}
+        problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), fields))
         return [], problems
     except _Recursive as exc:
-        reason = "an alias refers to itself"
-        problems.append(Problem("LD006", Location(path, exc.line + line_offset, 1), {"reason": reason}))
+        fields = {"reason": "an alias refers to itself", "fix": ALIAS_FIX}
+        problems.append(Problem("LD006", Location(path, exc.line + line_offset, 1), fields))
         return [], problems
-    except RecursionError:
-        reason = "nesting is too deep"
-        problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), {"reason": reason}))
+    except RecursionError:  # PyYAML's composer, before the walk counts the depth
+        fields = {"reason": "nesting is too deep", "fix": DEPTH_FIX}
+        problems.append(Problem("LD006", Location(path, 1 + line_offset, 1), fields))
         return [], problems
     source = TextPositions(None if reread else text, line_offset, [start for start, _ in found], reread)
     return [YamlDoc(path, index, data, source) for index, (_, data) in enumerate(found)], problems

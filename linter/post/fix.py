@@ -40,8 +40,8 @@ def _ruamel_positions(text: str, ypaths: Iterable[YamlPath]) -> dict[YamlPath, t
 
     try:
         root = YAML(typ="rt").load(text)
-    except (YAMLError, ValueError):
-        return {}
+    except (YAMLError, ValueError, RecursionError):  # ruamel's composer recurses per nesting level
+        return {}  # no position: the edit is skipped with its reason, the other edits still apply
     out: dict[YamlPath, tuple[int, int]] = {}
     for ypath in ypaths:
         node = root

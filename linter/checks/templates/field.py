@@ -28,7 +28,7 @@ from ..base import Check
 from ..wording import scalar
 from .selection import SCOPES, Scope, nodes, split_path
 
-_WINDOW = re.compile(r"^\s*([0-9]+)\s*(d|days?|w|weeks?|m|months?|y|years?)\s*$", re.I)
+_WINDOW = re.compile(r"^\s*([0-9]{1,9})\s*(d|days?|w|weeks?|m|months?|y|years?)\s*$", re.I)  # no repair for more
 
 
 @dataclass(frozen=True)
