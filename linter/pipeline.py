@@ -20,6 +20,7 @@ from .catalog.select import select_rules
 from .checks.runner import run_rules
 from .checks.schema import unvalidated_kinds
 from .core.errors import LintError
+from .core.reading import resolved_inside
 from .inventory import build_inventory
 from .loaders.config import find_config, load_config
 from .loaders.fetch.cache import ENV_CACHE, ChartCache, cache_root
@@ -81,7 +82,7 @@ def prepare(
 ) -> Setup:
     """Read the config (`.m0sh1-lint.yaml` at the root unless given) and the rule catalog."""
     path = config_file or find_config(root)
-    if config_file is None and path is not None and not path.resolve().is_relative_to(root.resolve()):
+    if config_file is None and path is not None and resolved_inside(path, root) is None:
         # the repository's own config is untrusted input: it may not pull in a file from elsewhere
         raise LintError(f"{path.name}: the repository's config is a symbolic link out of the repository")
     config = load_config(path, _shown(path, root) if path is not None else None)
@@ -112,8 +113,8 @@ def chart_cache(root: Path, configured: str | None) -> ChartCache:
         where = f"charts.cacheDir `{printable(configured)}`"
         if any(not c.isprintable() for c in configured):
             raise LintError(f"{where}: control characters are not allowed")
-        resolved = (root / configured).resolve()
-        if not resolved.is_relative_to(root.resolve()) or resolved == root.resolve():
+        resolved = resolved_inside(root / configured, root)
+        if resolved is None or resolved == root.resolve():
             raise LintError(f"{where}: it must be a directory inside the repository, not the repository itself")
         if tracked_under(root, resolved.relative_to(root.resolve()).as_posix()):
             raise LintError(f"{where} holds files committed to git; the chart cache must not be")

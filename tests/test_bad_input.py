@@ -78,6 +78,27 @@ def test_symlink_out_of_repo_is_not_followed(tmp_path: Path, capsys: pytest.Capt
     assert code == 1
 
 
+def test_symlink_loops_and_dangling_links_are_ld003_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(tmp_path / "repo", {})
+    os.symlink("b.yaml", repo / "a.yaml")
+    os.symlink("a.yaml", repo / "b.yaml")
+    os.symlink("values.yaml", repo / "apps/web/self.yaml")
+    os.symlink("values.yaml", repo / "apps/web/values.yaml")  # a link to itself
+    os.symlink("gone.yaml", repo / "dangling.yaml")
+    reason = "file skipped: it is a symbolic link that leads to no file (it dangles or loops), so it was not followed"
+    code, document = lint_json(repo, capsys=capsys)
+    assert code == 1
+    assert [(f["file"], f["rule"], f["message"]) for f in document["findings"] if f["rule"] == "LD003"] == [
+        (rel, "LD003", reason)
+        for rel in ("a.yaml", "apps/web/self.yaml", "apps/web/values.yaml", "b.yaml", "dangling.yaml")
+    ]
+    assert main(["--root", str(repo), str(repo)]) == 1  # text output shows source lines: none to show here
+    out, err = capsys.readouterr()
+    assert "a.yaml:1:1 LD003" in out and err == ""
+
+
 def test_symlink_inside_repo_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     repo = make_repo(
         tmp_path, {"shared/pvc.yaml": PVC.replace('""', "missing-class").replace("name: data", "name: shared")}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..checks.registry import REGISTRY
 from ..core.errors import LintError
-from ..core.reading import NotReadable, read_regular
+from ..core.reading import NotReadable, read_regular, resolved_inside
 from ..core.resources import rules_dir, schema
 from ..core.schema_errors import first_error
 from ..core.suggest import closest
@@ -88,7 +88,7 @@ def _checked(path: Path) -> Any:
 
 
 def _confined(path: Path, root: Path) -> None:
-    if not path.resolve().is_relative_to(root.resolve()):
+    if resolved_inside(path, root) is None:
         raise LintError(
             f"{path}: ruleDirs of the repository's own config must stay inside the repository "
             "(a --config given on the command line may point anywhere)"

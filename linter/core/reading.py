@@ -40,3 +40,13 @@ def read_regular(path: Path, limit: int) -> bytes:
         raise NotReadable(f"it cannot be read ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
+
+
+def resolved_inside(path: Path, root: Path) -> Path | None:
+    """`path` with its links resolved when that lies inside `root` (or is it), else None; None
+    also for a link loop, which `Path.resolve` raises on (RuntimeError before Python 3.13)."""
+    try:
+        resolved, inside = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return None
+    return resolved if resolved.is_relative_to(inside) else None

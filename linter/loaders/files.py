@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core.reading import NotReadable, read_regular
+from ..core.reading import NotReadable, read_regular, resolved_inside
 from ..model import Location, Problem, Suppression, YamlDoc
 from .suppressions import scan_text
 from .yaml import ParseStore, decode, parse_cached
@@ -24,6 +24,8 @@ from .yaml import ParseStore, decode, parse_cached
 MAX_FILE_BYTES = 4 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 OUTSIDE_LINK = "it is a symbolic link that points outside the repository, so it was not followed"
+BROKEN_LINK = "it is a symbolic link that leads to no file (it dangles or loops), so it was not followed"
+NOT_REGULAR = "it is not a regular file, so it was not read"
 
 
 def find_root(start: Path, markers: tuple[str, ...] = (".git", ".m0sh1-lint.yaml", ".m0sh1-lint.yml")) -> Path:
@@ -91,16 +93,16 @@ class RepoFiles:
                 elif entry.is_symlink():
                     if _is_dir(entry):
                         continue
-                    target = self._inside_target(Path(entry.path))
-                    if target is None:
-                        self._problem(rel, OUTSIDE_LINK)
+                    target = self._link_target(Path(entry.path))
+                    if target in (OUTSIDE_LINK, BROKEN_LINK, NOT_REGULAR):
+                        self._problem(rel, target)
                         continue
                     self._links[rel] = target
                     found.append(rel)
                 elif entry.is_file(follow_symlinks=False):
                     found.append(rel)
                 elif rel.endswith(YAML_SUFFIXES):  # a named pipe, socket or device: reading it could block forever
-                    self._problem(rel, "it is not a regular file, so it was not read")
+                    self._problem(rel, NOT_REGULAR)
         self.files = sorted(found)
         self._file_set = set(found)
         for rel in self.files:  # every directory → the files below it, so lookups stay linear
@@ -108,14 +110,16 @@ class RepoFiles:
             for depth in range(1, len(parts) + 1):
                 self._below.setdefault("/".join(parts[:depth]), []).append(rel)
 
-    def _inside_target(self, link: Path) -> str | None:
-        """The repo-relative target of a link, or None when it leaves the repo or dangles."""
+    def _link_target(self, link: Path) -> str:
+        """The repo-relative file a link leads to, or why it is not followed (OUTSIDE_LINK,
+        BROKEN_LINK, NOT_REGULAR)."""
         try:
             target = link.resolve(strict=True)
-            rel = target.relative_to(self.root)
-        except (OSError, ValueError, RuntimeError):
-            return None
-        return rel.as_posix() if target.is_file() else None
+        except (OSError, RuntimeError):  # dangling (OSError) or a loop (RuntimeError before 3.13)
+            return BROKEN_LINK
+        if not target.is_relative_to(self.root):
+            return OUTSIDE_LINK
+        return target.relative_to(self.root).as_posix() if target.is_file() else NOT_REGULAR
 
     # --- queries -------------------------------------------------------------------------
 
@@ -281,11 +285,10 @@ def inside_repo(*parts: str) -> str | None:
 def source_texts(root: Path, rels: Iterable[str]) -> dict[str, str]:
     """The UTF-8 text of each repo-relative file that is a regular file inside the repository
     (links resolved), for showing the lines findings point at; others are left out."""
-    inside = root.resolve()
     texts: dict[str, str] = {}
     for rel in sorted(set(rels)):
-        path = (root / rel).resolve()
-        if not path.is_relative_to(inside) or path == inside:
+        path = resolved_inside(root / rel, root)
+        if path is None or path == root.resolve():
             continue
         try:
             texts[rel] = read_regular(path, MAX_FILE_BYTES).decode("utf-8")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core.reading import NotReadable, read_regular
+from ..core.reading import NotReadable, read_regular, resolved_inside
 from ..model import GitState, History
 from .files import MAX_FILE_BYTES
 from .yaml import parse_documents
@@ -227,7 +227,7 @@ def _parsed(texts: Mapping[str, str | None]) -> dict[str, Any]:
 def _read_worktree(root: Path, path: str) -> str | None:
     full = root / path
     try:
-        if not full.resolve().is_relative_to(root.resolve()):
+        if resolved_inside(full, root) is None:
             return None
         return read_regular(full, MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except (OSError, NotReadable):
