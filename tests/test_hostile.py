@@ -115,6 +115,21 @@ def test_a_named_pipe_in_the_tree_is_reported_not_read(tmp_path: Path, capsys: p
     assert "not a regular file" in document["findings"][0]["message"]
 
 
+@pytest.mark.parametrize("name", ["HEAD", "config", "index"])
+def test_a_named_pipe_in_dot_git_never_makes_git_wait(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    root = git_repo(tmp_path / "repo", {"argocd/web.yaml": app("web", "apps/web"), "apps/web/cm.yaml": ""})
+    (root / ".git" / name).unlink()
+    os.mkfifo(root / ".git" / name)  # git would block on it until its 30 s timeout, per call
+    started = time.monotonic()
+    code, output = run(root, capsys, "--offline")
+    assert code in (0, 1)
+    code, output = run(root, capsys, "--offline", "--changed")
+    assert code == 2 and len(output.strip().splitlines()) == 1 and "--changed needs git" in output
+    assert time.monotonic() - started < 10
+
+
 def test_a_rule_file_linked_to_dev_zero_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = git_repo(tmp_path / "repo", {"argocd/web.yaml": app("web", "apps/web"), "policy/ok.txt": ""})
     (root / ".m0sh1-lint.yaml").write_text("ruleDirs: [policy]\n")

@@ -7,9 +7,10 @@ textconv drivers, pagers).
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,18 @@ class GitError(Exception):
     pass
 
 
-def _git(root: Path, *args: str) -> str:
+_UNANSWERED: set[str] = set()  # work trees where git timed out: not asked again in this process
+
+
+def _run(root: Path, args: Sequence[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """One git process: safe config, no inherited GIT_* settings, bounded in time. A work tree
+    where git once did not answer (a named pipe for .git/HEAD) is not asked again, so a run
+    waits TIMEOUT once, not once per call."""
+    if str(root) in _UNANSWERED:
+        raise GitError(f"git did not answer within {TIMEOUT} s in this work tree")
+    odd = _odd_git_file(root)
+    if odd is not None:
+        raise GitError(f"{odd} is not a regular file, so git is not run there")
     env = {
         k: v
         for k, v in os.environ.items()
@@ -44,22 +56,39 @@ def _git(root: Path, *args: str) -> str:
     }
     env["GIT_OPTIONAL_LOCKS"] = "0"
     try:
-        done = subprocess.run(
-            ["git", *_SAFE, *args],
-            cwd=root,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            env=env,
-            encoding="utf-8",
-            errors="replace",
+        return subprocess.run(
+            ["git", *_SAFE, *args], cwd=root, input=stdin, capture_output=True, timeout=TIMEOUT, env=env, check=False
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired:
+        _UNANSWERED.add(str(root))
+        raise GitError(f"git {args[0]} did not answer within {TIMEOUT} s") from None
+    except OSError as exc:
         raise GitError(f"git {args[0]} failed: {exc}") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_git_file(root: Path) -> str | None:
+    """A file git reads first in the nearest `.git` directory that is not a regular file (git
+    would block on a named pipe until TIMEOUT), or None."""
+    for directory in (root, *root.parents):
+        git_dir = directory / ".git"
+        if git_dir.is_dir():
+            for name in ("HEAD", "config", "index", "packed-refs"):
+                path = git_dir / name
+                if path.exists() and not path.is_file():
+                    return str(path)
+            return None
+        if git_dir.exists():
+            return None if git_dir.is_file() else str(git_dir)
+    return None
+
+
+def _git(root: Path, *args: str) -> str:
+    done = _run(root, args)
+    stderr = done.stderr.decode("utf-8", "replace").strip()
     if done.returncode != 0:
-        raise GitError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
-    return done.stdout
+        raise GitError(stderr.splitlines()[-1] if stderr else f"git {args[0]} failed")
+    return done.stdout.decode("utf-8", "replace")
 
 
 def remote_urls(root: Path) -> tuple[str, ...]:
@@ -150,17 +179,7 @@ def read_many(root: Path, commit: str, paths: list[str]) -> dict[str, str | None
         return {}
     # `rev:./path` is relative to the working directory: the lint root may be a subdirectory.
     request = "".join(f"{commit}:./{path}\n" for path in paths if "\n" not in path).encode()
-    try:
-        done = subprocess.run(
-            ["git", *_SAFE, "cat-file", "--batch"],
-            cwd=root,
-            input=request,
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"git cat-file failed: {exc}") from None
+    done = _run(root, ["cat-file", "--batch"], stdin=request)
     out: dict[str, str | None] = {path: None for path in paths if "\n" in path}  # not expressible in --batch
     paths = [path for path in paths if "\n" not in path]
     data, at = done.stdout, 0
