@@ -345,7 +345,12 @@ def test_user_errors_are_one_line_with_exit_2(tmp_path: Path, capsys: pytest.Cap
         (["--write-baseline", str(tmp_path / "missing/b.json")], "cannot write it"),
         (["--base", "main"], "is not inside a git work tree"),
         (["--changed"], "is not inside a git work tree"),
+        (["--baseline", "/dev/zero"], "--baseline `/dev/zero`: it is not a regular file"),
+        (["--baseline", str(tmp_path / "nested.json")], "it is not JSON as --write-baseline writes it"),
+        (["--baseline", str(tmp_path / "shape.json")], "it needs `findings`, a list of objects with a `fingerprint`"),
     ]
+    (tmp_path / "nested.json").write_text("[" * 100_000)
+    (tmp_path / "shape.json").write_text('{"findings": [{"fingerprint": null}]}')
     for args, expected in cases:
         code, output = run(plain, capsys, *args)
         assert code == 2 and expected in output and len(output.strip().splitlines()) == 1, args

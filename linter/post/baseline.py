@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core.errors import LintError
+from ..core.reading import NotReadable, read_regular
 from ..model import Finding
 
 VERSION = 1
@@ -31,12 +32,25 @@ def write(path: Path, findings: list[Finding]) -> int:
     return len(entries)
 
 
+MAX_BASELINE_BYTES = 64 << 20  # ~200,000 findings
+
+
 def read(path: Path) -> set[str]:
+    """The fingerprints a baseline file records. It is usually committed, so read as untrusted:
+    a regular file of bounded size (never /dev/zero or a pipe), in the shape `write` gives."""
+    where = f"--baseline `{path}`"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {str(entry["fingerprint"]) for entry in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise LintError(f"--baseline `{path}`: cannot read it ({exc})") from None
+        data = json.loads(read_regular(path, MAX_BASELINE_BYTES).decode("utf-8"))
+    except NotReadable as exc:
+        raise LintError(f"{where}: {exc}") from None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise LintError(f"{where}: it is not JSON as --write-baseline writes it") from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+    ):
+        raise LintError(f"{where}: it needs `findings`, a list of objects with a `fingerprint` string")
+    return {e["fingerprint"] for e in entries}
 
 
 @dataclass(frozen=True)
