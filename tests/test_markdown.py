@@ -154,6 +154,37 @@ def test_repo_text_cannot_format_link_mention_or_inject_html() -> None:
     assert "apps/[x](y).yaml:3" in shown and "Did you mean x`y?" in shown
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a]</code><img src=x onerror=alert(1)>`|**x**|",  # a backtick inside the name
+        "`</details><script>alert(1)</script>[link](http://evil.example)",  # spans that would touch
+        "``x``",  # empty spans
+    ],
+)
+def test_names_holding_backticks_never_become_html_or_links(name: str) -> None:
+    message = f"PersistentVolumeClaim `{name}` requests StorageClass `{name}` at `spec.storageClassName`"
+    document = markdown.render([_finding(message)], lambda f: Group(2, "apps"), {})
+    tokens = PARSER.parse(document)
+    kinds = {child.type for token in tokens for child in token.children or []} | {t.type for t in tokens}
+    assert not kinds & {"link_open", "html_inline", "html_block", "em_open", "image"}
+    [item] = _items(document)
+    assert not _links(item) and [c.type for c in item].count("strong_open") == 1  # the severity only
+    assert name.replace("`", "") in _plain(item).replace("`", "")  # shown, if not always in code style
+
+
+def test_spans_that_would_touch_or_be_empty_are_not_merged_over_the_linters_words() -> None:
+    # `` `x` `` right after the linter's own backtick makes two spans touch: their fences would
+    # merge and swallow "requests StorageClass" into code; the message is then shown escaped
+    message = "PersistentVolumeClaim `a` requests StorageClass ``</details>[link](http://evil.example)` at `spec`"
+    [item] = _items(markdown.render([_finding(message)], lambda f: Group(2, "apps"), {}))
+    spans = [child.content for child in item if child.type == "code_inline"]
+    assert spans == ["apps/a.yaml:3"]  # only the location; no span holds the linter's words
+    assert "PersistentVolumeClaim `a` requests StorageClass ``</details>[link](http://evil.example)` at `spec`" in (
+        _plain(item)
+    )
+
+
 def test_hint_cannot_start_a_block_and_groups_are_sorted() -> None:
     first = _finding("m", path="b/x.yaml")
     second = Finding("PG003", "n", Severity.WARNING, Location("a/y.yaml", 1, 1), "m2", "- 1. # not a list")

@@ -45,10 +45,16 @@ class Links:
 
 
 def text(value: str) -> str:
-    """Repo text as Markdown that shows it literally; `code` spans stay code spans."""
+    """Repo text as Markdown that shows it literally; `code` spans stay code spans when the
+    backticks pair up as the linter writes them. A name holding backticks can break the pairing
+    (an empty span, or two spans that touch and so merge into one fence): then no span is kept,
+    and every backtick is escaped with the rest."""
     parts = printable(value).split("`")
     if len(parts) % 2 == 0:  # an odd number of backticks: the last one is literal
         parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    spans, between = parts[1::2], parts[2:-1:2]
+    if not all(span.strip() for span in spans) or not all(between):
+        return _SPECIAL.sub(r"\\\1", printable(value))
     return "".join(_code(part) if index % 2 else _SPECIAL.sub(r"\\\1", part) for index, part in enumerate(parts))
 
 
