@@ -333,6 +333,22 @@ def test_diff_context_masks_credentials(tmp_path: Path, capsys: pytest.CaptureFi
     assert SECRET_MARK not in shown
 
 
+def test_diff_context_masks_a_one_line_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "argocd/web.yaml": app("web", "apps/web"),
+        ".m0sh1-lint.yaml": RENAMES,
+        "apps/web/all.yaml": (  # the Secret's line is within the diff's context of the edit
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n"
+            "  accessModes: [ReadWriteOnce]\n  storageClassName: old-class\n---\n"
+            f"{{apiVersion: v1, kind: Secret, metadata: {{name: db}}, stringData: {{password: {SECRET_MARK}}}}}\n"
+        ),
+    }
+    root = git_repo(tmp_path / "repo", files)
+    _, shown = run(root, capsys, "--diff")
+    assert "+  storageClassName: new-class" in shown and "stringData: {***}}" in shown
+    assert SECRET_MARK not in shown
+
+
 # --- 17-20. one-line errors, not internal errors or silence -------------------------------------
 
 

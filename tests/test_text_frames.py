@@ -124,6 +124,46 @@ def test_a_secret_value_is_never_framed(tmp_path: Path) -> None:
     assert MARKER not in text and "12345" not in text
 
 
+def test_secret_values_in_flow_style_json_or_tagged_secrets_are_never_framed(tmp_path: Path) -> None:
+    """Findings that are not about the Secret (a duplicate key, an unused suppression) still
+    frame its lines: the values there are masked however the Secret is written."""
+    b64 = "U0VLUkVUVkFMVUU="  # base64 of a value
+    head = "apiVersion: v1\nkind: Secret\nmetadata: {name: NAME, namespace: web}\n"
+    repo = git_repo(
+        tmp_path / "repo",
+        {
+            "apps/web.yaml": application("web", "web"),
+            "web/flow.yaml": head.replace("NAME", "flow") + f"data: {{k: {b64}, k: {b64}}}\n",
+            "web/unused.yaml": head.replace("NAME", "unused")
+            + f"stringData: {{k: {MARKER}}}  # m0sh1-lint: disable=SC001\n",
+            "web/line.yaml": f"{{apiVersion: v1, kind: Secret, metadata: {{name: line, namespace: web}}, "
+            f"data: {{k: {b64}, k: {b64}}}}}\n",
+            "web/json.yaml": (
+                '{\n  "apiVersion": "v1",\n  "kind": "Secret",\n  "metadata": {"name": "json", "namespace": "web"},\n'
+                f'  "data": {{\n    "k": "{b64}",\n    "k": "{b64}"\n  }}\n}}\n'
+            ),
+            "web/tagged.yaml": head.replace("kind: Secret", "kind: !!str Secret").replace("NAME", "tagged")
+            + f"data:\n  k: {b64}\n  k: {b64}\n",
+            "web/sealed.yaml": (
+                "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: sealed, namespace: web}\n"
+                f"spec:\n  encryptedData: {{k: AgB1}}\n  template: {{data: {{k: {MARKER}, k: {MARKER}}}}}\n"
+            ),
+        },
+    )
+    text = _text(repo)
+    framed = {m.group(1) for m in re.finditer(r"^(web/[a-z]+\.yaml):\d+:\d+ (?:LD002|LN001)", text, re.M)}
+    assert framed == {
+        "web/flow.yaml",
+        "web/unused.yaml",
+        "web/line.yaml",
+        "web/json.yaml",
+        "web/tagged.yaml",
+        "web/sealed.yaml",
+    }
+    assert " | " in text  # frames are shown
+    assert b64 not in text and MARKER not in text
+
+
 def test_frame_shapes() -> None:
     lines = ["a:\n", "  b: 'quoted value' # comment\n", "\tc: x\n"]
     quoted = frame(lines, 2, 6)

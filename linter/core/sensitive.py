@@ -64,7 +64,10 @@ def mask(text: str, values: Iterable[str]) -> str:
 _KEY_LINE = re.compile(
     r"^(?P<lead>\s*(?:- )?)(?P<key>[^\s:#'\"][^:#]*?|'[^']*'|\"[^\"]*\")(?P<sep>\s*:(?:\s+|$))(?P<value>.*)$"
 )
-_SECRET_KIND = re.compile(r"(?m)^\s*(?:- )?kind:\s*['\"]?(Secret|SealedSecret)['\"]?\s*(?:#.*)?$")
+# `kind: Secret` in any spelling a file may use: block or flow style, JSON, a tag, a list item
+_SECRET_KIND = re.compile(r"\bkind['\"]?\s*:\s*(?:!!str\s+)?['\"]?(?:Secret|SealedSecret)\b")
+# a flow mapping of secret values: `data: {k: v}`, `"stringData": {...}`, within any line
+_FLOW_DATA = re.compile(r"(?<![\w.-])['\"]?(?:data|stringData)['\"]?\s*:\s*\{")
 
 
 def masked_lines(text: str) -> list[str]:
@@ -74,21 +77,30 @@ def masked_lines(text: str) -> list[str]:
     out: list[str] = []
     data_below: int | None = None  # keys indented deeper than this hold secret values
     block_below: int | None = None  # lines indented deeper than this are a secret block scalar
+    open_braces = 0  # a flow mapping of secret values goes on past its line
     for line in text.splitlines(keepends=True):
         body, end = line.rstrip("\r\n"), line[len(line.rstrip("\r\n")) :]
         indent = len(body) - len(body.lstrip(" "))
+        if open_braces:
+            masked, open_braces = _masked_flow(body, open_braces)
+            out.append(masked + end)
+            continue
         if body.strip():
             block_below = None if block_below is not None and indent <= block_below else block_below
             data_below = None if data_below is not None and indent <= data_below else data_below
         if block_below is not None:
             out.append(" " * indent + MASK + end if body.strip() else line)
             continue
+        if secret_file and _FLOW_DATA.search(body):
+            masked, open_braces = _masked_flows(body)
+            out.append(masked + end)
+            continue
         match = _KEY_LINE.match(body)
         if match is None:
             out.append(line)
             continue
         key, value = match.group("key").strip("'\""), match.group("value").strip()
-        if secret_file and key in ("data", "stringData") and not value:
+        if secret_file and key in ("data", "stringData") and value in ("", "{"):  # "{": JSON's block
             data_below = indent
         elif (data_below is not None or is_credential_key(key)) and value:
             if value[:1] in ("|", ">"):
@@ -97,6 +109,49 @@ def masked_lines(text: str) -> list[str]:
                 line = match.group("lead") + match.group("key") + match.group("sep") + MASK + end
         out.append(line)
     return out
+
+
+def _masked_flows(body: str) -> tuple[str, int]:
+    """A line with `data: {...}` flow mappings: the inside of each shown as `***`; and how many
+    braces the last one leaves open (it goes on over the next lines)."""
+    shown, rest = "", body
+    while (flow := _FLOW_DATA.search(rest)) is not None:
+        shown, inner = shown + rest[: flow.end()], rest[flow.end() :]
+        closing, depth = _braces(inner, 1)
+        if closing is None:
+            return shown + (MASK if inner.strip() else inner), depth
+        shown += (MASK if inner[:closing].strip() else inner[:closing]) + "}"
+        rest = inner[closing + 1 :]
+    return shown + rest, 0
+
+
+def _masked_flow(line: str, depth: int) -> tuple[str, int]:
+    """A line inside a flow mapping of secret values `depth` braces deep: what is inside shown
+    as `***` (its indentation kept), what follows the closing brace kept; and the depth left."""
+    closing, left = _braces(line, depth)
+    inside = line if closing is None else line[:closing]
+    lead = inside[: len(inside) - len(inside.lstrip(" "))]
+    shown = lead + MASK if inside.strip() else inside
+    return (shown, left) if closing is None else (shown + line[closing:], 0)
+
+
+def _braces(text: str, depth: int) -> tuple[int | None, int]:
+    """Where in `text` the brace that closes a flow mapping `depth` deep is (None if the text
+    ends first), and the depth at its end; braces in quoted scalars do not count."""
+    quote, escaped = "", False
+    for index, char in enumerate(text):
+        if escaped:  # the character after a backslash in a double-quoted scalar
+            escaped = False
+        elif quote:
+            escaped = char == "\\" and quote == '"'
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "{}":
+            depth += 1 if char == "{" else -1
+            if depth == 0:
+                return index, 0
+    return None, depth
 
 
 _SHOWN_KEYS = frozenset({"apiVersion", "kind", "name", "namespace", "type"})
