@@ -27,6 +27,7 @@ from .loaders.fetch.cache import ENV_CACHE, ChartCache, cache_root
 from .loaders.fetch.credentials import helm_repository_names, load_credentials
 from .loaders.fetch.fetcher import Fetcher, Progress
 from .loaders.git import GitError, is_repo, load_history, load_state, tracked_under, with_overlay
+from .loaders.helm import engine as helm_engine
 from .loaders.repo import load_repo
 from .model import Catalog, Config, Finding, History, Location, Problem, RepoModel, Rule
 from .post.changed import keep_changed
@@ -145,6 +146,7 @@ def load(
     if options.base_ref and not is_repo(setup.root):
         raise LintError(f"--base {options.base_ref}: {setup.root} is not inside a git work tree")
     fetcher = chart_fetcher(setup, options, cache) if options.fetch_charts else None
+    helm_engine.start_run()  # the time renders that must be stopped may take is this run's
     try:
         model = load_repo(setup.root, setup.config, fetcher, options.overlay)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from linter.loaders.helm.sanitize import MAX_NESTED_ARCHIVES, sanitize_archive, 
 
 URL = "https://git.example.com/ops/homelab"
 SLOW = "{{- $x := list }}{{- range until 200000 }}{{- $x = append $x . }}{{- end }}\n"
+NEVER_ENDS = "{{- range until 100000 }}{{- range until 100000 }}{{- end }}{{- end }}\n"  # in little memory
 GREEDY = '{{- $s := "0123456789abcdef" }}{{- range until 40 }}{{- $s = print $s $s }}{{- end }}{{ len $s }}\n'
 MISSING_CLASS_PVC = (
     "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: nowhere\n"
@@ -70,6 +72,30 @@ def test_a_runaway_render_is_stopped_and_reported_for_its_chart_only(
     assert found == {("apps/bad/Chart.yaml", "LD004"), ("apps/good/templates/pvc.yaml", "SC001")}
     [stopped] = [f for f in document["findings"] if f["rule"] == "LD004"]
     assert "rendering was stopped" in stopped["message"] and reason in stopped["message"]
+
+
+def test_many_runaway_renders_share_one_budget_per_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Four charts that never finish cost the run twice the deadline of one, not four times it;
+    the next run has the whole budget again."""
+    monkeypatch.setenv("M0SH1_LINT_RENDER_TIMEOUT", "1.5")
+    files = {}
+    for index in range(4):
+        files[f"argocd/slow{index}.yaml"] = app(f"slow{index}")
+        files[f"apps/slow{index}/Chart.yaml"] = f"apiVersion: v2\nname: slow{index}\nversion: 0.1.0\n"
+        files[f"apps/slow{index}/templates/loop.yaml"] = NEVER_ENDS
+    root = git_repo(tmp_path / "repo", files)
+    for _ in range(2):
+        started = time.monotonic()
+        code, document = lint_json(root, "--select", "LD004", capsys=capsys)
+        elapsed = time.monotonic() - started
+        messages = sorted(f["message"] for f in document["findings"])
+        assert code == 1 and len(messages) == 4
+        assert sum("Helm did not answer within 1.5 s" in m and "used up" not in m for m in messages) == 2
+        used_up = "(the 3 s a run gives renders that must be stopped are used up)"
+        assert sum(used_up in m for m in messages) == 2
+        assert elapsed < 3 + 2 * 1.5 + 3  # the budget, two shortened renders, the rest of the run
 
 
 def test_a_small_vendored_archive_that_expands_in_helm_stops_only_its_chart(

@@ -18,6 +18,7 @@ import os
 import re
 import tarfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,11 @@ from .worker import Worker, WorkerError, encode
 # never the repository's (a pull request could raise them).
 RENDER_DEADLINE_S = 30.0
 RENDER_MEMORY_MIB = 1024
+# Renders that had to be stopped (deadline, memory) share twice the deadline of one in a run;
+# once that is spent, each later render gets AFTER_BUDGET_S, so that a repository of many slow
+# charts cannot hold a run for 30 s per chart (charts render in well under a second)
+STOPPED_BUDGET_RENDERS = 2
+AFTER_BUDGET_S = 2.0
 ENV_RENDER_TIMEOUT = "M0SH1_LINT_RENDER_TIMEOUT"  # seconds
 ENV_RENDER_MEMORY = "M0SH1_LINT_RENDER_MEMORY_MIB"
 
@@ -80,6 +86,7 @@ class _Renderer:
     def __init__(self) -> None:
         self.worker: Worker | None = None
         self.lock = threading.Lock()
+        self.stopped_s = 0.0  # time spent in renders that were stopped, this run
         atexit.register(self.close)
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +96,23 @@ class _Renderer:
                 if self.worker is not None:
                     self.worker.close()
                 self.worker = Worker(rss_limit_mib=memory)
-            return self.worker.call(request, _limit(ENV_RENDER_TIMEOUT, RENDER_DEADLINE_S))
+            deadline = _limit(ENV_RENDER_TIMEOUT, RENDER_DEADLINE_S)
+            budget = STOPPED_BUDGET_RENDERS * deadline
+            shortened = budget - self.stopped_s < deadline
+            allowed = round(max(budget - self.stopped_s, min(AFTER_BUDGET_S, deadline)), 1) if shortened else deadline
+            started = time.monotonic()
+            try:
+                return self.worker.call(request, allowed)
+            except WorkerError as exc:
+                self.stopped_s += min(time.monotonic() - started, allowed)  # not the worker's restart
+                if shortened:
+                    spent = f"the {budget:g} s a run gives renders that must be stopped are used up"
+                    raise WorkerError(f"{exc.reason} ({spent})", exc.detail) from None
+                raise
+
+    def start_run(self) -> None:
+        with self.lock:
+            self.stopped_s = 0.0
 
     def close(self) -> None:
         with self.lock:
@@ -99,6 +122,11 @@ class _Renderer:
 
 
 _RENDERER = _Renderer()
+
+
+def start_run() -> None:
+    """A new run: renders stopped in an earlier one (a test, a --fix round) no longer count."""
+    _RENDERER.start_run()
 
 
 @dataclass(frozen=True)
