@@ -268,6 +268,20 @@ def _merge(data: dict[str, Any], path: tuple[str, ...], pairs: tuple[tuple[str, 
     node.update(pairs)
 
 
+RESOURCE_FIX = "Point the entry at an existing file or a directory with its own kustomization.yaml"
+_LISTS = ("resources", "bases", "components", "secretGenerator", "configMapGenerator", "helmCharts", "images")
+_STRINGS = ("namespace", "namePrefix", "nameSuffix")
+
+
+def _wrong_types(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Fields of a kustomization whose value kustomize cannot decode (sigs.k8s.io/yaml into Go
+    types: a number is no string either): (field, what it should be)."""
+    out = [(key, "not a list") for key in _LISTS if data.get(key) is not None and not isinstance(data[key], list)]
+    return out + [
+        (key, "not a string") for key in _STRINGS if data.get(key) is not None and not isinstance(data[key], str)
+    ]
+
+
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -276,7 +290,8 @@ def _build_kustomization(
     files: RepoFiles, kfile: str, build: Build, visiting: set[str], outer: _Transform, components: tuple[str, ...] = ()
 ) -> None:
     if kfile in visiting:
-        build.problems.append(Problem("LD008", Location(kfile), {"reason": "it includes itself through its resources"}))
+        fields = {"reason": "it includes itself through its resources", "fix": "Remove the entry that leads back to it"}
+        build.problems.append(Problem("LD008", Location(kfile), fields))
         return
     visiting = visiting | {kfile}
     build.kustomizations.append(kfile)
@@ -288,6 +303,10 @@ def _build_kustomization(
     here = kfile.rsplit("/", 1)[0] if "/" in kfile else ""
     transform = outer.inside(data)
 
+    for key, wrong in _wrong_types(data):
+        reason = f"`{key}` is {wrong}, so kustomize refuses the kustomization (and Argo CD's sync fails)"
+        fix = f"Write `{key}` as {'a list' if wrong == 'not a list' else 'a string'}"
+        build.problems.append(Problem("LD008", doc.location((key,)), {"reason": reason, "fix": fix}))
     unsupported = sorted(k for k in data if k not in SUPPORTED)
     if unsupported:
         build.problems.append(
@@ -334,8 +353,9 @@ def _helm_charts(
         where: YamlPath = ("helmCharts", index)
         broken = _unbuildable_chart_entry(files, entry, here)
         if broken is not None:
-            field_name, reason = broken
-            build.problems.append(Problem("LD008", doc.location((*where, field_name)), {"reason": reason}))
+            field_name, reason, fix = broken
+            fields = {"reason": reason, "fix": fix}
+            build.problems.append(Problem("LD008", doc.location((*where, field_name)), fields))
             continue  # kustomize build fails, and Argo CD with it
         named = [("valuesFile", entry.get("valuesFile"))]
         named += [("additionalValuesFiles", v) for v in as_list(entry.get("additionalValuesFiles"))]
@@ -373,11 +393,12 @@ def _is_url(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("https://", "http://"))
 
 
-def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str) -> tuple[str, str] | None:
-    """Why kustomize refuses this helmCharts entry (the field, the reason), or None."""
+def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str) -> tuple[str, str, str] | None:
+    """Why kustomize refuses this helmCharts entry (the field, the reason, the fix), or None."""
     merge = entry.get("valuesMerge")
     if merge not in (None, "", *VALUES_MERGE):  # empty is the default, override
-        return "valuesMerge", f"`valuesMerge: {merge}` is none of {', '.join(f'`{m}`' for m in VALUES_MERGE)}"
+        options = ", ".join(f"`{m}`" for m in VALUES_MERGE)
+        return "valuesMerge", f"`valuesMerge: {merge}` is none of {options}", f"Use one of {options}"
     inline = entry.get("valuesInline")
     # with `replace` and inline values, kustomize never reads the valuesFile
     read = entry.get("valuesFile") and not (merge == "replace" and isinstance(inline, dict) and inline)
@@ -388,7 +409,8 @@ def _unbuildable_chart_entry(files: RepoFiles, entry: dict[str, Any], here: str)
             continue  # kustomize fetches it; the linter does not (its values are not applied)
         path = inside_repo(here, value) if isinstance(value, str) else None
         if path is None or not files.exists(path):
-            return field_name, f"helmCharts `{entry['name']}`: values file `{value}` does not exist"
+            reason = f"helmCharts `{entry['name']}`: values file `{value}` does not exist"
+            return field_name, reason, "Point it at a values file in the repository, relative to the kustomization"
     return None
 
 
@@ -453,7 +475,11 @@ def _resource(
         return
     reason = "it is a directory without a kustomization" if rel and files.is_dir(rel) else "it does not exist"
     build.problems.append(
-        Problem("LD008", doc.location(where), {"reason": f"resource `{entry}` cannot be built: {reason}"})
+        Problem(
+            "LD008",
+            doc.location(where),
+            {"reason": f"resource `{entry}` cannot be built: {reason}", "fix": RESOURCE_FIX},
+        )
     )
 
 
