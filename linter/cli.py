@@ -60,6 +60,16 @@ def cli() -> None:
     """
 
 
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(),
+    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
+)
+CONFIG_OPTION = click.option(
+    "--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root)."
+)
+
+
 def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
@@ -106,12 +116,8 @@ def _relative(path: Path, root: Path) -> str:
 
 @cli.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--root",
-    type=click.Path(),
-    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
-)
-@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@ROOT_OPTION
+@CONFIG_OPTION
 @click.option(
     "--format",
     "output_format",
@@ -521,12 +527,8 @@ def inventory_group() -> None:
 
 @inventory_group.command("secrets")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--root",
-    type=click.Path(),
-    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
-)
-@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@ROOT_OPTION
+@CONFIG_OPTION
 @click.option("--namespace", help="Only this namespace.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--offline", is_flag=True, help="Never fetch charts: use what the chart cache has.")
@@ -555,12 +557,8 @@ def inventory_secrets(
 
 @inventory_group.command("apps")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--root",
-    type=click.Path(),
-    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
-)
-@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@ROOT_OPTION
+@CONFIG_OPTION
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--offline", is_flag=True, help="Never fetch charts: use what the chart cache has.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
@@ -593,12 +591,8 @@ def charts_group() -> None:
 
 @charts_group.command("pull")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--root",
-    type=click.Path(),
-    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
-)
-@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@ROOT_OPTION
+@CONFIG_OPTION
 def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | None) -> None:
     """Fetch every chart the repository needs into the chart cache (what a CI job caches), and
     say what could not be had. Exit 1 when a chart is missing."""
@@ -618,12 +612,8 @@ def charts_pull(paths: tuple[str, ...], root: str | None, config_path: str | Non
 
 @charts_group.command("list")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--root",
-    type=click.Path(),
-    help="Repository root (default: the nearest directory above the first path with .git or .m0sh1-lint.yaml).",
-)
-@click.option("--config", "config_path", type=click.Path(), help="Config file (default: .m0sh1-lint.yaml at the root).")
+@ROOT_OPTION
+@CONFIG_OPTION
 def charts_list(paths: tuple[str, ...], root: str | None, config_path: str | None) -> None:
     """Print the charts the repository asks for (source and version as written), one per line,
     sorted, without touching the network: hash it for a CI cache key."""
