@@ -11,8 +11,7 @@ documents never need them, and a position map costs more memory than the data it
 The walk is bounded: a file whose data has more than `MAX_NODES` nodes or `MAX_TEXT_BYTES` of
 scalar text, counting every use of an alias (a "billion laughs" file, or one large scalar
 aliased thousands of times), or nests deeper than `MAX_DEPTH`, is reported instead of expanded;
-so is a recursive alias. What
-reaches Helm as values has passed this walk.
+so is a recursive alias. What reaches Helm as values has passed this walk.
 """
 
 from __future__ import annotations

@@ -92,12 +92,12 @@ def nothing_deployed(model: RepoModel) -> str | None:
     nothing is wrong (a root that only a remote chart's values define stays unseen offline)."""
     if model.applications or model.applicationsets:
         return None
-    charts = len(model.charts)
+    note = "m0sh1-lint: no Argo CD Application or ApplicationSet was found, so only committed manifests were checked"
+    if not model.charts:
+        return note
     return (
-        "m0sh1-lint: no Argo CD Application or ApplicationSet was found, so only committed manifests were "
-        f"checked and no chart was rendered ({charts} chart{'' if charts == 1 else 's'} that nothing deploys); "
-        "if a chart makes your Applications, its dependencies must be in the chart cache "
-        "(`m0sh1-lint charts pull`)"
+        f"{note} and no chart was rendered ({count(len(model.charts), 'chart')} that nothing deploys); if a chart "
+        "makes your Applications, its dependencies must be in the chart cache (`m0sh1-lint charts pull`)"
     )
 
 
