@@ -29,10 +29,12 @@ LEAKY_ANNOTATIONS = (
 
 def _referrer(ref: SecretRef, *others: SecretRef) -> str:
     """What refers: "env secretKeyRef of Deployment `a`", naming every object that refers from
-    the same line (one values line a chart's templates read several times)."""
+    the same line (one values line a chart's templates read several times), sorted: a chart
+    may render them in any order (sprig's `keys` iterates a map at random)."""
     if ref.resource is None:
         return ref.what
-    objects = list(dict.fromkeys(f"{r.resource.id.kind} `{r.resource.id.name}`" for r in (ref, *others) if r.resource))
+    referrers = sorted({(r.resource.id.kind, r.resource.id.name) for r in (ref, *others) if r.resource})
+    objects = [f"{kind} `{name}`" for kind, name in referrers]
     listed = objects[0] if len(objects) == 1 else ", ".join(objects[:-1]) + f" and {objects[-1]}"
     return f"{ref.what} of {listed}"
 
