@@ -473,7 +473,7 @@ def _lint(prepared: _Run, options: Options, verbose: int) -> Report:
 
 
 def _note_nothing_deployed(report: Report) -> None:
-    from .report.apps_table import nothing_deployed
+    from .report.notes import nothing_deployed
 
     note = nothing_deployed(report.model)
     if note is not None:

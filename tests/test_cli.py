@@ -226,6 +226,22 @@ def test_baseline_hides_known_findings_says_so_and_counts_fixed_ones(
     assert {f["suppressed"] for f in document["findings"]} == {"baseline"}
 
 
+def test_a_json_run_does_not_load_rich(tmp_path: Path) -> None:
+    """rich costs ~90 M instructions to import (5% of a warm 60-chart run): only text output,
+    the inventory tables and the progress line may load it."""
+    probe = (
+        "import sys\nfrom linter.cli import main\ncode = main(sys.argv[1:])\n"
+        "print('rich' in sys.modules, file=sys.stderr)\nsys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--format", "json", "--offline", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stderr.strip().splitlines()[-1] == "False"
+
+
 def test_output_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--format", "json", str(EXAMPLE)])
     first = capsys.readouterr().out

@@ -87,20 +87,6 @@ def summary(model: RepoModel) -> str:
     return ", ".join(parts) + " (m0sh1-lint inventory apps shows the graph)"
 
 
-def nothing_deployed(model: RepoModel) -> str | None:
-    """A note when the graph is empty: a clean result then means nothing was checked, not that
-    nothing is wrong (a root that only a remote chart's values define stays unseen offline)."""
-    if model.applications or model.applicationsets:
-        return None
-    note = "m0sh1-lint: no Argo CD Application or ApplicationSet was found, so only committed manifests were checked"
-    if not model.charts:
-        return note
-    return (
-        f"{note} and no chart was rendered ({count(len(model.charts), 'chart')} that nothing deploys); if a chart "
-        "makes your Applications, its dependencies must be in the chart cache (`m0sh1-lint charts pull`)"
-    )
-
-
 def render_text(model: RepoModel, apps: Sequence[Application], stream: IO[str], color: bool | None) -> None:
     """A tree per root: children under the Application or ApplicationSet that makes them."""
     console = Console(file=stream, force_terminal=color, no_color=color is False, width=200, highlight=False)
