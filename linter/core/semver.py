@@ -14,9 +14,14 @@ _STRICT = re.compile(
 )
 # Masterminds/semver v3 (Helm) coerces a leading v, missing minor/patch and leading zeros.
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$")
-# Masterminds parses numbers as uint64 (at most 20 digits): a longer one is no version for Helm,
-# and Python's int() refuses numbers of over 4,300 digits
+# Masterminds parses MAJOR.MINOR.PATCH as uint64 (at most 20 digits): a longer number there, or
+# in a prerelease identifier, is taken as no version (Python's int() also refuses over 4,300
+# digits); build metadata is never read as a number, so any length is fine there
 _TOO_LONG_NUMBER = re.compile(r"\d{21}")
+
+
+def _too_long(text: str) -> bool:
+    return bool(_TOO_LONG_NUMBER.search(text.split("+", 1)[0]))
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Version:
 def parse(text: str) -> Version | None:
     """A strict SemVer 2 version, or None."""
     match = _STRICT.match(text)
-    if not match or _TOO_LONG_NUMBER.search(text):
+    if not match or _too_long(text):
         return None
     pre = tuple(match.group(4).split(".")) if match.group(4) else ()
     return Version(int(match.group(1)), int(match.group(2)), int(match.group(3)), pre, match.group(5) or "")
@@ -55,7 +60,7 @@ def coerce(text: str) -> Version | None:
     if strict is not None:
         return strict
     match = _LOOSE.match(text)
-    if not match or _TOO_LONG_NUMBER.search(text):
+    if not match or _too_long(text):
         return None
     pre = tuple(match.group(4).split(".")) if match.group(4) else ()
     return Version(int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0), pre, match.group(5) or "")
@@ -167,7 +172,7 @@ class Constraint:
 
 def parse_constraint(text: str) -> Constraint | None:
     """The constraint, or None when Helm would reject it (`latest`, an empty string, garbage)."""
-    if _TOO_LONG_NUMBER.search(text):
+    if _too_long(text):
         return None
     groups = []
     for alternative in text.split("||"):
