@@ -94,7 +94,7 @@ def test_a_constraint_matches_what_helm_matches(tmp_path: Path, constraint: str,
     assert ours == helm_accepts(constraint, version, tmp_path)
 
 
-@pytest.mark.parametrize("constraint", ["", "latest", "1.2.3.4", ">=", "1.2.3 -"])
+@pytest.mark.parametrize("constraint", ["", "latest", "1.2.3.4", ">=", "1.2.3 -", ">=1.0.0+a, <" + "9" * 5000 + ".0.0"])
 def test_a_constraint_helm_rejects_is_none(tmp_path: Path, constraint: str) -> None:
     assert parse_constraint(constraint) is None
     assert not helm_accepts(constraint, "1.2.3", tmp_path)
@@ -102,9 +102,15 @@ def test_a_constraint_helm_rejects_is_none(tmp_path: Path, constraint: str) -> N
 
 @pytest.mark.parametrize(
     "version",
-    ["1.0.0+" + "2" * 30, "1.0.0+sha." + "0123456789" * 4, "1." + "9" * 25 + ".0", "1.2." + "9" * 5000],
-    ids=["long-build", "long-build-identifier", "25-digit-minor", "5000-digit-patch"],
+    [
+        "1.0.0+" + "2" * 30,
+        "1.0.0+sha." + "0123456789" * 4,
+        "1.0.0-g123456789012345678901a",
+        "1." + "9" * 25 + ".0",
+        "1.2." + "9" * 5000,
+    ],
+    ids=["long-build", "long-build-identifier", "digits-in-a-prerelease-word", "25-digit-minor", "5000-digit-patch"],
 )
 def test_a_version_with_long_numbers_is_one_exactly_when_helm_takes_it(tmp_path: Path, version: str) -> None:
     """Build metadata is never a number; MAJOR.MINOR.PATCH are uint64 for Helm (Masterminds)."""
-    assert (coerce(version) is not None) == helm_accepts(">=0.0.0", version, tmp_path)
+    assert (coerce(version) is not None) == helm_accepts(">=0.0.0-0", version, tmp_path)  # prereleases too

@@ -15,13 +15,17 @@ _STRICT = re.compile(
 # Masterminds/semver v3 (Helm) coerces a leading v, missing minor/patch and leading zeros.
 _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$")
 # Masterminds parses MAJOR.MINOR.PATCH as uint64 (at most 20 digits): a longer number there, or
-# in a prerelease identifier, is taken as no version (Python's int() also refuses over 4,300
+# as a prerelease identifier, is taken as no version (Python's int() also refuses over 4,300
 # digits); build metadata is never read as a number, so any length is fine there
-_TOO_LONG_NUMBER = re.compile(r"\d{21}")
+_BUILD = re.compile(r"\+[0-9A-Za-z.-]*")
+_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d+(?![0-9A-Za-z])")  # a whole number, not digits in `rc1a`
+_DIGIT_RUN_LIMIT = 4000  # below int()'s 4,300: digits inside an identifier (`rc999…`) are bumped
 
 
 def _too_long(text: str) -> bool:
-    return bool(_TOO_LONG_NUMBER.search(text.split("+", 1)[0]))
+    """A number Helm cannot hold (over 20 digits) outside build metadata, in any term."""
+    unbuilt = _BUILD.sub("", text)
+    return any(len(n) > 20 for n in _NUMBER.findall(unbuilt)) or bool(re.search(rf"\d{{{_DIGIT_RUN_LIMIT}}}", unbuilt))
 
 
 @dataclass(frozen=True)
