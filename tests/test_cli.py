@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import jsonschema
@@ -216,6 +218,14 @@ def test_baseline_hides_known_findings_says_so_and_counts_fixed_ones(
     assert main(["--write-baseline", baseline_file, str(tree)]) == 0
     assert "recorded 19 findings" in capsys.readouterr().err
     assert main(["--no-color", "--baseline", baseline_file, str(tree)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "No problems found (19 suppressed)."
+    # a pipe from the command line, as `--baseline <(git show main:baseline.json)` gives
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=lambda: pipe.write_bytes(Path(baseline_file).read_bytes()))
+    writer.start()
+    assert main(["--no-color", "--baseline", str(pipe), str(tree)]) == 0
+    writer.join()
     assert capsys.readouterr().out.splitlines()[-1] == "No problems found (19 suppressed)."
     # fixing one baselined finding (a SealedSecret the kustomization did not list) is noticed
     kustomization = tree / "apps/user/secrets-apps/kustomization.yaml"

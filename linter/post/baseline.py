@@ -7,6 +7,8 @@ their line, so they survive edits that shift lines.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,7 +42,7 @@ def read(path: Path) -> set[str]:
     a regular file of bounded size (never /dev/zero or a pipe), in the shape `write` gives."""
     where = f"--baseline `{path}`"
     try:
-        data = json.loads(read_regular(path, MAX_BASELINE_BYTES).decode("utf-8"))
+        data = json.loads(_baseline_bytes(path).decode("utf-8"))
     except NotReadable as exc:
         raise LintError(f"{where}: {exc}") from None
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
@@ -51,6 +53,22 @@ def read(path: Path) -> set[str]:
     ):
         raise LintError(f"{where}: it needs `findings`, a list of objects with a `fingerprint` string")
     return {e["fingerprint"] for e in entries}
+
+
+def _baseline_bytes(path: Path) -> bytes:
+    """A regular file, or a pipe the command line made (`--baseline <(git show main:b.json)`:
+    git cannot commit one), read up to the limit; never a device such as /dev/zero."""
+    try:
+        is_pipe = stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError as exc:
+        raise NotReadable(f"it cannot be read ({exc.strerror or exc})") from None
+    if not is_pipe:
+        return read_regular(path, MAX_BASELINE_BYTES)
+    with open(path, "rb") as pipe:
+        data = pipe.read(MAX_BASELINE_BYTES + 1)
+    if len(data) > MAX_BASELINE_BYTES:
+        raise NotReadable(f"it holds more than the {MAX_BASELINE_BYTES}-byte limit")
+    return data
 
 
 @dataclass(frozen=True)
