@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from linter.cli import main
+from linter.core.sensitive import masked_lines
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE = Path(__file__).parent.parent / "examples" / "homelab"
@@ -77,3 +78,35 @@ def test_which_secret_entries_hold_credentials(key: str, value: str, held: bool)
     from linter.core.sensitive import holds_credential
 
     assert holds_credential(key, value) is held
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'kind: Secret\nstringData: {password: "abc\n  } LEAK", k: a, k: b}\n',  # a quote over two lines
+        "kind: Secret\nstringData: {a: b, # see }\n  url: postgres://u:LEAK@db, k: a}\n",  # a brace in a comment
+        "kind: Secret\nstringData: {user: it's, b: 'x}y', password: LEAK}\n",  # an apostrophe in a plain value
+        '{"kind":"Secret","data":{"a":\n"LEAK"}, "stringData": {"p": "LEAK"}}\n',  # a second map after one closes
+        "kind: &k Secret\ndata: !!map {k: LEAK}\n",  # an anchor, a tag
+        "kind: !<tag:yaml.org,2002:str> Secret\ndata: &d\n  k: LEAK\n",
+        '{\n  "kind": "Secret",\n  "data":\n  {\n    "k": "LEAK"\n  }\n}\n',  # JSON, the brace on its own line
+        "kind: Secret\nstringData:\n  conf: |\n    LEAK\n    LEAK\n  other: LEAK\n",
+        "- kind: Secret\n  data: {k: LEAK}\n",  # a file of objects
+        "kind: List\nitems:\n  - {kind: Secret, data: {k: LEAK}}\n",
+        "kind: SealedSecret\nspec:\n  template:\n    data: {k: LEAK, k: LEAK}\n",
+        "kind: Secret\nstringData: {k: LEAK, : : ]\n",  # does not parse: masked by the lines' shape
+    ],
+)
+def test_secret_values_are_masked_however_the_secret_is_written(text: str) -> None:
+    shown = "".join(masked_lines(text))
+    assert "LEAK" not in shown and shown.count("\n") == text.count("\n")
+
+
+def test_masking_leaves_what_is_not_a_secret_value_readable() -> None:
+    text = "kind: Secret\nmetadata: {name: db, labels: {a: b}}\nstringData: {user: o'brien}\ntype: Opaque\n"
+    assert masked_lines(text) == [
+        "kind: Secret\n",
+        "metadata: {name: db, labels: {a: b}}\n",
+        "stringData: {***}\n",
+        "type: Opaque\n",
+    ]

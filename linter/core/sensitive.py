@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import yaml
+
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")  # camelCase, snake_case and kebab-case words
 _LAST_WORDS = frozenset({"password", "passwd", "passphrase", "pass", "token", "secret", "credential", "credentials"})
 _LAST_WORDS |= {"htpasswd", "dsn", "apikey", "secretkey", "privatekey", "accesskey", "pwd"}
@@ -72,7 +74,103 @@ _FLOW_DATA = re.compile(r"(?<![\w.-])['\"]?(?:data|stringData)['\"]?\s*:\s*\{")
 
 def masked_lines(text: str) -> list[str]:
     """The lines of `text`, each value under a credential key (or in a Secret's data, stringData
-    or a SealedSecret's template data) replaced by `***`, block scalars included; keys stay."""
+    or a SealedSecret's template data) replaced by `***`, block scalars included; keys stay.
+
+    The Secrets' values are found by parsing (any style: flow, JSON, tags, anchors, quotes over
+    several lines); then every line is masked by its shape too, which covers credential keys
+    anywhere and a file that does not parse (the finding may be its syntax error)."""
+    return _shape_masked("".join(_parsed_masked(text)))
+
+
+def _parsed_masked(text: str) -> list[str]:
+    """The lines of `text` with the value of every entry of a Secret's data and stringData, and a
+    SealedSecret's template data, replaced by `***` (the text unchanged when it does not parse)."""
+    try:
+        roots = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return text.splitlines(keepends=True)
+    spans = [span for root in roots for span in _secret_value_spans(root)]
+    return _masked_spans(text.splitlines(keepends=True), spans)
+
+
+_Span = tuple[int, int, int, int]  # first line, its column, last line, the column after (0-based)
+
+
+def _secret_value_spans(node: yaml.Node | None, in_list: bool = False) -> Iterator[_Span]:
+    """Where the values of the Secret `node` (or of the Secrets in the list it is: a file of
+    objects, a `kind: List`) are in its text."""
+    if isinstance(node, yaml.SequenceNode) and not in_list:
+        for item in node.value:
+            yield from _secret_value_spans(item, in_list=True)
+        return
+    if not isinstance(node, yaml.MappingNode):
+        return
+    fields = _entries(node)
+    kind = fields.get("kind")
+    kind_name = kind.value if isinstance(kind, yaml.ScalarNode) else None
+    if kind_name in {"List", "SecretList"} and not in_list:
+        items = fields.get("items")
+        for item in items.value if isinstance(items, yaml.SequenceNode) else ():
+            yield from _secret_value_spans(item, in_list=True)
+        return
+    holders: list[yaml.Node | None] = []
+    if kind_name == "Secret":
+        holders = [fields.get("data"), fields.get("stringData")]
+    elif kind_name == "SealedSecret":
+        spec = fields.get("spec")
+        template = _entries(spec).get("template") if isinstance(spec, yaml.MappingNode) else None
+        inner = _entries(template) if isinstance(template, yaml.MappingNode) else {}
+        holders = [inner.get("data"), inner.get("stringData")]
+    for holder in holders:
+        values = [v for _, v in holder.value] if isinstance(holder, yaml.MappingNode) else [holder]
+        for value in values:
+            if value is not None:
+                start, end = value.start_mark, value.end_mark
+                yield start.line, start.column, end.line, end.column
+
+
+def _entries(node: yaml.MappingNode) -> dict[str, yaml.Node]:
+    """A mapping's keys (the scalar ones) → their value nodes; a repeated key keeps its first."""
+    out: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            out.setdefault(str(key.value), value)
+    return out
+
+
+def _masked_spans(lines: list[str], spans: Iterable[_Span]) -> list[str]:
+    """`lines` with each span's text replaced by `***` (the indentation of the lines a span
+    covers in full kept); the line ends stay."""
+    cuts: dict[int, list[tuple[int, int]]] = {}
+    for first, start, last, end in spans:
+        for number in range(first, min(last, len(lines) - 1) + 1):
+            body = lines[number].rstrip("\r\n")
+            begin = start if number == first else len(body) - len(body.lstrip(" "))
+            stop = end if number == last else len(body)
+            if body[begin:stop].strip():
+                cuts.setdefault(number, []).append((begin, stop))
+    out = list(lines)
+    for number, ranges in cuts.items():
+        body, ending = out[number].rstrip("\r\n"), out[number][len(out[number].rstrip("\r\n")) :]
+        for begin, stop in sorted(_merged(ranges), reverse=True):
+            body = body[:begin] + MASK + body[stop:]
+        out[number] = body + ending
+    return out
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for begin, stop in sorted(ranges):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((begin, stop))
+    return merged
+
+
+def _shape_masked(text: str) -> list[str]:
+    """Masking by the shape of each line: values under credential keys, and a Secret's data in
+    block or flow style (what a file that does not parse can still be read for)."""
     secret_file = bool(_SECRET_KIND.search(text))
     out: list[str] = []
     data_below: int | None = None  # keys indented deeper than this hold secret values
