@@ -19,13 +19,13 @@ _LOOSE = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\
 # digits); build metadata is never read as a number, so any length is fine there
 _BUILD = re.compile(r"\+[0-9A-Za-z.-]*")
 _NUMBER = re.compile(r"(?<![0-9A-Za-z])\d+(?![0-9A-Za-z])")  # a whole number, not digits in `rc1a`
-_DIGIT_RUN_LIMIT = 4000  # below int()'s 4,300: digits inside an identifier (`rc999…`) are bumped
+_DIGIT_RUN = re.compile(r"\d{4000}")  # below int()'s 4,300: digits inside an identifier (`rc999…`) are bumped
 
 
 def _too_long(text: str) -> bool:
     """A number Helm cannot hold (over 20 digits) outside build metadata, in any term."""
     unbuilt = _BUILD.sub("", text)
-    return any(len(n) > 20 for n in _NUMBER.findall(unbuilt)) or bool(re.search(rf"\d{{{_DIGIT_RUN_LIMIT}}}", unbuilt))
+    return any(len(n) > 20 for n in _NUMBER.findall(unbuilt)) or _DIGIT_RUN.search(unbuilt) is not None
 
 
 @dataclass(frozen=True)

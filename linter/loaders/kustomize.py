@@ -275,11 +275,9 @@ _STRINGS = ("namespace", "namePrefix", "nameSuffix")
 
 def _wrong_types(data: dict[str, Any]) -> list[tuple[str, str]]:
     """Fields of a kustomization whose value kustomize cannot decode (sigs.k8s.io/yaml into Go
-    types: a number is no string either): (field, what it should be)."""
-    out = [(key, "not a list") for key in _LISTS if data.get(key) is not None and not isinstance(data[key], list)]
-    return out + [
-        (key, "not a string") for key in _STRINGS if data.get(key) is not None and not isinstance(data[key], str)
-    ]
+    types: a number is no string either): (field, what it must be)."""
+    out = [(key, "a list") for key in _LISTS if data.get(key) is not None and not isinstance(data[key], list)]
+    return out + [(key, "a string") for key in _STRINGS if data.get(key) is not None and not isinstance(data[key], str)]
 
 
 def _str(value: Any) -> str | None:
@@ -303,10 +301,10 @@ def _build_kustomization(
     here = kfile.rsplit("/", 1)[0] if "/" in kfile else ""
     transform = outer.inside(data)
 
-    for key, wrong in _wrong_types(data):
-        reason = f"`{key}` is {wrong}, so kustomize refuses the kustomization (and Argo CD's sync fails)"
-        fix = f"Write `{key}` as {'a list' if wrong == 'not a list' else 'a string'}"
-        build.problems.append(Problem("LD008", doc.location((key,)), {"reason": reason, "fix": fix}))
+    for key, expected in _wrong_types(data):
+        reason = f"`{key}` is not {expected}, so kustomize refuses the kustomization (and Argo CD's sync fails)"
+        fields = {"reason": reason, "fix": f"Write `{key}` as {expected}"}
+        build.problems.append(Problem("LD008", doc.location((key,)), fields))
     unsupported = sorted(k for k in data if k not in SUPPORTED)
     if unsupported:
         build.problems.append(

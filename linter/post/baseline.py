@@ -39,7 +39,7 @@ MAX_BASELINE_BYTES = 64 << 20  # ~200,000 findings
 
 def read(path: Path) -> set[str]:
     """The fingerprints a baseline file records. It is usually committed, so read as untrusted:
-    a regular file of bounded size (never /dev/zero or a pipe), in the shape `write` gives."""
+    bounded in size, never a device (/dev/zero), in the shape `write` gives."""
     where = f"--baseline `{path}`"
     try:
         data = json.loads(_baseline_bytes(path).decode("utf-8"))

@@ -12,6 +12,7 @@ import jsonschema
 
 from ...core.suggest import close_matches
 from ...model import YamlPath
+from ..wording import plural
 
 _MAX_SHOWN = 60  # characters of a value quoted in a message
 
@@ -240,8 +241,8 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[Issue]:
         yield Issue(
             path,
             path,
-            f"{field} has {size} {unit if size == 1 else unit + 's'}, expected {bound} {expected}",
-            f"Give {field} {bound} {expected} {unit if expected == 1 else unit + 's'}",
+            f"{field} has {size} {plural(unit, 1 if size == 1 else 2)}, expected {bound} {expected}",
+            f"Give {field} {bound} {expected} {plural(unit, 1 if expected == 1 else 2)}",
         )
         return
     if keyword is None or (keyword == "not" and expected == {}):  # `false` / `not: {}`: a forbidden field

@@ -98,8 +98,9 @@ class _Renderer:
                 self.worker = Worker(rss_limit_mib=memory)
             deadline = _limit(ENV_RENDER_TIMEOUT, RENDER_DEADLINE_S)
             budget = STOPPED_BUDGET_RENDERS * deadline
-            shortened = budget - self.stopped_s < deadline
-            allowed = round(max(budget - self.stopped_s, min(AFTER_BUDGET_S, deadline)), 1) if shortened else deadline
+            left = budget - self.stopped_s
+            shortened = left < deadline
+            allowed = round(max(left, min(AFTER_BUDGET_S, deadline)), 1) if shortened else deadline
             started = time.monotonic()
             try:
                 return self.worker.call(request, allowed)
